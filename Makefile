@@ -1,0 +1,57 @@
+# The project's commands. `make help` lists them; CI runs `make lint typecheck test` (.ci/run).
+# Each target bootstraps .venv itself and reinstalls only when a requirements file or setup.py changed.
+
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
+
+.PHONY: help run test lint format typecheck check config clean
+
+help: ## List the targets and what each does
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: $(RUNTIME) ## Serve on http://127.0.0.1:5000 with the development server, reloading on changes
+	QUART_APP=myservice $(BIN)/quart run --reload
+
+test: $(DEV) ## Run the test suite with coverage; fails under 95% of lines and branches
+	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
+
+lint: $(DEV) ## Check style and formatting with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(DEV) ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(DEV) ## Type-check with mypy, strict
+	$(BIN)/mypy
+
+check: lint typecheck test ## Run lint, typecheck and test, as CI does
+
+config: $(RUNTIME) ## Print the effective settings and the layer each comes from, secrets masked
+	@QUART_APP=myservice $(BIN)/quart config
+
+clean: ## Delete .venv and the caches the tools leave behind
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build dist *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || \
+		{ echo "myservice needs Python 3.10 or newer; run make with PYTHON=python3.x" >&2; exit 1; }
+	@echo "==> Creating $(VENV) with $$($(PYTHON) --version)"
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME): requirements.txt setup.py pyproject.toml | $(BIN)/python
+	@echo "==> Installing myservice and its pinned runtime dependencies into $(VENV)"
+	$(PIP_INSTALL) -r requirements.txt -e .
+	@touch $@
+
+$(DEV): $(RUNTIME) requirements-dev.txt
+	@echo "==> Installing the pinned test and development tools into $(VENV)"
+	$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@

@@ -1,0 +1,1 @@
+"""The test suite: one module per concern, and one per view module."""

@@ -1,0 +1,324 @@
+"""Settings: each layer, their precedence, every way a value can be wrong, and `quart config`."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from myservice import create_app
+from myservice.settings import SETTINGS
+
+REPO = Path(__file__).resolve().parents[2]
+QUART = Path(sys.executable).with_name("quart")
+HYPERCORN = Path(sys.executable).with_name("hypercorn")
+
+
+def start_failure(overrides: dict[str, object] | None = None) -> str:
+    """The one line create_app() stops with."""
+    with pytest.raises(SystemExit) as stopped:
+        create_app(overrides)
+    return str(stopped.value.code)
+
+
+def config_rows(output: str) -> dict[str, tuple[str, str]]:
+    """`quart config` output as {key: (value, origin)}."""
+    rows = [re.split(r"\s{2,}", line, maxsplit=2) for line in output.splitlines()]
+    return {key: (value, origin) for key, value, origin in rows}
+
+
+def test_defaults_are_safe() -> None:
+    """With no file, variables or overrides: debug off, bodies capped at 1 MiB, bounded timeouts."""
+    app = create_app()
+    assert not app.debug
+    assert not app.testing
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+    assert app.config["BODY_TIMEOUT"] == 30
+    assert app.config["RESPONSE_TIMEOUT"] == 60
+    assert app.config["SECRET_KEY"] is None
+
+
+def test_settings_yml_in_the_working_directory_is_read() -> None:
+    """./settings.yml is the file layer when QUART_SETTINGS is not set."""
+    Path("settings.yml").write_text("DEBUG: true\nBODY_TIMEOUT: 5\n")
+    app = create_app()
+    assert app.debug
+    assert app.config["BODY_TIMEOUT"] == 5
+
+
+def test_quart_settings_names_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The file named by QUART_SETTINGS is read instead of ./settings.yml."""
+    Path("settings.yml").write_text("BODY_TIMEOUT: 5\n")
+    named = tmp_path / "production.yml"
+    named.write_text("BODY_TIMEOUT: 7\n")
+    monkeypatch.setenv("QUART_SETTINGS", str(named))
+    assert create_app().config["BODY_TIMEOUT"] == 7
+
+
+def test_empty_file_keeps_the_defaults() -> None:
+    """A settings file with nothing but comments changes nothing."""
+    Path("settings.yml").write_text("# nothing set here\n")
+    assert create_app().config["MAX_CONTENT_LENGTH"] == SETTINGS["MAX_CONTENT_LENGTH"].default
+
+
+def test_layers_take_precedence_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defaults < file < environment < create_app() overrides, key by key."""
+    Path("settings.yml").write_text("BODY_TIMEOUT: 5\nRESPONSE_TIMEOUT: 5\nMAX_CONTENT_LENGTH: 5\n")
+    monkeypatch.setenv("MYSERVICE_RESPONSE_TIMEOUT", "6")
+    monkeypatch.setenv("MYSERVICE_MAX_CONTENT_LENGTH", "6")
+    app = create_app({"MAX_CONTENT_LENGTH": 7})
+    assert app.config["TESTING"] is False  # default
+    assert app.config["BODY_TIMEOUT"] == 5  # file
+    assert app.config["RESPONSE_TIMEOUT"] == 6  # environment
+    assert app.config["MAX_CONTENT_LENGTH"] == 7  # overrides
+
+
+@pytest.mark.parametrize(
+    ("variable", "raw", "key", "value"),
+    [
+        ("MYSERVICE_DEBUG", "true", "DEBUG", True),
+        ("MYSERVICE_BODY_TIMEOUT", "12", "BODY_TIMEOUT", 12),
+        ("MYSERVICE_SECRET_KEY", "1234", "SECRET_KEY", "1234"),
+        ("MYSERVICE_SECRET_KEY", "s3cr3t: not JSON", "SECRET_KEY", "s3cr3t: not JSON"),
+        ("MYSERVICE_SECRET_KEY", '"quoted"', "SECRET_KEY", "quoted"),
+    ],
+)
+def test_environment_values_are_read_as_json_else_as_text(
+    monkeypatch: pytest.MonkeyPatch, variable: str, raw: str, key: str, value: object
+) -> None:
+    """MYSERVICE_<KEY> parses as JSON where it can; a string setting keeps digits as text."""
+    monkeypatch.setenv(variable, raw)
+    assert create_app().config[key] == value
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("DEBGU: true\n", 'settings.yml, line 1: unknown setting "DEBGU"; did you mean DEBUG?'),
+        (
+            "DEBUG: false\ndebug: true\n",
+            'settings.yml, line 2: unknown setting "debug"; did you mean DEBUG?',
+        ),
+        (
+            "PORT: 80\n",
+            'settings.yml, line 1: unknown setting "PORT"; known settings are'
+            " BODY_TIMEOUT, DEBUG, MAX_CONTENT_LENGTH, RESPONSE_TIMEOUT, SECRET_KEY, TESTING",
+        ),
+        ("DEBUG: maybe\n", 'settings.yml, line 1: DEBUG must be true or false, not "maybe"'),
+        ("DEBUG: 1\n", "settings.yml, line 1: DEBUG must be true or false, not 1"),
+        (
+            "\nMAX_CONTENT_LENGTH: true\n",
+            "settings.yml, line 2: MAX_CONTENT_LENGTH must be a whole number of at least 1,"
+            " not true",
+        ),
+        (
+            "BODY_TIMEOUT: 0\n",
+            "settings.yml, line 1: BODY_TIMEOUT must be a whole number of at least 1, not 0",
+        ),
+        (
+            "BODY_TIMEOUT: 2.5\n",
+            "settings.yml, line 1: BODY_TIMEOUT must be a whole number of at least 1, not 2.5",
+        ),
+        (
+            "BODY_TIMEOUT: [1]\n",
+            "settings.yml, line 1: BODY_TIMEOUT must be a whole number of at least 1, not [1]",
+        ),
+        (
+            "SECRET_KEY: 1234\n",
+            "settings.yml, line 1: SECRET_KEY must be a string (quote it if it looks like a number)"
+            " or null, not 1234",
+        ),
+        (
+            "DEBUG: true\nDEBUG: false\n",
+            "settings.yml, line 2: DEBUG is set twice (first on line 1)",
+        ),
+        (
+            "- DEBUG\n",
+            "settings.yml: the top level must be a mapping of setting names to values, not a list",
+        ),
+        (
+            "DEBUG\n",
+            "settings.yml: the top level must be a mapping of setting names to values,"
+            " not a single value",
+        ),
+        (
+            "DEBUG: [\n",
+            "settings.yml, line 2: not valid YAML: expected the node content,"
+            " but found '<stream end>'",
+        ),
+        (
+            "DEBUG: true\n  BODY_TIMEOUT: 3\n",
+            "settings.yml, line 2: not valid YAML: mapping values are not allowed here",
+        ),
+        (
+            "DEBUG: true\n---\nDEBUG: false\n",
+            "settings.yml, line 2: not valid YAML: expected a single document in the stream,"
+            " but found another document",
+        ),
+        (
+            "DEBUG: \x07\n",
+            "settings.yml: not valid YAML: special characters are not allowed (at offset 7)",
+        ),
+        (
+            "DEBUG: !!python/object:os.system true\n",
+            "settings.yml, line 1: not valid YAML: could not determine a constructor for the tag"
+            " 'tag:yaml.org,2002:python/object:os.system'",
+        ),
+    ],
+    ids=[
+        "unknown-key",
+        "lowercase-key",
+        "unknown-key-no-close-match",
+        "bool-given-text",
+        "bool-given-number",
+        "int-given-bool",
+        "int-below-minimum",
+        "int-given-float",
+        "int-given-list",
+        "string-given-number",
+        "duplicate-key",
+        "top-level-list",
+        "top-level-scalar",
+        "unclosed-bracket",
+        "bad-indentation",
+        "two-documents",
+        "control-character",
+        "python-tag",
+    ],
+)
+def test_a_wrong_settings_file_stops_the_start(content: str, message: str) -> None:
+    """Each mistake in the file stops the start with one line naming the file, line and key."""
+    Path("settings.yml").write_text(content)
+    assert start_failure() == f"myservice: cannot start: {message}"
+
+
+def test_a_file_that_is_not_utf8_stops_the_start() -> None:
+    """A settings file in another encoding stops the start, saying where the bad byte is."""
+    Path("settings.yml").write_bytes("SECRET_KEY: café\n".encode("latin-1"))
+    assert (
+        start_failure()
+        == "myservice: cannot start: settings.yml: not UTF-8 text (bad byte at offset 15)"
+    )
+
+
+def test_a_missing_named_file_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """QUART_SETTINGS naming a file that is not there is a mistake, not a silent fallback."""
+    monkeypatch.setenv("QUART_SETTINGS", "nowhere.yml")
+    assert (
+        start_failure()
+        == "myservice: cannot start: QUART_SETTINGS names nowhere.yml, which does not exist"
+    )
+
+
+def test_an_unreadable_named_file_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """QUART_SETTINGS naming something that cannot be read says why."""
+    monkeypatch.setenv("QUART_SETTINGS", str(tmp_path))
+    assert start_failure() == f"myservice: cannot start: {tmp_path}: cannot read it: Is a directory"
+
+
+@pytest.mark.parametrize(
+    ("variable", "raw", "message"),
+    [
+        (
+            "MYSERVICE_DEBGU",
+            "true",
+            'MYSERVICE_DEBGU: unknown setting "DEBGU"; did you mean DEBUG?',
+        ),
+        ("MYSERVICE_DEBUG", "yes", 'MYSERVICE_DEBUG: DEBUG must be true or false, not "yes"'),
+        (
+            "MYSERVICE_MAX_CONTENT_LENGTH",
+            "1MB",
+            "MYSERVICE_MAX_CONTENT_LENGTH: MAX_CONTENT_LENGTH must be a whole number"
+            ' of at least 1, not "1MB"',
+        ),
+    ],
+)
+def test_a_wrong_environment_variable_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, variable: str, raw: str, message: str
+) -> None:
+    """An unknown or ill-typed MYSERVICE_* variable stops the start, naming the variable."""
+    monkeypatch.setenv(variable, raw)
+    assert start_failure() == f"myservice: cannot start: {message}"
+
+
+def test_a_wrong_override_stops_the_start() -> None:
+    """create_app() overrides are validated like every other layer."""
+    assert start_failure({"DEBGU": True}) == (
+        "myservice: cannot start: create_app() overrides:"
+        ' unknown setting "DEBGU"; did you mean DEBUG?'
+    )
+
+
+def test_shipped_settings_file_documents_every_key_and_keeps_the_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """settings.yml names every setting under a comment, with the default value."""
+    shipped = REPO / "settings.yml"
+    lines = shipped.read_text().splitlines()
+    for key in SETTINGS:
+        [index] = [number for number, line in enumerate(lines) if line.startswith(f"{key}:")]
+        assert lines[index - 1].startswith("# "), f"{key} has no comment above it"
+    monkeypatch.setenv("QUART_SETTINGS", str(shipped))
+    config = create_app().config
+    assert {key: config[key] for key in SETTINGS} == {key: s.default for key, s in SETTINGS.items()}
+
+
+def test_config_command_reports_values_and_their_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`quart config` prints each setting, its value and the layer it came from."""
+    Path("settings.yml").write_text("# the file\nBODY_TIMEOUT: 5\n")
+    monkeypatch.setenv("MYSERVICE_DEBUG", "true")
+    app = create_app({"TESTING": True})
+    result = app.test_cli_runner().invoke(args=["config"])
+    assert result.exit_code == 0
+    assert config_rows(result.output) == {
+        "BODY_TIMEOUT": ("5", "settings.yml, line 2"),
+        "DEBUG": ("true", "MYSERVICE_DEBUG"),
+        "MAX_CONTENT_LENGTH": ("1048576", "default"),
+        "RESPONSE_TIMEOUT": ("60", "default"),
+        "SECRET_KEY": ("null", "default"),
+        "TESTING": ("true", "create_app() overrides"),
+    }
+
+
+def test_config_command_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A secret's value never appears in `quart config` output, only that it is set."""
+    monkeypatch.setenv("MYSERVICE_SECRET_KEY", "hunter2")
+    result = create_app().test_cli_runner().invoke(args=["config"])
+    assert "hunter2" not in result.output
+    assert config_rows(result.output)["SECRET_KEY"] == ('"********"', "MYSERVICE_SECRET_KEY")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [str(QUART), "config"],
+        [str(QUART), "run", "--port", "0"],
+        [str(HYPERCORN), "--bind", "127.0.0.1:0", "myservice:create_app()"],
+    ],
+    ids=["quart-config", "quart-run", "hypercorn"],
+)
+def test_servers_print_one_line_and_no_traceback(tmp_path: Path, command: list[str]) -> None:
+    """A real `quart` or `hypercorn` process with a wrong setting prints the one line and stops."""
+    environment = {**os.environ, "QUART_APP": "myservice", "MYSERVICE_DEBGU": "true"}
+    result = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    message = (
+        'myservice: cannot start: MYSERVICE_DEBGU: unknown setting "DEBGU"; did you mean DEBUG?'
+    )
+    assert result.stderr.splitlines() == [message]
+    assert "Traceback" not in result.stdout
+    if command[0] == str(QUART):
+        assert result.returncode == 1

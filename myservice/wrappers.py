@@ -1,0 +1,57 @@
+"""The Quart classes this service swaps in, so that every answer is JSON or has no body at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Quart, Request, Response
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+
+class StrictJSONRequest(Request):
+    """A request whose JSON body is JSON, or the client hears why not.
+
+    Quart's own get_json() returns None for a body sent under a non-JSON Content-Type, and lets a
+    body that is not UTF-8 or that nests too deeply escape as a 500.
+    """
+
+    async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """Parse the body as JSON: 415 for a non-JSON Content-Type, 400 for a body that won't parse.
+
+        With silent=True both give None instead, as in Quart.
+        """
+        if not (force or self.is_json):
+            if silent:
+                return None
+            sent = self.mimetype or "no Content-Type"
+            raise UnsupportedMediaType(
+                f"Send the body as application/json; this request sent {sent}."
+            )
+        data = await self.get_data(cache=cache, as_text=False, parse_form_data=False)
+        try:
+            return self.json_module.loads(data.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            problem = f"The body is not UTF-8 (bad byte at offset {error.start})."
+        except RecursionError:
+            problem = "The body's JSON is nested too deeply."
+        except ValueError as error:
+            problem = f"The body is not valid JSON: {error}."
+        if silent:
+            return None
+        raise BadRequest(problem)
+
+
+class JSONApp(Quart):
+    """Quart with the strict request class, answering OPTIONS with 204 and no body.
+
+    Quart's automatic OPTIONS answer is a 200 with an empty body labelled text/html.
+    """
+
+    request_class = StrictJSONRequest
+
+    async def make_default_options_response(self) -> Response:
+        """204 No Content with the Allow header, and no Content-Type for a body there isn't."""
+        response = await super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response
