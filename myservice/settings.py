@@ -60,16 +60,13 @@ class Settings:
 Entry = tuple[str, object, object]
 
 
-def load_settings(
-    overrides: Mapping[str, object] | None = None,
-    environ: Mapping[str, str] = os.environ,
-) -> Settings:
+def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     """Merge and validate every layer, lowest first; raise StartupError on the first mistake."""
     values: dict[str, object] = {key: setting.default for key, setting in SETTINGS.items()}
     origins = dict.fromkeys(SETTINGS, "default")
     layers = (
-        _file_entries(environ),
-        _environment_entries(environ),
+        _file_entries(),
+        _environment_entries(),
         _override_entries(overrides or {}),
     )
     for layer in layers:
@@ -106,8 +103,8 @@ def _shown(key: str, value: object) -> str:
     return _as_yaml(value)
 
 
-def _file_entries(environ: Mapping[str, str]) -> list[Entry]:
-    named = environ.get(SETTINGS_FILE_VARIABLE)
+def _file_entries() -> list[Entry]:
+    named = os.environ.get(SETTINGS_FILE_VARIABLE)
     path = Path(named or DEFAULT_SETTINGS_FILE)
     if not named and not path.exists():
         return []
@@ -167,16 +164,13 @@ def _yaml_problem(path: Path, error: yaml.YAMLError) -> str:
     return f"{where}: not valid YAML: {problem}"
 
 
-def _environment_entries(environ: Mapping[str, str]) -> list[Entry]:
-    return [
-        (
-            variable,
-            variable.removeprefix(ENV_PREFIX),
-            _from_environment(variable.removeprefix(ENV_PREFIX), raw),
-        )
-        for variable, raw in sorted(environ.items())
-        if variable.startswith(ENV_PREFIX)
-    ]
+def _environment_entries() -> list[Entry]:
+    entries: list[Entry] = []
+    for variable, raw in sorted(os.environ.items()):
+        if variable.startswith(ENV_PREFIX):
+            key = variable.removeprefix(ENV_PREFIX)
+            entries.append((variable, key, _from_environment(key, raw)))
+    return entries
 
 
 def _from_environment(key: str, raw: str) -> object:
