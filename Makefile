@@ -3,6 +3,8 @@
 
 .DEFAULT_GOAL := help
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
@@ -14,8 +16,8 @@ PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progre
 help: ## List the targets and what each does
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: $(RUNTIME) ## Serve on http://127.0.0.1:5000 with the development server, reloading on changes
-	QUART_APP=myservice $(BIN)/quart run --reload
+run: $(RUNTIME) ## Serve on http://127.0.0.1:5000 (set HOST, PORT) with the reloading development server
+	QUART_APP=myservice $(BIN)/quart run --host $(HOST) --port $(PORT) --reload
 
 test: $(DEV) ## Run the test suite with coverage; fails under 95% of lines and branches
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
@@ -42,7 +44,7 @@ clean: ## Delete .venv and the caches the tools leave behind
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || \
-		{ echo "myservice needs Python 3.10 or newer; run make with PYTHON=python3.x" >&2; exit 1; }
+		{ echo "'$(PYTHON)' is not Python 3.10 or newer (or does not run); use make PYTHON=/path/to/python3.x" >&2; exit 1; }
 	@echo "==> Creating $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
 

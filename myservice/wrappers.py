@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from quart import Quart, Request, Response
@@ -11,8 +12,9 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 class StrictJSONRequest(Request):
     """A request whose JSON body is JSON, or the client hears why not.
 
-    Quart's own get_json() returns None for a body sent under a non-JSON Content-Type, and lets a
-    body that is not UTF-8 or that nests too deeply escape as a 500.
+    Quart's own get_json() returns None for a body sent under a non-JSON Content-Type, lets a
+    body that is not UTF-8 or that nests too deeply escape as a 500, and accepts NaN, Infinity and
+    1e999, which the service would then echo as invalid JSON.
     """
 
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
@@ -29,7 +31,9 @@ class StrictJSONRequest(Request):
             )
         data = await self.get_data(cache=cache, as_text=False, parse_form_data=False)
         try:
-            return self.json_module.loads(data.decode("utf-8"))
+            return self.json_module.loads(
+                data.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
+            )
         except UnicodeDecodeError as error:
             problem = f"The body is not UTF-8 (bad byte at offset {error.start})."
         except RecursionError:
@@ -41,6 +45,17 @@ class StrictJSONRequest(Request):
         raise BadRequest(problem)
 
 
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large for a number")
+    return value
+
+
 class JSONApp(Quart):
     """Quart with the strict request class, answering OPTIONS with 204 and no body.
 
@@ -50,8 +65,9 @@ class JSONApp(Quart):
     request_class = StrictJSONRequest
 
     async def make_default_options_response(self) -> Response:
-        """204 No Content with the Allow header, and no Content-Type for a body there isn't."""
+        """204 No Content with the Allow header, and no Content-* headers for a body there isn't."""
         response = await super().make_default_options_response()
         response.status_code = 204
         del response.headers["Content-Type"]
+        del response.headers["Content-Length"]  # RFC 9110 forbids it on a 204
         return response

@@ -5,7 +5,9 @@ from __future__ import annotations
 import http.client
 import importlib
 import json
+import os
 import pkgutil
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from myservice import create_app, views
+from myservice.settings import ENV_PREFIX, SETTINGS_FILE_VARIABLE
 
 TESTS = Path(__file__).parent
 HYPERCORN = Path(sys.executable).with_name("hypercorn")
@@ -62,49 +65,55 @@ def test_importing_the_package_builds_no_app() -> None:
     assert result.stdout.strip() == "False"
 
 
+def registered_modules() -> list[str]:
+    """The view modules whose Blueprints a fresh app registers, in registration order."""
+    return [blueprint.import_name for blueprint in create_app().blueprints.values()]
+
+
 async def test_a_new_view_module_is_served(extra_views: Path) -> None:
     """Dropping a module with a Blueprint into views/ is all it takes to serve its routes."""
     add_view(
         extra_views,
-        "teams",
+        "probe_teams",
         """
         from quart import Blueprint
 
-        blueprint = Blueprint("teams", __name__)
+        blueprint = Blueprint("probe_teams", __name__)
 
-        @blueprint.get("/teams")
+        @blueprint.get("/probe-teams")
         async def teams() -> list[str]:
             return ["red", "blue"]
         """,
     )
-    response = await create_app().test_client().get("/teams")
+    response = await create_app().test_client().get("/probe-teams")
     assert response.status_code == 200
     assert await response.get_json() == ["red", "blue"]
 
 
 def test_blueprints_are_registered_in_module_name_order(extra_views: Path) -> None:
     """Discovery is deterministic: modules are taken in name order, whatever the disk says."""
-    for name in ("zulu", "alpha"):
-        add_view(
-            extra_views, name, f"from quart import Blueprint\nbp = Blueprint({name!r}, __name__)\n"
-        )
-    assert list(create_app().blueprints) == ["alpha", "home", "zulu"]
+    for name in ("probe_zulu", "probe_alpha"):
+        add_view(extra_views, name, f"import quart\nbp = quart.Blueprint({name!r}, __name__)\n")
+    modules = registered_modules()
+    assert modules == sorted(modules)
+    assert {"myservice.views.probe_alpha", "myservice.views.probe_zulu"} <= set(modules)
 
 
 def test_modules_starting_with_underscore_are_skipped(extra_views: Path) -> None:
     """A helper module named _something needs no Blueprint and is not registered."""
-    add_view(extra_views, "_shared", "PAGE_SIZE = 50\n")
-    assert list(create_app().blueprints) == ["home"]
+    before = registered_modules()
+    add_view(extra_views, "_probe_shared", "PAGE_SIZE = 50\n")
+    assert registered_modules() == before
 
 
 def test_one_blueprint_under_two_names_counts_once(extra_views: Path) -> None:
     """An alias of the module's Blueprint is still one Blueprint."""
     add_view(
         extra_views,
-        "teams",
-        "from quart import Blueprint\nbp = Blueprint('teams', __name__)\nblueprint = bp\n",
+        "probe_teams",
+        "import quart\nbp = quart.Blueprint('probe_teams', __name__)\nblueprint = bp\n",
     )
-    assert list(create_app().blueprints) == ["home", "teams"]
+    assert registered_modules().count("myservice.views.probe_teams") == 1
 
 
 @pytest.mark.parametrize(
@@ -124,11 +133,11 @@ def test_a_view_module_needs_exactly_one_blueprint(
     extra_views: Path, source: str, defines: str
 ) -> None:
     """A view module with no Blueprint, or two, stops the start with a line naming the module."""
-    add_view(extra_views, "teams", source)
+    add_view(extra_views, "probe_teams", source)
     with pytest.raises(SystemExit) as stopped:
         create_app()
     assert stopped.value.code == (
-        f"myservice: cannot start: myservice.views.teams defines {defines}; every module in"
+        f"myservice: cannot start: myservice.views.probe_teams defines {defines}; every module in"
         " myservice.views must define exactly one"
         " (start its name with _ to keep it out of discovery)"
     )
@@ -146,19 +155,31 @@ def test_every_view_module_has_its_test_module() -> None:
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, int]]:
-    """The app served by a real Hypercorn process on a free port: (host, port)."""
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """The app served by a real Hypercorn process on a free port, with default settings."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(ENV_PREFIX) and name != SETTINGS_FILE_VARIABLE
+    }
     command = [str(HYPERCORN), "--bind", "127.0.0.1:0", "myservice:create_app()"]
-    server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    assert server.stderr is not None
-    banner = (
-        server.stderr.readline()
-    )  # "[…] [INFO] Running on http://127.0.0.1:<port> (CTRL + C to quit)"
-    port = int(banner.split("http://127.0.0.1:")[1].split()[0])
-    yield "127.0.0.1", port
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
-    server.stderr.close()
+    with subprocess.Popen(
+        command,
+        cwd=tmp_path_factory.mktemp("served"),
+        env=environment,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        assert server.stderr is not None
+        # Hypercorn's first line: "[…] [INFO] Running on http://127.0.0.1:<port> (CTRL + C to quit)"
+        banner = server.stderr.readline()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)", banner)
+        if found is None:
+            server.kill()
+            pytest.fail(f"hypercorn did not start: {banner}{server.stderr.read()}")
+        yield "127.0.0.1", int(found.group(1))
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def fetch(
@@ -203,4 +224,5 @@ def test_hypercorn_answers_without_a_body(
     assert body == b""
     if method == "OPTIONS":
         assert response.getheader("Content-Type") is None
+        assert response.getheader("Content-Length") is None
         assert set(response.getheader("Allow", "").split(", ")) == {"GET", "HEAD", "OPTIONS"}

@@ -49,11 +49,11 @@ def echo(echo_app: Quart) -> Client:
 @pytest.mark.parametrize("content_type", ["application/json", "application/merge-patch+json"])
 async def test_json_body_reaches_the_view(echo: Client, content_type: str) -> None:
     """A JSON body sent as application/json, or any application/*+json, is parsed for the view."""
-    body = '{"name": "Zoë", "tags": ["a", "b"], "count": 2}'.encode()
+    body = '{"name": "Zoë", "tags": ["a", "b"], "count": 2, "ratio": 0.5}'.encode()
     response = await echo.post("/echo", data=body, headers={"Content-Type": content_type})
     assert response.status_code == 200
     assert await response.get_json() == {
-        "received": {"name": "Zoë", "tags": ["a", "b"], "count": 2}
+        "received": {"name": "Zoë", "tags": ["a", "b"], "count": 2, "ratio": 0.5}
     }
 
 
@@ -83,8 +83,11 @@ async def test_json_under_another_content_type_is_a_415(
         (b"", "The body is not valid JSON: Expecting value: line 1 column 1 (char 0)."),
         (b'{"a": "\xff"}', "The body is not UTF-8 (bad byte at offset 7)."),
         (b"[" * 100_000 + b"]" * 100_000, "The body's JSON is nested too deeply."),
+        (b'{"a": NaN}', "The body is not valid JSON: NaN is not a JSON number."),
+        (b"-Infinity", "The body is not valid JSON: -Infinity is not a JSON number."),
+        (b'{"a": 1e999}', "The body is not valid JSON: 1e999 is too large for a number."),
     ],
-    ids=["truncated", "empty", "not-utf-8", "deeply-nested"],
+    ids=["truncated", "empty", "not-utf-8", "deeply-nested", "nan", "infinity", "overflow"],
 )
 async def test_body_that_does_not_parse_is_a_400(echo: Client, data: bytes, detail: str) -> None:
     """Malformed JSON, a body that is not UTF-8 and absurd nesting each get 400 and the reason."""
