@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NoReturn
 
 from quart import Quart, Request, Response
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
@@ -45,7 +45,7 @@ class StrictJSONRequest(Request):
         raise BadRequest(problem)
 
 
-def _refuse_constant(name: str) -> float:
+def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 

@@ -90,7 +90,7 @@ async def test_json_under_another_content_type_is_a_415(
     ids=["truncated", "empty", "not-utf-8", "deeply-nested", "nan", "infinity", "overflow"],
 )
 async def test_body_that_does_not_parse_is_a_400(echo: Client, data: bytes, detail: str) -> None:
-    """Malformed JSON, a body that is not UTF-8 and absurd nesting each get 400 and the reason."""
+    """Malformed, non-UTF-8, absurdly nested or non-finite JSON each get 400 and the reason."""
     response = await echo.post("/echo", data=data, headers=JSON)
     assert response.status_code == 400
     assert response.content_type == "application/problem+json"
