@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from quart import Quart, Response, current_app
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
+
+from myservice.request_ids import current_request_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -29,10 +31,21 @@ async def problem_from_http_error(error: HTTPException) -> Response:
 
 
 def problem_response(
-    status: int, title: str, detail: str, headers: Iterable[tuple[str, str]] = ()
+    status: int,
+    title: str,
+    detail: str,
+    headers: Iterable[tuple[str, str]] = (),
+    extra: Mapping[str, object] | None = None,
 ) -> Response:
-    """A problem document with the given status; `type` stays about:blank, as RFC 9457 allows."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    """A problem document with the given status; `type` stays about:blank, as RFC 9457 allows.
+
+    `extra` adds members of its own; a 5xx names the request id, to quote when reporting it.
+    """
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
+    body["detail"] = detail
+    body.update(extra or {})
+    if status >= 500 and (request_id := current_request_id()) is not None:
+        body["request_id"] = request_id
     return current_app.response_class(
         current_app.json.dumps(body), status, Headers(headers), content_type=PROBLEM_CONTENT_TYPE
     )

@@ -29,19 +29,25 @@ SECRET_WORDS = ("KEY", "PASSWORD", "SECRET", "TOKEN")
 
 @dataclass(frozen=True)
 class Setting:
-    """What a setting must be: its type, whether null is allowed, and its smallest value."""
+    """What a setting must be: its type, whether null is allowed, its smallest value or choices."""
 
     default: bool | int | str | None
     kind: type[bool] | type[int] | type[str]
     minimum: int | None = None
     nullable: bool = False
+    choices: tuple[str, ...] = ()
 
 
 # Documented key by key in settings.yml; a test keeps the two in step.
 SETTINGS: dict[str, Setting] = {
     "BODY_TIMEOUT": Setting(30, int, minimum=1),
     "DEBUG": Setting(False, bool),
+    "DRAIN_DELAY": Setting(5, int, minimum=0),
+    "GRACEFUL_TIMEOUT": Setting(20, int, minimum=1),
+    "LOG_FORMAT": Setting("auto", str, choices=("auto", "json", "console")),
+    "LOG_LEVEL": Setting("INFO", str, choices=("DEBUG", "INFO", "WARNING", "ERROR")),
     "MAX_CONTENT_LENGTH": Setting(1024 * 1024, int, minimum=1),
+    "READINESS_TIMEOUT": Setting(2, int, minimum=1),
     "RESPONSE_TIMEOUT": Setting(60, int, minimum=1),
     "SECRET_KEY": Setting(None, str, nullable=True),
     "TESTING": Setting(False, bool),
@@ -211,6 +217,8 @@ def _fits(setting: Setting, value: object) -> bool:
     # bool is a subclass of int in Python, but true is not a number in YAML or JSON.
     if isinstance(value, bool) != (setting.kind is bool) or not isinstance(value, setting.kind):
         return False
+    if setting.choices:
+        return value in setting.choices
     return setting.minimum is None or (isinstance(value, int) and value >= setting.minimum)
 
 
@@ -221,6 +229,8 @@ def _expected(setting: Setting) -> str:
         expected = "a whole number"
         if setting.minimum is not None:
             expected += f" of at least {setting.minimum}"
+    elif setting.choices:
+        expected = "one of " + ", ".join(setting.choices)
     else:
         expected = "a string (quote it if it looks like a number)"
     return f"{expected} or null" if setting.nullable else expected

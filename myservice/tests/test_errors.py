@@ -78,12 +78,19 @@ async def test_options_is_204_with_allow_and_no_body(client: Client) -> None:
 
 @pytest.mark.parametrize("status", sorted(default_exceptions))
 async def test_every_http_error_is_a_problem(failing_client: Client, status: int) -> None:
-    """Each HTTP error status Werkzeug knows becomes a problem document with that status."""
+    """Each HTTP error status Werkzeug knows becomes a problem document with that status.
+
+    A server error also names the request id, so that a client can quote it when reporting it.
+    """
     response = await failing_client.get(f"/abort/{status}")
     assert response.status_code == status
     assert response.content_type == "application/problem+json"
     body = await response.get_json(force=True)
-    assert set(body) == PROBLEM_KEYS
+    if status >= 500:
+        assert set(body) == {*PROBLEM_KEYS, "request_id"}
+        assert body["request_id"] == response.headers["X-Request-ID"]
+    else:
+        assert set(body) == PROBLEM_KEYS
     assert body["status"] == status
     assert body["type"] == "about:blank"
     assert body["title"] == HTTP_STATUS_CODES[status]

@@ -106,7 +106,8 @@ def test_environment_values_are_read_as_json_else_as_text(
         (
             "PORT: 80\n",
             'settings.yml, line 1: unknown setting "PORT"; known settings are'
-            " BODY_TIMEOUT, DEBUG, MAX_CONTENT_LENGTH, RESPONSE_TIMEOUT, SECRET_KEY, TESTING",
+            " BODY_TIMEOUT, DEBUG, DRAIN_DELAY, GRACEFUL_TIMEOUT, LOG_FORMAT, LOG_LEVEL,"
+            " MAX_CONTENT_LENGTH, READINESS_TIMEOUT, RESPONSE_TIMEOUT, SECRET_KEY, TESTING",
         ),
         ("DEBUG: maybe\n", 'settings.yml, line 1: DEBUG must be true or false, not "maybe"'),
         ("DEBUG: 1\n", "settings.yml, line 1: DEBUG must be true or false, not 1"),
@@ -126,6 +127,15 @@ def test_environment_values_are_read_as_json_else_as_text(
         (
             "BODY_TIMEOUT: [1]\n",
             "settings.yml, line 1: BODY_TIMEOUT must be a whole number of at least 1, not [1]",
+        ),
+        (
+            "LOG_LEVEL: info\n",
+            "settings.yml, line 1: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR,"
+            ' not "info"',
+        ),
+        (
+            "DRAIN_DELAY: -1\n",
+            "settings.yml, line 1: DRAIN_DELAY must be a whole number of at least 0, not -1",
         ),
         (
             "SECRET_KEY: 1234\n",
@@ -179,6 +189,8 @@ def test_environment_values_are_read_as_json_else_as_text(
         "int-below-minimum",
         "int-given-float",
         "int-given-list",
+        "choice-not-listed",
+        "zero-minimum",
         "string-given-number",
         "duplicate-key",
         "top-level-list",
@@ -279,7 +291,12 @@ def test_config_command_reports_values_and_their_layers(monkeypatch: pytest.Monk
     assert config_rows(result.output) == {
         "BODY_TIMEOUT": ("5", "settings.yml, line 2"),
         "DEBUG": ("true", "MYSERVICE_DEBUG"),
+        "DRAIN_DELAY": ("5", "default"),
+        "GRACEFUL_TIMEOUT": ("20", "default"),
+        "LOG_FORMAT": ('"auto"', "default"),
+        "LOG_LEVEL": ('"INFO"', "default"),
         "MAX_CONTENT_LENGTH": ("1048576", "default"),
+        "READINESS_TIMEOUT": ("2", "default"),
         "RESPONSE_TIMEOUT": ("60", "default"),
         "SECRET_KEY": ("null", "default"),
         "TESTING": ("true", "create_app() overrides"),
