@@ -3,21 +3,22 @@
 
 .DEFAULT_GOAL := help
 PYTHON ?= python3
-HOST ?= 127.0.0.1
-PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
 
-.PHONY: help run test lint format typecheck check config clean
+.PHONY: help run serve test lint format typecheck check config clean
 
 help: ## List the targets and what each does
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 run: $(RUNTIME) ## Serve on http://127.0.0.1:5000 (set HOST, PORT) with the reloading development server
-	QUART_APP=myservice $(BIN)/quart run --host $(HOST) --port $(PORT) --reload
+	QUART_APP=myservice $(BIN)/quart run --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),5000) --reload
+
+serve: $(RUNTIME) ## Serve for production with Hypercorn on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
+	$(BIN)/python -m myservice.serve
 
 test: $(DEV) ## Run the test suite with coverage; fails under 95% of lines and branches
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
