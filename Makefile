@@ -7,9 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
+BENCH := $(VENV)/.bench-installed
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
 
-.PHONY: help run serve test lint format typecheck check config clean
+.PHONY: help run serve bench test lint format typecheck check config clean
 
 help: ## List the targets and what each does
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,6 +20,9 @@ run: $(RUNTIME) ## Serve on http://127.0.0.1:5000 (set HOST, PORT) with the relo
 
 serve: $(RUNTIME) ## Serve for production with Hypercorn on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
 	$(BIN)/python -m myservice.serve
+
+bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (about 2 min; needs wrk)
+	$(BIN)/python bench/run.py
 
 test: $(DEV) ## Run the test suite with coverage; fails under 95% of lines and branches
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
@@ -57,4 +61,9 @@ $(RUNTIME): requirements.txt setup.py pyproject.toml | $(BIN)/python
 $(DEV): $(RUNTIME) requirements-dev.txt
 	@echo "==> Installing the pinned test and development tools into $(VENV)"
 	$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@
+
+$(BENCH): $(RUNTIME) requirements-bench.txt
+	@echo "==> Installing the benchmark's extra server (uvicorn) into $(VENV)"
+	$(PIP_INSTALL) -r requirements-bench.txt
 	@touch $@

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 from quart import Quart
 
-from myservice import errors, logs, metrics, readiness, request_ids, security_headers, settings
+from myservice import errors, logs, metrics, readiness, settings
+from myservice.observed_app import ObservedApp
 from myservice.startup import StartupError
 from myservice.views import discover_blueprints
-from myservice.wrappers import JSONApp
 
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Quart:
@@ -23,13 +23,10 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Quart:
         blueprints = discover_blueprints()
     except StartupError as error:
         raise SystemExit(f"myservice: cannot start: {error}") from None
-    app = JSONApp("myservice")
+    app = ObservedApp("myservice")
     settings.init_app(app, loaded)
-    # Request ids first: their hook must run before the others, which log and count with them.
-    request_ids.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
-    security_headers.init_app(app)
     readiness.init_app(app)
     errors.init_app(app)
     for blueprint in blueprints:

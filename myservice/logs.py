@@ -10,32 +10,31 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
+import orjson
 import structlog
-from quart import Quart, Response, current_app, g, request
-from structlog.typing import Processor
+from quart import Quart, Request
+from structlog.typing import EventDict, Processor
 
-from myservice.routing import method_of, route_of
+from myservice.routing import method_of
 
 QUIET_ATTRIBUTE = "log_requests_at_debug"
+EXTENSION_KEY = "myservice.access_log"
 
 View = TypeVar("View", bound=Callable[..., object])
 
-access_log = structlog.get_logger("myservice.access")
-
 
 def init_app(app: Quart) -> None:
-    """Configure logging from the settings and log each request once, when it is answered."""
+    """Configure logging from the settings and give the app its request logger."""
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
-    app.before_request(_start_clock)
-    app.after_request(_log_request)
+    app.extensions[EXTENSION_KEY] = structlog.get_logger("myservice.access")
 
 
 def configure_logging(level: str, log_format: str, stream: TextIO | None = None) -> None:
     """Send structlog's lines and the standard library's records to `stream`, rendered alike.
 
-    `log_format` is json, console, or auto: console when the stream is a terminal.
+    `stream` defaults to stdout; `log_format` is json, console, or auto: console on a terminal.
     """
     stream = stream or sys.stdout
     console = log_format == "console" or (log_format == "auto" and stream.isatty())
@@ -44,19 +43,18 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
         renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty())
         exceptions: list[Processor] = []
     else:
-        renderer = structlog.processors.JSONRenderer()
+        renderer = structlog.processors.JSONRenderer(serializer=_json)
         exceptions = [structlog.processors.format_exc_info]
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        UTCTimestamper(),
     ]
     structlog.configure(
         processors=[*shared, *exceptions, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(stream),
-        # Cached loggers would keep their processors and defeat structlog.testing.capture_logs.
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=True,
     )
     handler = _StructlogHandler(stream)
     handler.setFormatter(
@@ -81,23 +79,47 @@ def quiet(view: View) -> View:
     return view
 
 
+def log_request(app: Quart, request: Request, route: str, status: int, seconds: float) -> None:
+    """Write the request's line: method, URL rule, status, duration and client."""
+    view = app.view_functions.get(request.endpoint or "")
+    logger = app.extensions[EXTENSION_KEY]
+    log = logger.debug if getattr(view, QUIET_ATTRIBUTE, False) else logger.info
+    log(
+        "request",
+        method=method_of(request),
+        route=route,
+        status=status,
+        duration_ms=round(seconds * 1000, 2),
+        client=request.remote_addr,
+    )
+
+
+class UTCTimestamper:
+    """Add the time in UTC, ISO 8601 to the microsecond, as structlog's TimeStamper would.
+
+    The part down to the second is formatted once per second: on the request log's hot path,
+    formatting a datetime each time costs as much as rendering the rest of the line.
+    """
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._formatted = ""
+
+    def __call__(self, _logger: object, _method: str, event: EventDict) -> EventDict:
+        """Set event["timestamp"]."""
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._second = second
+            self._formatted = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        event["timestamp"] = f"{self._formatted}.{int((now - second) * 1e6):06d}Z"
+        return event
+
+
 class _StructlogHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The root handler this module installs, told apart so that reconfiguring replaces it."""
 
 
-async def _start_clock() -> None:
-    g.log_started = time.perf_counter()
-
-
-async def _log_request(response: Response) -> Response:
-    view = current_app.view_functions.get(request.endpoint or "")
-    log = access_log.debug if getattr(view, QUIET_ATTRIBUTE, False) else access_log.info
-    log(
-        "request",
-        method=method_of(request),
-        route=route_of(request),
-        status=response.status_code,
-        duration_ms=round((time.perf_counter() - g.log_started) * 1000, 2),
-        client=request.remote_addr,
-    )
-    return response
+def _json(event: dict[str, Any], **options: Any) -> str:
+    """Render with orjson: several times faster than the json module, and the log is hot."""
+    return orjson.dumps(event, **options).decode()

@@ -7,15 +7,12 @@ Under `make serve` every worker writes to PROMETHEUS_MULTIPROC_DIR and /metrics 
 from __future__ import annotations
 
 import os
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
-from quart import Quart, Response, current_app, g, request
-
-from myservice.routing import method_of, route_of
+from quart import Quart
 
 EXTENSION_KEY = "myservice.metrics"
 MULTIPROCESS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -23,16 +20,30 @@ MULTIPROCESS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 @dataclass(frozen=True)
 class RequestMetrics:
-    """The app's metrics and the registry they belong to."""
+    """The app's metrics, the registry they belong to, and their label children by label values."""
 
     registry: CollectorRegistry
     requests: Counter
     latency: Histogram
     in_progress: Gauge
+    _children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = field(default_factory=dict)
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count an answered request and record how long it took."""
+        children = self._children.get((method, route, status))
+        if children is None:
+            # Looking children up by labels takes a lock each time; the label set is bounded.
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[method, route, status] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 def init_app(app: Quart) -> None:
-    """Create the app's own metrics and record every request in them."""
+    """Create the app's own metrics, which ObservedApp records every request in."""
     registry = CollectorRegistry()
     app.extensions[EXTENSION_KEY] = RequestMetrics(
         registry,
@@ -50,15 +61,11 @@ def init_app(app: Quart) -> None:
         ),
         Gauge(
             "http_requests_in_progress",
-            "HTTP requests being handled, by method and route.",
-            ["method", "route"],
+            "HTTP requests being handled.",
             registry=registry,
             multiprocess_mode="livesum",
         ),
     )
-    app.before_request(_start_request)
-    app.after_request(_count_response)
-    app.teardown_request(_end_request)
 
 
 def exposition(app: Quart, accept: str) -> tuple[bytes, str]:
@@ -73,25 +80,3 @@ def exposition(app: Quart, accept: str) -> tuple[bytes, str]:
         return encoder(registry), content_type
     metrics: RequestMetrics = app.extensions[EXTENSION_KEY]
     return encoder(metrics.registry), content_type
-
-
-async def _start_request() -> None:
-    metrics: RequestMetrics = current_app.extensions[EXTENSION_KEY]
-    g.metrics_labels = (method_of(request), route_of(request))
-    g.metrics_started = time.perf_counter()
-    metrics.in_progress.labels(*g.metrics_labels).inc()
-
-
-async def _count_response(response: Response) -> Response:
-    metrics: RequestMetrics = current_app.extensions[EXTENSION_KEY]
-    method, route = g.metrics_labels
-    metrics.requests.labels(method, route, str(response.status_code)).inc()
-    metrics.latency.labels(method, route).observe(time.perf_counter() - g.metrics_started)
-    return response
-
-
-async def _end_request(_error: BaseException | None) -> None:
-    """Runs even when the client went away and the request was cancelled."""
-    if "metrics_labels" in g:
-        metrics: RequestMetrics = current_app.extensions[EXTENSION_KEY]
-        metrics.in_progress.labels(*g.metrics_labels).dec()

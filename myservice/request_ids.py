@@ -7,33 +7,27 @@ client can forge log lines or blow up their size through this header.
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
+from contextvars import ContextVar
 
 import structlog
-from quart import Quart, Response, g, has_request_context, request
 
 HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
+_current: ContextVar[str | None] = ContextVar("request_id", default=None)
 
-def init_app(app: Quart) -> None:
-    """Give each request an id before anything else runs, and echo it on the response."""
-    app.before_request(_assign_request_id)
-    app.after_request(_echo_request_id)
+
+def assign_request_id(sent: str | None) -> str:
+    """Adopt the client's id if it is safe, else make one, and bind it to this request's logs."""
+    request_id = sent if sent and SAFE_REQUEST_ID.fullmatch(sent) else secrets.token_hex(16)
+    _current.set(request_id)
+    # No clear_contextvars() first: each request runs in a task of its own, which starts from a
+    # copy of its connection's context, so nothing a previous request bound can be there.
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    return request_id
 
 
 def current_request_id() -> str | None:
     """The id of the request being handled, or None outside a request."""
-    return g.get("request_id") if has_request_context() else None
-
-
-async def _assign_request_id() -> None:
-    sent = request.headers.get(HEADER, "")
-    g.request_id = sent if SAFE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(request_id=g.request_id)
-
-
-async def _echo_request_id(response: Response) -> Response:
-    response.headers[HEADER] = g.request_id
-    return response
+    return _current.get()

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from quart import Quart, Response
+from werkzeug.datastructures import Headers
 
 
-def init_app(app: Quart) -> None:
-    """Add the headers after each view, keeping a Cache-Control header the view set itself."""
-    app.after_request(_add_security_headers)
-
-
-async def _add_security_headers(response: Response) -> Response:
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+def add_security_headers(headers: Headers) -> None:
+    """Add the headers, keeping a Cache-Control header the view set itself."""
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers.setdefault("Cache-Control", "no-store")

@@ -8,6 +8,8 @@ from typing import Any, NoReturn
 from quart import Quart, Request, Response
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from myservice.json_provider import ORJSONProvider
+
 
 class StrictJSONRequest(Request):
     """A request whose JSON body is JSON, or the client hears why not.
@@ -57,12 +59,13 @@ def _finite_float(text: str) -> float:
 
 
 class JSONApp(Quart):
-    """Quart with the strict request class, answering OPTIONS with 204 and no body.
+    """Quart with the strict request class and orjson, answering OPTIONS with 204 and no body.
 
     Quart's automatic OPTIONS answer is a 200 with an empty body labelled text/html.
     """
 
     request_class = StrictJSONRequest
+    json_provider_class = ORJSONProvider
 
     async def make_default_options_response(self) -> Response:
         """204 No Content with the Allow header, and no Content-* headers for a body there isn't."""
