@@ -17,6 +17,7 @@ import structlog
 from quart import Quart, Request
 from structlog.typing import EventDict, Processor
 
+from myservice.request_ids import current_request_id
 from myservice.routing import method_of
 
 QUIET_ATTRIBUTE = "log_requests_at_debug"
@@ -25,16 +26,28 @@ EXTENSION_KEY = "myservice.access_log"
 View = TypeVar("View", bound=Callable[..., object])
 
 
-def init_app(app: Quart) -> None:
-    """Configure logging from the settings and give the app its request logger."""
-    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
-    app.extensions[EXTENSION_KEY] = structlog.get_logger("myservice.access")
+def init_app(app: Quart, stream: TextIO | None = None) -> None:
+    """Configure logging from the settings and give the app its request logger.
+
+    Lines go to `stream`, stdout unless a test says otherwise.
+    """
+    stream = stream or sys.stdout
+    level, log_format = app.config["LOG_LEVEL"], app.config["LOG_FORMAT"]
+    renderer = configure_logging(level, log_format, stream)
+    # The request log is the hottest logger: it gets a chain of its own, without the context
+    # merge (it names the request id itself), and is built once rather than on first use.
+    app.extensions[EXTENSION_KEY] = structlog.wrap_logger(
+        structlog.PrintLogger(stream),
+        processors=[structlog.processors.add_log_level, UTCTimestamper(), renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+    ).bind()
 
 
-def configure_logging(level: str, log_format: str, stream: TextIO | None = None) -> None:
+def configure_logging(level: str, log_format: str, stream: TextIO | None = None) -> Processor:
     """Send structlog's lines and the standard library's records to `stream`, rendered alike.
 
     `stream` defaults to stdout; `log_format` is json, console, or auto: console on a terminal.
+    Returns the renderer, for loggers with a processor chain of their own.
     """
     stream = stream or sys.stdout
     console = log_format == "console" or (log_format == "auto" and stream.isatty())
@@ -71,6 +84,7 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     root.handlers = [h for h in root.handlers if not isinstance(h, _StructlogHandler)]
     root.addHandler(handler)
     root.setLevel(level)
+    return renderer
 
 
 def quiet(view: View) -> View:
@@ -83,9 +97,11 @@ def log_request(app: Quart, request: Request, route: str, status: int, seconds: 
     """Write the request's line: method, URL rule, status, duration and client."""
     view = app.view_functions.get(request.endpoint or "")
     logger = app.extensions[EXTENSION_KEY]
-    log = logger.debug if getattr(view, QUIET_ATTRIBUTE, False) else logger.info
+    # vars() rather than getattr(view, ..., False), which raises and catches inside when absent.
+    log = logger.debug if view is not None and QUIET_ATTRIBUTE in vars(view) else logger.info
     log(
         "request",
+        request_id=current_request_id(),
         method=method_of(request),
         route=route,
         status=status,

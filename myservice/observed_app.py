@@ -15,7 +15,7 @@ from quart.wrappers import Request
 from myservice.logs import log_request
 from myservice.metrics import EXTENSION_KEY as METRICS
 from myservice.metrics import RequestMetrics
-from myservice.request_ids import HEADER, assign_request_id
+from myservice.request_ids import HEADER, assign_request_id, sent_request_id
 from myservice.routing import method_of, route_of
 from myservice.security_headers import add_security_headers
 from myservice.wrappers import JSONApp
@@ -27,7 +27,7 @@ class ObservedApp(JSONApp):
     async def handle_request(self, request: Request) -> ResponseTypes:
         """Answer the request as Quart does, then record it and add the common headers."""
         started = time.perf_counter()
-        request_id = assign_request_id(request.headers.get(HEADER))
+        request_id = assign_request_id(sent_request_id(request.scope["headers"]))
         metrics: RequestMetrics = self.extensions[METRICS]
         metrics.in_progress.inc()
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from contextvars import ContextVar
 
 import structlog
@@ -16,6 +17,18 @@ HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 _current: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def sent_request_id(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The X-Request-ID header among a request's raw ASGI headers, if it has one.
+
+    Scanning the raw headers is cheaper than Werkzeug's Headers.get() for a missing header,
+    which raises and catches an exception inside.
+    """
+    for name, value in raw_headers:
+        if name == b"x-request-id":
+            return value.decode("latin-1")
+    return None
 
 
 def assign_request_id(sent: str | None) -> str:

@@ -77,12 +77,12 @@ def serve(environ: Mapping[str, str], factory: str = DEFAULT_FACTORY) -> int:
         raise SystemExit(f"myservice: cannot start: {error}") from None
     configure_logging(str(settings["LOG_LEVEL"]), str(settings["LOG_FORMAT"]))
     _app_from(factory)  # Fail here, once, rather than in every worker.
-    metrics_directory, created = _metrics_directory(environ)
+    metrics_directory, created = _metrics_directory(environ, config.workers)
     try:
         bound = cast(int, settings["DRAIN_DELAY"]) + config.graceful_timeout + SHUTDOWN_SLACK
         return _supervise(config, factory, metrics_directory, bound)
     finally:
-        if created:
+        if created and metrics_directory is not None:
             shutil.rmtree(metrics_directory, ignore_errors=True)
 
 
@@ -107,7 +107,7 @@ def _app_from(factory: str) -> Quart:
     return app
 
 
-def _supervise(config: Config, factory: str, metrics_directory: Path, bound: float) -> int:
+def _supervise(config: Config, factory: str, metrics_directory: Path | None, bound: float) -> int:
     context = get_context("spawn")
     shutdown = _Shutdown(context.Event(), context.Event(), bound)
     sockets = config.create_sockets()
@@ -174,7 +174,9 @@ class _Shutdown:
         return self.deadline is not None and time.monotonic() > self.deadline
 
 
-def _reap(workers: Sequence[BaseProcess], shutdown: _Shutdown, metrics_directory: Path) -> int:
+def _reap(
+    workers: Sequence[BaseProcess], shutdown: _Shutdown, metrics_directory: Path | None
+) -> int:
     """Wait for the workers to exit: 0 when all exit cleanly after a signal, else 1."""
     status = 0
     running = {worker.sentinel: worker for worker in workers}
@@ -183,7 +185,8 @@ def _reap(workers: Sequence[BaseProcess], shutdown: _Shutdown, metrics_directory
         for sentinel in wait(list(running), timeout=0.25):
             worker = running.pop(cast(int, sentinel))
             worker.join()
-            mark_process_dead(worker.pid, str(metrics_directory))  # type: ignore[no-untyped-call]
+            if metrics_directory is not None:
+                mark_process_dead(worker.pid, str(metrics_directory))  # type: ignore[no-untyped-call]
             if worker.exitcode != 0 or not shutdown.drain.is_set():
                 log.error("worker failed", pid=worker.pid, exitcode=worker.exitcode)
                 status = 1
@@ -256,9 +259,15 @@ class InFlightRequests:
             task.cancel()
 
 
-def _metrics_directory(environ: Mapping[str, str]) -> tuple[Path, bool]:
-    """Empty PROMETHEUS_MULTIPROC_DIR, or make a temporary one, before any worker writes to it."""
+def _metrics_directory(environ: Mapping[str, str], workers: int) -> tuple[Path | None, bool]:
+    """Empty PROMETHEUS_MULTIPROC_DIR, or make a temporary one, before any worker writes to it.
+
+    One worker needs no directory unless one is named: its own metrics are all there is, and
+    keeping them in memory spares every request the writes to the shared files.
+    """
     named = environ.get(MULTIPROCESS_DIRECTORY_VARIABLE)
+    if workers == 1 and not named:
+        return None, False
     directory = Path(named) if named else Path(tempfile.mkdtemp(prefix="myservice-metrics-"))
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):
