@@ -36,8 +36,10 @@ def init_app(app: Quart, stream: TextIO | None = None) -> None:
     renderer = configure_logging(level, log_format, stream)
     # The request log is the hottest logger: it gets a chain of its own, without the context
     # merge (it names the request id itself), and is built once rather than on first use.
+    # WriteLogger writes each line in one call, so that the lines of several workers sharing
+    # stdout cannot interleave; PrintLogger writes the newline separately.
     app.extensions[EXTENSION_KEY] = structlog.wrap_logger(
-        structlog.PrintLogger(stream),
+        structlog.WriteLogger(stream),
         processors=[structlog.processors.add_log_level, UTCTimestamper(), renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
     ).bind()
@@ -66,7 +68,7 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     structlog.configure(
         processors=[*shared, *exceptions, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(stream),
+        logger_factory=structlog.WriteLoggerFactory(stream),
         cache_logger_on_first_use=True,
     )
     handler = _StructlogHandler(stream)
