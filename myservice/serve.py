@@ -43,11 +43,9 @@ from hypercorn.utils import wrap_app
 from prometheus_client.multiprocess import mark_process_dead
 from quart import Quart
 
-from myservice.logs import configure_logging
 from myservice.metrics import MULTIPROCESS_DIRECTORY_VARIABLE
 from myservice.readiness import start_draining
 from myservice.server_config import server_config
-from myservice.settings import load_settings
 from myservice.startup import StartupError
 
 # Time a worker gets, past DRAIN_DELAY + GRACEFUL_TIMEOUT, to run the app's shutdown hooks and
@@ -70,16 +68,16 @@ def main() -> None:
 
 def serve(environ: Mapping[str, str], factory: str = DEFAULT_FACTORY) -> int:
     """Check the settings, bind the socket, run the workers and return the exit status."""
+    # Building the app once here checks the settings and views and sets up logging, so that a
+    # mistake stops the start with one line rather than once in every worker.
+    settings = _app_from(factory).config
     try:
-        settings = load_settings().values
         config = server_config(environ, settings)
     except StartupError as error:
         raise SystemExit(f"myservice: cannot start: {error}") from None
-    configure_logging(str(settings["LOG_LEVEL"]), str(settings["LOG_FORMAT"]))
-    _app_from(factory)  # Fail here, once, rather than in every worker.
     metrics_directory, created = _metrics_directory(environ, config.workers)
     try:
-        bound = cast(int, settings["DRAIN_DELAY"]) + config.graceful_timeout + SHUTDOWN_SLACK
+        bound = settings["DRAIN_DELAY"] + config.graceful_timeout + SHUTDOWN_SLACK
         return _supervise(config, factory, metrics_directory, bound)
     finally:
         if created and metrics_directory is not None:
