@@ -156,7 +156,7 @@ class _Shutdown:
             log.info("stopping now", signal=name)
             self.stop.set()
             return
-        log.info("draining", signal=name)
+        log.info("draining", signal=name, exit_within_s=self.bound, send_again_to="stop now")
         self.deadline = time.monotonic() + self.bound
         self.drain.set()
 
