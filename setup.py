@@ -1,5 +1,6 @@
 """Packaging for myservice; the pinned runtime dependencies come from requirements.txt."""
 
+import re
 from pathlib import Path
 
 from setuptools import find_packages, setup
@@ -11,9 +12,18 @@ def read_requirements(name: str) -> list[str]:
     return [line for line in (raw.strip() for raw in lines) if line and not line.startswith("#")]
 
 
+def read_version() -> str:
+    """The version, as myservice/__init__.py gives it."""
+    text = (Path(__file__).parent / "myservice" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'^__version__ = "([^"]+)"$', text, re.MULTILINE)
+    if found is None:
+        raise SystemExit("myservice/__init__.py does not set __version__")
+    return found[1]
+
+
 setup(
     name="myservice",
-    version="0.1.0",
+    version=read_version(),
     description="A Quart microservice that serves JSON, ready for production plumbing",
     long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",

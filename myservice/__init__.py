@@ -1,9 +1,10 @@
 """myservice: a Quart microservice. Serve it with `hypercorn "myservice:create_app()"`."""
 
-from importlib.metadata import version
+# The one place the version is written: setup.py reads it from here, and the package knows it
+# even when it runs from a source tree that is not installed. It comes before the imports, which
+# need it.
+__version__ = "0.1.0"
 
 from myservice.app import create_app
 
 __all__ = ["__version__", "create_app"]
-
-__version__ = version("myservice")

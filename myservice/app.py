@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from quart import Quart
 
-from myservice import errors, logs, metrics, readiness, settings
+from myservice import errors, logs, metrics, openapi, readiness, settings, validation
 from myservice.observed_app import ObservedApp
 from myservice.startup import StartupError
 from myservice.views import discover_blueprints
@@ -23,12 +23,14 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Quart:
         blueprints = discover_blueprints()
     except StartupError as error:
         raise SystemExit(f"myservice: cannot start: {error}") from None
-    app = ObservedApp("myservice")
+    app = ObservedApp("myservice", static_folder=None)
     settings.init_app(app, loaded)
     logs.init_app(app)
     metrics.init_app(app)
     readiness.init_app(app)
     errors.init_app(app)
+    validation.init_app(app)
+    openapi.init_app(app)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app

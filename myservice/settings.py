@@ -40,6 +40,7 @@ class Setting:
 
 # Documented key by key in settings.yml; a test keeps the two in step.
 SETTINGS: dict[str, Setting] = {
+    "API_DOCS": Setting(True, bool),
     "BODY_TIMEOUT": Setting(30, int, minimum=1),
     "DEBUG": Setting(False, bool),
     "DRAIN_DELAY": Setting(5, int, minimum=0),

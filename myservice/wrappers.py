@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
+from pydantic import BaseModel
 from quart import Quart, Request, Response
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from quart.typing import ResponseReturnValue, ResponseTypes
+from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
 from myservice.json_provider import ORJSONProvider
 
@@ -61,11 +63,22 @@ def _finite_float(text: str) -> float:
 class JSONApp(Quart):
     """Quart with the strict request class and orjson, answering OPTIONS with 204 and no body.
 
+    A view may return a pydantic model, alone or first in a tuple, and it is sent as JSON.
     Quart's automatic OPTIONS answer is a 200 with an empty body labelled text/html.
     """
 
     request_class = StrictJSONRequest
     json_provider_class = ORJSONProvider
+
+    async def make_response(
+        self, result: ResponseReturnValue | HTTPException | BaseModel | tuple[BaseModel, ...]
+    ) -> ResponseTypes:
+        """Quart's response for `result`, a model first turned into JSON types."""
+        if isinstance(result, BaseModel):
+            result = result.model_dump(mode="json")
+        elif isinstance(result, tuple) and isinstance(result[0], BaseModel):
+            result = cast(ResponseReturnValue, (result[0].model_dump(mode="json"), *result[1:]))
+        return await super().make_response(result)
 
     async def make_default_options_response(self) -> Response:
         """204 No Content with the Allow header, and no Content-* headers for a body there isn't."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from quart import Quart
@@ -32,3 +33,12 @@ def app() -> Quart:
 def client(app: Quart) -> Client:
     """A test client of the app fixture."""
     return app.test_client()
+
+
+@pytest.fixture
+async def spec(client: Client) -> dict[str, Any]:
+    """The OpenAPI document the app serves."""
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = await response.get_json()
+    return document

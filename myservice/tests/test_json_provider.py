@@ -12,7 +12,7 @@ from myservice import create_app
 
 
 async def test_responses_keep_quarts_conventions(app: Quart) -> None:
-    """Keys sorted, dates as HTTP dates, Decimal and UUID as strings, text as UTF-8."""
+    """Keys sorted, datetimes as RFC 3339, Decimal and UUID as strings, text as UTF-8."""
 
     @app.get("/things")
     async def things() -> dict[str, object]:
@@ -28,7 +28,7 @@ async def test_responses_keep_quarts_conventions(app: Quart) -> None:
     assert response.content_type == "application/json"
     assert await response.get_data(as_text=True) == (
         '{"apple":"pomme, été","id":"12345678-1234-5678-1234-567812345678","price":"9.99",'
-        '"when":"Sat, 21 Nov 2026 09:30:00 GMT","zebra":1}\n'
+        '"when":"2026-11-21T09:30:00Z","zebra":1}\n'
     )
 
 

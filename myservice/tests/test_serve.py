@@ -100,7 +100,7 @@ def start(directory: Path, workers: int = 1, **settings: object) -> Server:
         and name not in {SETTINGS_FILE_VARIABLE, "PROMETHEUS_MULTIPROC_DIR", "HOST", "PORT"}
     }
     environment |= {
-        "PYTHONPATH": str(directory),
+        "PYTHONPATH": os.pathsep.join([str(directory), str(REPO)]),
         "HYPERCORN_CONFIG": str(REPO / "hypercorn.toml"),
         "HOST": "127.0.0.1",
         "PORT": "0",

@@ -106,7 +106,7 @@ def test_environment_values_are_read_as_json_else_as_text(
         (
             "PORT: 80\n",
             'settings.yml, line 1: unknown setting "PORT"; known settings are'
-            " BODY_TIMEOUT, DEBUG, DRAIN_DELAY, GRACEFUL_TIMEOUT, LOG_FORMAT, LOG_LEVEL,"
+            " API_DOCS, BODY_TIMEOUT, DEBUG, DRAIN_DELAY, GRACEFUL_TIMEOUT, LOG_FORMAT, LOG_LEVEL,"
             " MAX_CONTENT_LENGTH, READINESS_TIMEOUT, RESPONSE_TIMEOUT, SECRET_KEY, TESTING",
         ),
         ("DEBUG: maybe\n", 'settings.yml, line 1: DEBUG must be true or false, not "maybe"'),
@@ -289,6 +289,7 @@ def test_config_command_reports_values_and_their_layers(monkeypatch: pytest.Monk
     result = app.test_cli_runner().invoke(args=["config"])
     assert result.exit_code == 0
     assert config_rows(result.output) == {
+        "API_DOCS": ("true", "default"),
         "BODY_TIMEOUT": ("5", "settings.yml, line 2"),
         "DEBUG": ("true", "MYSERVICE_DEBUG"),
         "DRAIN_DELAY": ("5", "default"),

@@ -1,8 +1,11 @@
-"""Request bodies: JSON that parses reaches the view; anything else gets a 4xx problem."""
+"""The JSON app: bodies that parse reach the view, others get a 4xx; returned models go out."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from pydantic import BaseModel
 from quart import Blueprint, Quart, request
 from quart.typing import TestClientProtocol as Client
 
@@ -137,3 +140,31 @@ async def test_body_that_never_finishes_is_a_408() -> None:
     assert response.status_code == 408
     assert response.content_type == "application/problem+json"
     assert (await response.get_json(force=True))["title"] == "Request Timeout"
+
+
+class Greeting(BaseModel):
+    """A model a view returns as it is."""
+
+    text: str
+    sent: datetime.datetime
+
+
+async def test_a_model_returned_by_a_view_is_sent_as_json(app: Quart) -> None:
+    """A model, alone or with a status, becomes its JSON, the datetime as RFC 3339."""
+    sent = datetime.datetime(2026, 11, 21, 9, 30, tzinfo=datetime.timezone.utc)
+
+    @app.get("/greeting")  # type: ignore[type-var]  # Quart's types do not know models
+    async def greeting() -> Greeting:
+        return Greeting(text="hello", sent=sent)
+
+    @app.post("/greeting")  # type: ignore[type-var]
+    async def create_greeting() -> tuple[Greeting, int]:
+        return Greeting(text="made", sent=sent), 201
+
+    client = app.test_client()
+    response = await client.get("/greeting")
+    assert response.status_code == 200
+    assert await response.get_json() == {"sent": "2026-11-21T09:30:00Z", "text": "hello"}
+    response = await client.post("/greeting")
+    assert response.status_code == 201
+    assert (await response.get_json())["text"] == "made"

@@ -1,13 +1,24 @@
 """The service's front door: who is answering, and which version."""
 
+from __future__ import annotations
+
 from quart import Blueprint, current_app
 
 from myservice import __version__
+from myservice.validation import Model, validate_response
 
 blueprint = Blueprint("home", __name__)
 
 
+class Service(Model):
+    """The service's name and installed version."""
+
+    name: str
+    version: str
+
+
 @blueprint.get("/")
-async def home() -> dict[str, str]:
+@validate_response(Service)
+async def home() -> Service:
     """Name and version of this service."""
-    return {"name": current_app.name, "version": __version__}
+    return Service(name=current_app.name, version=__version__)

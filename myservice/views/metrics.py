@@ -6,12 +6,19 @@ from quart import Blueprint, Response, current_app, request
 
 from myservice.logs import quiet
 from myservice.metrics import exposition
+from myservice.openapi import media_response
 
 blueprint = Blueprint("metrics", __name__)
 
 
 @blueprint.get("/metrics")
 @quiet
+@media_response(
+    200,
+    "Prometheus text exposition, or OpenMetrics for a scraper that asks for it.",
+    "text/plain",
+    "application/openmetrics-text",
+)
 async def metrics() -> Response:
     """Request counts, latency and requests in progress, as Prometheus text or OpenMetrics."""
     body, content_type = exposition(current_app, request.headers.get("Accept", ""))
