@@ -10,7 +10,7 @@ DEV := $(VENV)/.dev-installed
 BENCH := $(VENV)/.bench-installed
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
 
-.PHONY: help run serve bench test lint format typecheck check config clean
+.PHONY: help run serve bench fuzz view rename spec test lint format typecheck check config clean
 
 help: ## List the targets and what each does
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,18 @@ serve: $(RUNTIME) ## Serve for production with Hypercorn on 127.0.0.1:8000 (set 
 
 bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (about 2 min; needs wrk)
 	$(BIN)/python bench/run.py
+
+fuzz: $(DEV) ## Fuzz every operation of the served OpenAPI with schemathesis, fixed seed (about 1 min)
+	$(BIN)/python -m scripts.fuzz
+
+view: $(DEV) ## Scaffold a view module and its test module: make view NAME=refunds
+	$(BIN)/python -m scripts.new_view "$(NAME)"
+
+rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=payments
+	$(BIN)/python -m scripts.rename "$(NAME)"
+
+spec: $(RUNTIME) ## Rewrite openapi.json, the API snapshot the tests compare, after an API change
+	$(BIN)/python -m scripts.spec
 
 test: $(DEV) ## Run the test suite with coverage; fails under 95% of lines and branches
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
@@ -44,7 +56,7 @@ config: $(RUNTIME) ## Print the effective settings and the layer each comes from
 	@QUART_APP=myservice $(BIN)/quart config
 
 clean: ## Delete .venv and the caches the tools leave behind
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .schemathesis .coverage build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(BIN)/python:

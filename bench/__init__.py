@@ -1,0 +1,1 @@
+"""The benchmark (`make bench`): the service against bare Quart, served alike."""

@@ -1,0 +1,82 @@
+"""What the scripts know about the project: where it lives, its package, and the names it takes."""
+
+from __future__ import annotations
+
+import importlib.util
+import keyword
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+PACKAGE_NAME = re.compile(r'^\s*name="([a-z][a-z0-9_]*)",$', re.MULTILINE)
+
+
+class ScriptError(Exception):
+    """A script cannot do what it was asked; the message says why, and what to do instead."""
+
+
+def package_name(root: Path) -> str:
+    """The package's name, as setup.py declares it (renaming changes it)."""
+    setup = root / "setup.py"
+    found = PACKAGE_NAME.search(setup.read_text(encoding="utf-8")) if setup.is_file() else None
+    if found is None or not (root / found[1] / "__init__.py").is_file():
+        raise ScriptError(f"{root} does not look like this project: no package named in setup.py")
+    return found[1]
+
+
+def check_identifier(name: str, what: str) -> None:
+    """Refuse a name that is not a lowercase Python identifier, or that Python reserves."""
+    if not name:
+        raise ScriptError(f"give the {what} as NAME=<name>, for example NAME=refunds")
+    if not NAME_PATTERN.fullmatch(name):
+        raise ScriptError(
+            f"{name!r} is not a valid {what}: use lowercase letters, digits and _, starting with"
+            " a letter (for example refunds or gift_cards)"
+        )
+    if keyword.iskeyword(name):
+        raise ScriptError(f"{name!r} is a Python keyword, so it cannot name a {what}")
+
+
+def shadowed_module(name: str) -> str | None:
+    """Which importable module `name` would shadow, if any: standard library or installed."""
+    if name in sys.stdlib_module_names:
+        return f"the standard library's {name}"
+    if importlib.util.find_spec(name) is not None:
+        return f"the installed package {name}"
+    return None
+
+
+def uncommitted_changes(root: Path) -> str | None:
+    """Why the work tree is not clean (git's own words), or None when it is."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=normal"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if status.returncode != 0:
+        return f"it is not a git work tree ({status.stderr.strip()})"
+    if status.stdout:
+        count = len(status.stdout.splitlines())
+        return f"git status lists {count} uncommitted change" + ("s" if count > 1 else "")
+    return None
+
+
+def run_python(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run this Python on `arguments` in `root`, importing the project from there, not from here.
+
+    QUART_APP names the project's package, for `-m quart` commands.
+    """
+    return subprocess.run(
+        [sys.executable, *arguments],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root), "QUART_APP": package_name(root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )

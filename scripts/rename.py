@@ -1,0 +1,90 @@
+"""`make rename NAME=<name>`: turn the package and every mention of its name into <name>.
+
+It renames the package directory and rewrites every file git tracks: imports, setup.py, the
+settings' environment prefix (MYSERVICE_ becomes <NAME>_), the Makefile, the README, the config
+files and the OpenAPI snapshot. It runs only on a clean git work tree, so that the rename is one
+change to review with `git diff` and to undo with `git reset --hard`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from scripts.project import (
+    ROOT,
+    ScriptError,
+    check_identifier,
+    package_name,
+    shadowed_module,
+    uncommitted_changes,
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rename the project, or say why not and change nothing."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name", help="the new package name, such as payments")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the project (default: this one)")
+    arguments = parser.parse_args(argv)
+    try:
+        old = package_name(arguments.root)
+        changed = rename(arguments.root, arguments.name)
+    except ScriptError as error:
+        print(f"make rename: {error}; nothing changed", file=sys.stderr)
+        return 1
+    print(f"Renamed {old} to {arguments.name} in {len(changed)} files.")
+    print("Review it with `git status` and `git diff`, run `make test`, then commit it.")
+    return 0
+
+
+def rename(root: Path, new: str) -> list[Path]:
+    """Rename the package to `new` everywhere; return the files whose text changed."""
+    old = package_name(root)
+    check_identifier(new, "package name")
+    if new == old:
+        raise ScriptError(f"the package is called {old} already")
+    if (root / new).exists():
+        raise ScriptError(f"{new} exists already in {root}")
+    shadowed = shadowed_module(new)
+    if shadowed:
+        raise ScriptError(f"a package named {new} would shadow {shadowed}; pick another name")
+    dirty = uncommitted_changes(root)
+    if dirty:
+        raise ScriptError(
+            f"{dirty}: commit or stash them first, so that the rename is a change of its own"
+        )
+    _git(root, "mv", old, new)
+    changed = []
+    for path in tracked_files(root):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # not text: nothing to rename in it
+        renamed = text.replace(old, new).replace(old.upper(), new.upper())
+        if renamed != text:
+            path.write_text(renamed, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def tracked_files(root: Path) -> list[Path]:
+    """The files git tracks in `root`, symbolic links left out."""
+    listed = _git(root, "ls-files", "-z").split("\0")
+    paths = [root / name for name in listed if name]
+    return [path for path in paths if path.is_file() and not path.is_symlink()]
+
+
+def _git(root: Path, *arguments: str) -> str:
+    done = subprocess.run(
+        ["git", *arguments], cwd=root, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise ScriptError(f"git {' '.join(arguments)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+if __name__ == "__main__":
+    sys.exit(main())

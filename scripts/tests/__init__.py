@@ -1,0 +1,1 @@
+"""Tests of the tooling: scaffolding, renaming, the API snapshot and fuzzing."""
