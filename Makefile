@@ -24,7 +24,7 @@ serve: $(RUNTIME) ## Serve for production with Hypercorn on 127.0.0.1:8000 (set 
 bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (about 2 min; needs wrk)
 	$(BIN)/python bench/run.py
 
-fuzz: $(DEV) ## Fuzz every operation of the served OpenAPI with schemathesis, fixed seed (about 1 min)
+fuzz: $(DEV) ## Fuzz every operation of the served OpenAPI with schemathesis, with a fixed seed
 	$(BIN)/python -m scripts.fuzz
 
 view: $(DEV) ## Scaffold a view module and its test module: make view NAME=refunds
