@@ -25,7 +25,6 @@ from scripts.project import (
 from scripts.spec import write_spec
 
 TEMPLATES = Path(__file__).parent / "templates"
-# It names a module, a URL and classes; longer names make lines the formatter cannot wrap.
 LONGEST_NAME = 24
 
 
@@ -78,9 +77,7 @@ def write_view(root: Path, name: str) -> list[Path]:
 
 def check_view_name(root: Path, package: str, name: str) -> None:
     """Refuse a name that is invalid, taken by a file or a route, or that shadows a module."""
-    check_identifier(name, "view name")
-    if len(name) > LONGEST_NAME:
-        raise ScriptError(f"{name!r} is longer than {LONGEST_NAME} characters; pick a shorter name")
+    check_identifier(name, "view name", LONGEST_NAME)
     for taken in (
         root / package / "views" / f"{name}.py",
         root / package / "tests" / f"test_{name}.py",

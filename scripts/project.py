@@ -28,17 +28,23 @@ def package_name(root: Path) -> str:
     return found[1]
 
 
-def check_identifier(name: str, what: str) -> None:
-    """Refuse a name that is not a lowercase Python identifier, or that Python reserves."""
+def check_identifier(name: str, what: str, longest: int) -> None:
+    """Refuse a name that is not a lowercase Python identifier, Python reserves, or is too long.
+
+    The names end up in lines of code, docstrings and comments; past `longest` characters they
+    would push some over the line length the linter allows.
+    """
     if not name:
         raise ScriptError(f"give the {what} as NAME=<name>, for example NAME=refunds")
     if not NAME_PATTERN.fullmatch(name):
         raise ScriptError(
             f"{name!r} is not a valid {what}: use lowercase letters, digits and _, starting with"
-            " a letter (for example refunds or gift_cards)"
+            " a letter"
         )
     if keyword.iskeyword(name):
-        raise ScriptError(f"{name!r} is a Python keyword, so it cannot name a {what}")
+        raise ScriptError(f"{name!r} is a Python keyword; pick another {what}")
+    if len(name) > longest:
+        raise ScriptError(f"{name!r} is longer than {longest} characters; pick a shorter {what}")
 
 
 def shadowed_module(name: str) -> str | None:

@@ -1,8 +1,8 @@
 """`make rename NAME=<name>`: turn the package and every mention of its name into <name>.
 
 It renames the package directory and rewrites every file git tracks: imports, setup.py, the
-settings' environment prefix (MYSERVICE_ becomes <NAME>_), the Makefile, the README, the config
-files and the OpenAPI snapshot. It runs only on a clean git work tree, so that the rename is one
+settings' environment prefix (which becomes <NAME>_), the Makefile, the README, the config files
+and the OpenAPI snapshot. It runs only on a clean git work tree, so that the rename is one
 change to review with `git diff` and to undo with `git reset --hard`.
 """
 
@@ -22,6 +22,8 @@ from scripts.project import (
     uncommitted_changes,
 )
 
+LONGEST_NAME = 20
+
 
 def main(argv: list[str] | None = None) -> int:
     """Rename the project, or say why not and change nothing."""
@@ -37,13 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Renamed {old} to {arguments.name} in {len(changed)} files.")
     print("Review it with `git status` and `git diff`, run `make test`, then commit it.")
+    print("The old package stays installed in .venv, harmlessly, until `make clean`.")
     return 0
 
 
 def rename(root: Path, new: str) -> list[Path]:
     """Rename the package to `new` everywhere; return the files whose text changed."""
     old = package_name(root)
-    check_identifier(new, "package name")
+    check_identifier(new, "package name", LONGEST_NAME)
     if new == old:
         raise ScriptError(f"the package is called {old} already")
     if (root / new).exists():
@@ -54,7 +57,8 @@ def rename(root: Path, new: str) -> list[Path]:
     dirty = uncommitted_changes(root)
     if dirty:
         raise ScriptError(
-            f"{dirty}: commit or stash them first, so that the rename is a change of its own"
+            f"{dirty}: commit or stash your changes first, so that the rename is a change of its"
+            " own"
         )
     _git(root, "mv", old, new)
     changed = []
@@ -67,6 +71,8 @@ def rename(root: Path, new: str) -> list[Path]:
         if renamed != text:
             path.write_text(renamed, encoding="utf-8")
             changed.append(path)
+    # A longer name lengthens the lines that mention it: let the formatter lay the code out again.
+    subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", "."], cwd=root, check=True)
     return changed
 
 

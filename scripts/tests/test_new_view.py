@@ -9,25 +9,25 @@ import pytest
 
 from scripts import new_view
 from scripts.project import run_python
-from scripts.tests.conftest import refusal
+from scripts.tests.conftest import VIEW_NAME, refusal
 
 
 def test_a_new_view_is_served_documented_and_its_tests_pass(
     project: Path, capsys: pytest.CaptureFixture[str], without_coverage: None
 ) -> None:
     """The two modules are written, the snapshot updated, and the project's tests pass."""
-    assert new_view.main(["gift_cards", "--root", str(project)]) == 0
+    assert new_view.main([VIEW_NAME, "--root", str(project)]) == 0
     assert capsys.readouterr().out.splitlines()[:3] == [
-        "wrote myservice/views/gift_cards.py",
-        "wrote myservice/tests/test_gift_cards.py",
+        f"wrote myservice/views/{VIEW_NAME}.py",
+        f"wrote myservice/tests/test_{VIEW_NAME}.py",
         "wrote openapi.json",
     ]
     spec = json.loads((project / "openapi.json").read_text())
-    assert set(spec["paths"]["/gift-cards"]) == {"get", "post"}
+    assert set(spec["paths"][new_view.url_of(VIEW_NAME)]) == {"get", "post"}
     tests = run_python(
         project,
         *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
-        *("myservice/tests/test_gift_cards.py", "myservice/tests/test_openapi.py"),
+        *(f"myservice/tests/test_{VIEW_NAME}.py", "myservice/tests/test_openapi.py"),
         "myservice/tests/test_app.py",
     )
     assert tests.returncode == 0, tests.stdout
@@ -70,7 +70,7 @@ def test_a_project_whose_app_does_not_start_is_refused(
 ) -> None:
     """The routes cannot be checked for a clash, so nothing is written and the cause is shown."""
     (project / "settings.yml").write_text("DEBUG: maybe\n")
-    refusal(new_view.main, ["refunds"], project)
+    refusal(new_view.main, [VIEW_NAME], project)
     error = capsys.readouterr().err
     assert "the app does not start, so its routes are unknown" in error
     assert "DEBUG must be true or false" in error
@@ -80,5 +80,5 @@ def test_a_folder_that_is_not_the_project_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """--root pointing elsewhere gets a clear refusal, not a traceback."""
-    assert new_view.main(["refunds", "--root", str(tmp_path)]) == 1
+    assert new_view.main([VIEW_NAME, "--root", str(tmp_path)]) == 1
     assert "does not look like this project" in capsys.readouterr().err

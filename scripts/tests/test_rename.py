@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -19,40 +20,48 @@ import pytest
 
 from scripts import new_view, rename
 from scripts.project import run_python
-from scripts.tests.conftest import copy_project, coverage_kept_out, git, refusal
+from scripts.tests.conftest import (
+    NEW_NAME,
+    VIEW_NAME,
+    copy_project,
+    coverage_kept_out,
+    git,
+    refusal,
+)
 
 BINARY = b"\x89PNG\r\n\x1a\n\x00\xff myservice"
 
 
 @pytest.fixture(scope="module")
 def renamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A copy renamed to payments, with a view scaffolded after the rename; coverage kept out."""
+    """A copy renamed to NEW_NAME, with a view scaffolded after the rename; coverage kept out."""
     with coverage_kept_out():
         root = copy_project(tmp_path_factory.mktemp("renamed"))
         (root / "logo.png").write_bytes(BINARY)
         git(root, "add", "logo.png")
         git(root, "commit", "-q", "-m", "A file that is not text")
-        assert rename.main(["payments", "--root", str(root)]) == 0
+        assert rename.main([NEW_NAME, "--root", str(root)]) == 0
         git(root, "add", "-A")
-        git(root, "commit", "-q", "-m", "Rename to payments")
-        assert new_view.main(["refunds", "--root", str(root)]) == 0
+        git(root, "commit", "-q", "-m", "Rename")
+        assert new_view.main([VIEW_NAME, "--root", str(root)]) == 0
         yield root
 
 
 def test_no_mention_of_the_old_name_is_left(renamed: Path) -> None:
     """The package moved, no text file git tracks says myservice any more, binaries are kept."""
     assert (renamed / "logo.png").read_bytes() == BINARY
-    assert (renamed / "payments" / "app.py").is_file()
+    assert (renamed / NEW_NAME / "app.py").is_file()
     assert not (renamed / "myservice").exists()
     mentions = git(renamed, "grep", "-I", "-i", "-l", "myservice", check=False)
     assert mentions == ""
-    assert 'ENV_PREFIX = "PAYMENTS_"' in (renamed / "payments" / "settings.py").read_text()
-    assert "QUART_APP=payments" in (renamed / "Makefile").read_text()
+    prefix = f'ENV_PREFIX = "{NEW_NAME.upper()}_"'
+    assert prefix in (renamed / NEW_NAME / "settings.py").read_text()
+    assert f"QUART_APP={NEW_NAME}" in (renamed / "Makefile").read_text()
 
 
 def test_the_renamed_copy_passes_its_own_tests(renamed: Path) -> None:
     """The copy's whole suite passes, the scaffolded view's tests and the serving tests included."""
-    tests = run_python(renamed, "-m", "pytest", "-q", "-p", "no:cacheprovider", "payments/tests")
+    tests = run_python(renamed, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{NEW_NAME}/tests")
     assert tests.returncode == 0, tests.stdout[-3000:]
     assert " passed" in tests.stdout.splitlines()[-1]
 
@@ -69,18 +78,20 @@ def test_the_renamed_copy_is_fuzzed_clean(renamed: Path) -> None:
     """A bounded schemathesis run over the copy's operations, the new view's included, passes."""
     fuzz = run_python(renamed, "-m", "scripts.fuzz", "--max-examples", "25")
     assert fuzz.returncode == 0, fuzz.stdout[-3000:]
-    assert re.search(r"Operations:\s+7 selected / 7 total", fuzz.stdout), fuzz.stdout
+    spec = json.loads((renamed / "openapi.json").read_text())
+    count = sum(len(operations) for operations in spec["paths"].values())
+    assert re.search(rf"Operations:\s+{count} selected / {count} total", fuzz.stdout), fuzz.stdout
 
 
 def test_quart_run_serves_the_renamed_app(renamed: Path) -> None:
-    """QUART_APP=payments quart run answers GET / with the new name."""
+    """QUART_APP=<new name> quart run answers GET / with the new name."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "quart", "run", "--port", str(port)],
         cwd=renamed,
-        env={**os.environ, "PYTHONPATH": str(renamed), "QUART_APP": "payments"},
+        env={**os.environ, "PYTHONPATH": str(renamed), "QUART_APP": NEW_NAME},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -89,7 +100,7 @@ def test_quart_run_serves_the_renamed_app(renamed: Path) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=10)
-    assert body.startswith(b'{"name":"payments","version":')
+    assert body.startswith(f'{{"name":"{NEW_NAME}","version":'.encode())
 
 
 def _get_when_up(url: str, server: subprocess.Popen[bytes]) -> bytes:
@@ -111,6 +122,7 @@ def _get_when_up(url: str, server: subprocess.Popen[bytes]) -> bytes:
         ("Payments", "'Payments' is not a valid package name"),
         ("my-service", "'my-service' is not a valid package name"),
         ("import", "'import' is a Python keyword"),
+        ("a" * 21, "is longer than 20 characters"),
         ("myservice", "the package is called myservice already"),
         ("scripts", "scripts exists already"),
         ("json", "would shadow the standard library's json"),
@@ -131,14 +143,14 @@ def test_a_bad_name_is_refused_and_nothing_changes(
 def test_a_dirty_tree_is_refused(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Uncommitted changes would mix with the rename, so it asks for them to be committed first."""
     (project / "README.md").write_text("edited\n")
-    refusal(rename.main, ["payments"], project)
+    refusal(rename.main, [NEW_NAME], project)
     assert "git status lists 1 uncommitted change: commit or stash" in capsys.readouterr().err
 
 
 def test_a_tree_outside_git_is_refused(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Without git there is no way to review or undo the rename, so it does not start."""
     shutil.rmtree(project / ".git")
-    refusal(rename.main, ["payments"], project)
+    refusal(rename.main, [NEW_NAME], project)
     assert "it is not a git work tree" in capsys.readouterr().err
 
 
@@ -146,8 +158,8 @@ def test_a_later_skeleton_change_merges_cleanly_into_a_renamed_service(project: 
     """As the README says: a changed module and a new one land in the renamed package."""
     service = git(project, "rev-parse", "--abbrev-ref", "HEAD").strip()
     git(project, "branch", "skeleton")
-    assert rename.main(["payments", "--root", str(project)]) == 0
-    git(project, "commit", "-q", "-a", "-m", "Rename to payments")
+    assert rename.main([NEW_NAME, "--root", str(project)]) == 0
+    git(project, "commit", "-q", "-a", "-m", "Rename")
     git(project, "checkout", "-q", "skeleton")
     errors = project / "myservice" / "errors.py"
     errors.write_text(errors.read_text() + "\n\nSKELETON_CHANGE = True\n")
@@ -156,7 +168,7 @@ def test_a_later_skeleton_change_merges_cleanly_into_a_renamed_service(project: 
     git(project, "commit", "-q", "-m", "A later improvement of the skeleton")
     git(project, "checkout", "-q", service)
     git(project, "-c", "merge.directoryRenames=true", "merge", "-q", "--no-edit", "skeleton")
-    assert (project / "payments" / "errors.py").read_text().endswith("SKELETON_CHANGE = True\n")
-    assert (project / "payments" / "added.py").is_file()
+    assert (project / NEW_NAME / "errors.py").read_text().endswith("SKELETON_CHANGE = True\n")
+    assert (project / NEW_NAME / "added.py").is_file()
     assert not (project / "myservice").exists()
     assert git(project, "status", "--porcelain") == ""
