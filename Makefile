@@ -56,7 +56,7 @@ config: $(RUNTIME) ## Print the effective settings and the layer each comes from
 	@QUART_APP=myservice $(BIN)/quart config
 
 clean: ## Delete .venv and the caches the tools leave behind
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .schemathesis .coverage build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .schemathesis .hypothesis .coverage build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(BIN)/python:
