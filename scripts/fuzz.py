@@ -7,7 +7,6 @@ status is schemathesis's: non-zero on any failure.
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import socket
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import IO
 from urllib.error import URLError
 
-from scripts.project import ROOT, ScriptError, package_name
+from scripts.project import ScriptError, argument_parser, package_name
 
 SEED = 20261121
 MAX_EXAMPLES = 100
@@ -31,10 +30,9 @@ STARTUP_TIMEOUT = 30.0
 
 def main(argv: list[str] | None = None) -> int:
     """Fuzz the served API; the exit status is non-zero on any failure."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--max-examples", type=int, default=MAX_EXAMPLES, help="per operation")
     parser.add_argument("--seed", type=int, default=SEED, help="to reproduce another run")
-    parser.add_argument("--root", type=Path, default=ROOT, help="the project (default: this one)")
     arguments = parser.parse_args(argv)
     try:
         with serving(arguments.root) as base_url:

@@ -7,7 +7,6 @@ the OpenAPI document lists it with no other edit.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -15,8 +14,8 @@ from pathlib import Path
 from string import Template
 
 from scripts.project import (
-    ROOT,
     ScriptError,
+    argument_parser,
     check_identifier,
     package_name,
     run_python,
@@ -30,9 +29,8 @@ LONGEST_NAME = 24
 
 def main(argv: list[str] | None = None) -> int:
     """Write the view and its test, or say why not and write nothing."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("name", help="the view's module name, such as refunds or gift_cards")
-    parser.add_argument("--root", type=Path, default=ROOT, help="the project (default: this one)")
     arguments = parser.parse_args(argv)
     try:
         written = write_view(arguments.root, arguments.name)

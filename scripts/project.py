@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import keyword
 import os
@@ -13,6 +14,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 PACKAGE_NAME = re.compile(r'^\s*name="([a-z][a-z0-9_]*)",$', re.MULTILINE)
+
+
+def argument_parser(docstring: str | None) -> argparse.ArgumentParser:
+    """A script's parser: described by its docstring's first line, with --root for the project."""
+    parser = argparse.ArgumentParser(description=(docstring or "").splitlines()[0])
+    parser.add_argument("--root", type=Path, default=ROOT, help="the project (default: this one)")
+    return parser
 
 
 class ScriptError(Exception):

@@ -8,14 +8,13 @@ change to review with `git diff` and to undo with `git reset --hard`.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
 
 from scripts.project import (
-    ROOT,
     ScriptError,
+    argument_parser,
     check_identifier,
     package_name,
     shadowed_module,
@@ -27,9 +26,8 @@ LONGEST_NAME = 20
 
 def main(argv: list[str] | None = None) -> int:
     """Rename the project, or say why not and change nothing."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("name", help="the new package name, such as payments")
-    parser.add_argument("--root", type=Path, default=ROOT, help="the project (default: this one)")
     arguments = parser.parse_args(argv)
     try:
         old = package_name(arguments.root)

@@ -6,19 +6,17 @@ change to the API is seen in review. Run this when the change is meant, and comm
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from scripts.project import ROOT, ScriptError, run_python
+from scripts.project import ScriptError, argument_parser, run_python
 
 SNAPSHOT = "openapi.json"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Rewrite the snapshot from the app, or say why it cannot."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=ROOT, help="the project (default: this one)")
+    parser = argument_parser(__doc__)
     arguments = parser.parse_args(argv)
     try:
         write_spec(arguments.root)
