@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from quart.typing import TestClientProtocol as Client
 
 from myservice import create_app
 from myservice.settings import ENV_PREFIX, SETTINGS_FILE_VARIABLE
+from myservice.tests.serving import Server
 
 
 @pytest.fixture(autouse=True)
@@ -42,3 +44,12 @@ async def spec(client: Client) -> dict[str, Any]:
     assert response.status_code == 200
     document: dict[str, Any] = await response.get_json()
     return document
+
+
+@pytest.fixture
+def servers() -> Iterator[list[Server]]:
+    """Servers a test starts; any still running at the end are killed."""
+    started: list[Server] = []
+    yield started
+    for server in started:
+        server.stop()
