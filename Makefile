@@ -1,4 +1,4 @@
-# The project's commands. `make help` lists them; CI runs `make lint typecheck test` (.ci/run).
+# The project's commands. `make help` lists them; CI runs every check of `make check` (.ci/run).
 # Each target bootstraps .venv itself and reinstalls only when a requirements file or setup.py changed.
 
 .DEFAULT_GOAL := help
@@ -8,9 +8,20 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 BENCH := $(VENV)/.bench-installed
+CHECKERS := $(VENV)/.checkers-installed
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' myservice/__init__.py)
+# Image names may hold underscores, but the Kubernetes names in deploy/ cannot: dashes for both.
+IMAGE ?= $(subst _,-,myservice):$(VERSION)
+# The container engine `make image` uses: Docker, else Podman.
+ENGINE ?= $(shell command -v docker || command -v podman)
+# The manifests are validated against the schemas of the oldest and the newest Kubernetes
+# versions the deploy files are meant for.
+KUBERNETES_VERSIONS := 1.31.0 1.37.0
+MANIFESTS := $(filter-out deploy/kustomization.yaml,$(wildcard deploy/*.yaml))
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
 
-.PHONY: help run serve bench fuzz view rename spec test lint format typecheck check config clean
+.PHONY: help run serve image bench fuzz view rename spec test lint format typecheck security \
+	validate check hooks config clean
 
 help: ## List the targets and what each does
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +31,15 @@ run: $(RUNTIME) ## Serve on http://127.0.0.1:5000 (set HOST, PORT) with the relo
 
 serve: $(RUNTIME) ## Serve for production with Hypercorn on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
 	$(BIN)/python -m myservice.serve
+
+image: ## Build the container image myservice:<version> with Docker or Podman (set IMAGE, ENGINE)
+	@if [ -z "$(ENGINE)" ]; then \
+		echo "make image: no container engine: install Docker or Podman, or name one with ENGINE=" >&2; \
+		exit 1; fi
+	@if ! $(ENGINE) info >/dev/null 2>&1; then \
+		echo "make image: $(ENGINE) is installed but no container engine is running ('$(ENGINE) info' failed): start one" >&2; \
+		exit 1; fi
+	$(ENGINE) build --build-arg VERSION=$(VERSION) --tag $(IMAGE) .
 
 bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (about 2 min; needs wrk)
 	$(BIN)/python bench/run.py
@@ -50,7 +70,26 @@ format: $(DEV) ## Apply ruff's fixes and formatting
 typecheck: $(DEV) ## Type-check with mypy, strict
 	$(BIN)/mypy
 
-check: lint typecheck test ## Run lint, typecheck and test, as CI does
+security: $(CHECKERS) ## Scan the code for security issues with bandit
+	$(BIN)/bandit --configfile pyproject.toml --quiet --recursive myservice
+	@# The tooling runs git, wrk, the server and schemathesis by design (ruff's S603 and S607 too).
+	$(BIN)/bandit --configfile pyproject.toml --quiet --recursive --skip B404,B603,B607 scripts bench
+
+validate: $(CHECKERS) ## Lint the Dockerfile, validate deploy/ and the CI files on their schemas, offline
+	$(BIN)/hadolint Dockerfile
+	@for version in $(KUBERNETES_VERSIONS); do \
+		echo "$(BIN)/kubernetes-validate --strict --quiet --kubernetes-version $$version $(MANIFESTS)"; \
+		$(BIN)/kubernetes-validate --strict --quiet --kubernetes-version $$version $(MANIFESTS) || exit 1; \
+	done
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema custom.github-workflows-require-timeout .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
+
+check: lint typecheck security validate test ## Run every check CI runs: lint, typecheck, security, validate, test
+
+hooks: $(CHECKERS) ## Install the git pre-commit hook, which runs make lint, security and validate
+	$(BIN)/pre-commit install
 
 config: $(RUNTIME) ## Print the effective settings and the layer each comes from, secrets masked
 	@QUART_APP=myservice $(BIN)/quart config
@@ -73,6 +112,11 @@ $(RUNTIME): requirements.txt setup.py pyproject.toml | $(BIN)/python
 $(DEV): $(RUNTIME) requirements-dev.txt
 	@echo "==> Installing the pinned test and development tools into $(VENV)"
 	$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@
+
+$(CHECKERS): $(DEV) requirements-check.txt
+	@echo "==> Installing the pinned offline checkers (bandit, hadolint, kubernetes-validate, ...)"
+	$(PIP_INSTALL) -r requirements-check.txt
 	@touch $@
 
 $(BENCH): $(RUNTIME) requirements-bench.txt

@@ -242,7 +242,7 @@ class InFlightRequests:
             await self.app(scope, receive, send)
             return
         task = asyncio.current_task()
-        assert task is not None  # noqa: S101 (Hypercorn runs each request in a task)
+        assert task is not None  # nosec B101  # noqa: S101 (Hypercorn runs each request in a task)
         self.tasks.add(task)
         try:
             await self.app(scope, receive, send)
