@@ -2,7 +2,8 @@
 
 It renames the package directory and rewrites every file git tracks: imports, setup.py, the
 settings' environment prefix (which becomes <NAME>_), the Makefile, the README, the config files
-and the OpenAPI snapshot. It runs only on a clean git work tree, so that the rename is one
+and the OpenAPI snapshot. In deploy/ the name is written with dashes for underscores: Kubernetes
+names are DNS labels. It runs only on a clean git work tree, so that the rename is one
 change to review with `git diff` and to undo with `git reset --hard`.
 """
 
@@ -65,13 +66,19 @@ def rename(root: Path, new: str) -> list[Path]:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue  # not text: nothing to rename in it
-        renamed = text.replace(old, new).replace(old.upper(), new.upper())
+        lower = kubernetes_name(new) if path.parent == root / "deploy" else new
+        renamed = text.replace(old, lower).replace(old.upper(), new.upper())
         if renamed != text:
             path.write_text(renamed, encoding="utf-8")
             changed.append(path)
     # A longer name lengthens the lines that mention it: let the formatter lay the code out again.
     subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", "."], cwd=root, check=True)
     return changed
+
+
+def kubernetes_name(package: str) -> str:
+    """The name of the package's Kubernetes objects and image, which cannot hold underscores."""
+    return package.replace("_", "-")
 
 
 def tracked_files(root: Path) -> list[Path]:

@@ -59,6 +59,16 @@ def test_no_mention_of_the_old_name_is_left(renamed: Path) -> None:
     assert f"QUART_APP={NEW_NAME}" in (renamed / "Makefile").read_text()
 
 
+def test_kubernetes_names_take_dashes_and_variables_keep_underscores(renamed: Path) -> None:
+    """Kubernetes refuses underscores in names; the MYSERVICE_ variables must keep theirs."""
+    dashed = NEW_NAME.replace("_", "-")
+    assert dashed != NEW_NAME
+    configmap = (renamed / "deploy" / "configmap.yaml").read_text()
+    assert f"  name: {dashed}\n" in configmap
+    assert f"  {NEW_NAME.upper()}_API_DOCS: " in configmap
+    assert f"  - name: {dashed}\n" in (renamed / "deploy" / "kustomization.yaml").read_text()
+
+
 def test_the_renamed_copy_passes_its_own_tests(renamed: Path) -> None:
     """The copy's whole suite passes, the scaffolded view's tests and the serving tests included."""
     tests = run_python(renamed, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{NEW_NAME}/tests")
