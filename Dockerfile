@@ -29,9 +29,11 @@ LABEL org.opencontainers.image.title="myservice" \
       org.opencontainers.image.description="A Quart microservice that serves JSON" \
       org.opencontainers.image.version="${VERSION}"
 # A numeric user, so that Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
+# The base image's pip goes: nothing installs anything in the running container.
 RUN groupadd --system --gid 10001 myservice \
     && useradd --system --no-log-init --uid 10001 --gid myservice \
-        --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin myservice
+        --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin myservice \
+    && python -m pip uninstall --yes --root-user-action=ignore pip
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 # The settings files are read from the working directory; root owns them, the service reads them.
@@ -50,8 +52,8 @@ EXPOSE 8000
 # the probes in deploy/. The interval leaves the probe's own cost (about 30 ms) negligible.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ.get('PORT', '8000'), timeout=2)"]
-# SIGTERM starts the drain (see settings.yml); give `docker stop` the time it needs:
-# --stop-timeout 30, the drain delay plus the graceful timeout plus 5 s.
+# SIGTERM starts the drain (settings.yml); `docker stop` needs a --stop-timeout of at least
+# DRAIN_DELAY + GRACEFUL_TIMEOUT + 5 s to wait for it (README, "Deploy").
 STOPSIGNAL SIGTERM
 # Exec form: the server is PID 1 and receives the signals itself, with no shell in between.
 CMD ["python", "-m", "myservice.serve"]
