@@ -3,9 +3,9 @@
 # environment; the second copies only that environment onto a clean slim base and runs it as an
 # unprivileged user. Every runtime dependency has a binary wheel, so no compiler is needed.
 
-ARG PYTHON_IMAGE=python:3.13-slim-trixie
-
-FROM ${PYTHON_IMAGE} AS build
+# Both stages start from the same image (the venv's interpreter is the base's), named in full
+# so that Dependabot can propose updates to it.
+FROM python:3.13-slim-trixie AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_ROOT_USER_ACTION=ignore
@@ -23,7 +23,7 @@ COPY myservice ./myservice
 RUN python -m pip --python /opt/venv/bin/python install --no-deps . \
     && python -m pip --python /opt/venv/bin/python check
 
-FROM ${PYTHON_IMAGE} AS runtime
+FROM python:3.13-slim-trixie AS runtime
 ARG VERSION=unknown
 LABEL org.opencontainers.image.title="myservice" \
       org.opencontainers.image.description="A Quart microservice that serves JSON" \

@@ -193,7 +193,7 @@ def test_the_healthcheck_passes_while_the_server_lives_and_fails_once_it_stops(
 
 
 def test_ci_runs_on_every_python_the_package_supports() -> None:
-    """The CI matrix is the versions setup.py declares, and the image uses one of them."""
+    """The CI matrix is the versions setup.py declares; the image's stages use one of them."""
     setup = (REPO / "setup.py").read_text(encoding="utf-8")
     declared = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', setup)
     minimum = re.search(r'python_requires=">=(3\.\d+)"', setup)
@@ -201,5 +201,8 @@ def test_ci_runs_on_every_python_the_package_supports() -> None:
     assert workflow["jobs"]["check"]["strategy"]["matrix"]["python"] == declared
     assert minimum is not None
     assert declared[0] == minimum[1]
-    [base] = re.findall(r"ARG PYTHON_IMAGE=python:(3\.\d+)-", (REPO / "Dockerfile").read_text())
-    assert base in declared
+    bases = {re.sub(r" AS \w+$", "", image) for image in dockerfile_instructions("FROM")}
+    [base] = bases  # the build stage's venv runs on the runtime stage's Python
+    python = re.fullmatch(r"python:(3\.\d+)-slim-\w+", base)
+    assert python is not None
+    assert python[1] in declared
