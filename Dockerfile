@@ -18,9 +18,12 @@ RUN python -m venv --without-pip /opt/venv
 COPY requirements.txt ./
 RUN python -m pip --python /opt/venv/bin/python install --no-deps --only-binary=:all: \
         --requirement requirements.txt
+# The service's own wheel is built with a pinned setuptools that stays in this stage.
 COPY setup.py pyproject.toml README.md ./
 COPY myservice ./myservice
-RUN python -m pip --python /opt/venv/bin/python install --no-deps . \
+RUN python -m pip install setuptools==84.2.1 \
+    && python -m pip wheel --no-deps --no-build-isolation --wheel-dir /wheels . \
+    && python -m pip --python /opt/venv/bin/python install --no-deps /wheels/*.whl \
     && python -m pip --python /opt/venv/bin/python check
 
 FROM python:3.13-slim-trixie AS runtime
@@ -53,7 +56,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ.get('PORT', '8000'), timeout=2)"]
 # SIGTERM starts the drain (settings.yml); `docker stop` needs a --stop-timeout of at least
-# DRAIN_DELAY + GRACEFUL_TIMEOUT + 5 s to wait for it (README, "Deploy").
+# DRAIN_DELAY + GRACEFUL_TIMEOUT + 10 s to wait for it (README, "Deploy").
 STOPSIGNAL SIGTERM
 # Exec form: the server is PID 1 and receives the signals itself, with no shell in between.
 CMD ["python", "-m", "myservice.serve"]

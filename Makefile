@@ -17,7 +17,7 @@ ENGINE ?= $(shell command -v docker || command -v podman)
 # The manifests are validated against the schemas of the oldest and the newest Kubernetes
 # versions the deploy files are meant for.
 KUBERNETES_VERSIONS := 1.31.0 1.37.0
-MANIFESTS := $(filter-out deploy/kustomization.yaml,$(wildcard deploy/*.yaml))
+MANIFESTS := $(filter-out deploy/base/kustomization.yaml,$(wildcard deploy/base/*.yaml))
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
 
 .PHONY: help run serve image bench fuzz view rename spec test lint format typecheck security \
@@ -36,10 +36,16 @@ image: ## Build the container image myservice:<version> with Docker or Podman (s
 	@if [ -z "$(ENGINE)" ]; then \
 		echo "make image: no container engine: install Docker or Podman, or name one with ENGINE=" >&2; \
 		exit 1; fi
+	@if ! command -v "$(ENGINE)" >/dev/null; then \
+		echo "make image: no container engine: $(ENGINE) is not installed" >&2; \
+		exit 1; fi
 	@if ! $(ENGINE) info >/dev/null 2>&1; then \
 		echo "make image: $(ENGINE) is installed but no container engine is running ('$(ENGINE) info' failed): start one" >&2; \
 		exit 1; fi
-	$(ENGINE) build --build-arg VERSION=$(VERSION) --tag $(IMAGE) .
+	@# --pull: a fresh base image, with its security fixes. Podman keeps HEALTHCHECK only in
+	@# Docker's image format.
+	$(ENGINE) build --pull $(if $(findstring podman,$(notdir $(ENGINE))),--format docker) \
+		--build-arg VERSION=$(VERSION) --tag $(IMAGE) .
 
 bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (about 2 min; needs wrk)
 	$(BIN)/python bench/run.py

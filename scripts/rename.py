@@ -66,7 +66,7 @@ def rename(root: Path, new: str) -> list[Path]:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue  # not text: nothing to rename in it
-        lower = kubernetes_name(new) if path.parent == root / "deploy" else new
+        lower = kubernetes_name(new) if (root / "deploy") in path.parents else new
         renamed = text.replace(old, lower).replace(old.upper(), new.upper())
         if renamed != text:
             path.write_text(renamed, encoding="utf-8")

@@ -37,6 +37,21 @@ def test_without_an_engine_it_says_so_and_fails() -> None:
     assert "make image: no container engine: install Docker or Podman" in done.stderr
 
 
+def test_an_engine_that_is_not_installed_is_named(tmp_path: Path) -> None:
+    """ENGINE=podman where podman is missing says so, rather than blaming a stopped engine."""
+    done = make_image(f"ENGINE={tmp_path / 'podman'}")
+    assert done.returncode != 0
+    assert f"make image: no container engine: {tmp_path / 'podman'} is not installed" in done.stderr
+
+
+def test_podman_builds_in_dockers_format_which_keeps_the_healthcheck(tmp_path: Path) -> None:
+    """Podman's default OCI format drops HEALTHCHECK; the build asks for Docker's."""
+    engine, record = fake_engine(tmp_path, info_status=0)
+    podman = engine.rename(tmp_path / "podman")
+    assert make_image(f"ENGINE={podman}").returncode == 0
+    assert record.read_text().splitlines()[:4] == ["build", "--pull", "--format", "docker"]
+
+
 def test_with_an_engine_that_is_not_running_it_says_so_and_fails(tmp_path: Path) -> None:
     """A client without an engine (as on many CI machines) fails before building anything."""
     engine, record = fake_engine(tmp_path, info_status=1)
@@ -53,5 +68,5 @@ def test_it_builds_the_image_tagged_with_the_version(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     version = myservice.__version__
     image = f"{myservice.__name__.replace('_', '-')}:{version}"
-    expected = ["build", "--build-arg", f"VERSION={version}", "--tag", image, "."]
+    expected = ["build", "--pull", "--build-arg", f"VERSION={version}", "--tag", image, "."]
     assert record.read_text().splitlines() == expected

@@ -63,10 +63,12 @@ def test_kubernetes_names_take_dashes_and_variables_keep_underscores(renamed: Pa
     """Kubernetes refuses underscores in names; the MYSERVICE_ variables must keep theirs."""
     dashed = NEW_NAME.replace("_", "-")
     assert dashed != NEW_NAME
-    configmap = (renamed / "deploy" / "configmap.yaml").read_text()
+    configmap = (renamed / "deploy" / "base" / "configmap.yaml").read_text()
     assert f"  name: {dashed}\n" in configmap
     assert f"  {NEW_NAME.upper()}_API_DOCS: " in configmap
-    assert f"  - name: {dashed}\n" in (renamed / "deploy" / "kustomization.yaml").read_text()
+    assert (
+        f"  - name: {dashed}\n" in (renamed / "deploy" / "base" / "kustomization.yaml").read_text()
+    )
 
 
 def test_the_renamed_copy_passes_its_own_tests(renamed: Path) -> None:
