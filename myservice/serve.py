@@ -77,11 +77,15 @@ def serve(environ: Mapping[str, str], factory: str = DEFAULT_FACTORY) -> int:
         raise SystemExit(f"myservice: cannot start: {error}") from None
     metrics_directory, created = _metrics_directory(environ, config.workers)
     try:
-        bound = settings["DRAIN_DELAY"] + config.graceful_timeout + SHUTDOWN_SLACK
-        return _supervise(config, factory, metrics_directory, bound)
+        return _supervise(config, factory, metrics_directory, shutdown_bound(settings))
     finally:
         if created and metrics_directory is not None:
             shutil.rmtree(metrics_directory, ignore_errors=True)
+
+
+def shutdown_bound(settings: Mapping[str, int]) -> int:
+    """Seconds from the first signal to the server's exit, at most: orchestrators wait longer."""
+    return settings["DRAIN_DELAY"] + settings["GRACEFUL_TIMEOUT"] + SHUTDOWN_SLACK
 
 
 def run_worker(config: Config, factory: str, sockets: Sockets, drain: Event, stop: Event) -> None:

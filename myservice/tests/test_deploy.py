@@ -20,7 +20,7 @@ from quart import Quart
 
 import myservice
 from myservice import create_app
-from myservice.serve import SHUTDOWN_SLACK
+from myservice.serve import shutdown_bound
 from myservice.tests.serving import REPO, Server, start
 
 DEPLOY = REPO / "deploy" / "base"
@@ -81,16 +81,14 @@ async def test_the_pods_settings_start_the_service_with_the_api_docs_off(pod_app
 
 def test_kubernetes_waits_for_the_drain_and_the_graceful_timeout(pod_app: Quart) -> None:
     """Kubernetes kills the pod only after the longest shutdown the server allows itself."""
-    config = pod_app.config
-    bound = config["DRAIN_DELAY"] + config["GRACEFUL_TIMEOUT"] + SHUTDOWN_SLACK
+    bound = shutdown_bound(pod_app.config)
     assert pod_spec()["terminationGracePeriodSeconds"] >= bound + KILL_MARGIN
 
 
 @pytest.mark.parametrize("path", ["README.md", ".github/workflows/check.yml"])
 def test_docker_stop_waits_for_the_drain_and_the_graceful_timeout(path: str) -> None:
     """Every `docker run` shown gives `docker stop` the same time (its default is 10 s)."""
-    config = create_app({"TESTING": True}).config
-    bound = config["DRAIN_DELAY"] + config["GRACEFUL_TIMEOUT"] + SHUTDOWN_SLACK
+    bound = shutdown_bound(create_app({"TESTING": True}).config)
     text = (REPO / path).read_text(encoding="utf-8").replace("\\\n", " ")
     commands = re.findall(r"^\s*docker run\b.*", text, re.MULTILINE)
     assert commands
