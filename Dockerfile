@@ -59,4 +59,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # DRAIN_DELAY + GRACEFUL_TIMEOUT + 10 s to wait for it (README, "Deploy").
 STOPSIGNAL SIGTERM
 # Exec form: the server is PID 1 and receives the signals itself, with no shell in between.
-CMD ["python", "-m", "myservice.serve"]
+CMD ["python", "-m", "myservice.core.serve"]

@@ -20,17 +20,17 @@ KUBERNETES_VERSIONS := 1.31.0 1.37.0
 MANIFESTS := $(filter-out deploy/base/kustomization.yaml,$(wildcard deploy/base/*.yaml))
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
 
-.PHONY: help run serve image bench fuzz view rename spec test lint format typecheck security \
-	validate check hooks config clean
+.PHONY: help run serve image bench fuzz view rename spec test test-all lint format typecheck \
+	security validate check hooks config clean
 
 help: ## List the targets and what each does
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 run: $(RUNTIME) ## Serve on http://127.0.0.1:5000 (set HOST, PORT) with the reloading development server
 	QUART_APP=myservice $(BIN)/quart run --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),5000) --reload
 
 serve: $(RUNTIME) ## Serve for production with Hypercorn on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
-	$(BIN)/python -m myservice.serve
+	$(BIN)/python -m myservice.core.serve
 
 image: ## Build the container image myservice:<version> with Docker or Podman (set IMAGE, ENGINE)
 	@if [ -z "$(ENGINE)" ]; then \
@@ -53,8 +53,8 @@ bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (a
 fuzz: $(DEV) ## Fuzz every operation of the served OpenAPI with schemathesis, with a fixed seed
 	$(BIN)/python -m scripts.fuzz
 
-view: $(DEV) ## Scaffold a view module and its test module: make view NAME=refunds
-	$(BIN)/python -m scripts.new_view "$(NAME)"
+view: $(DEV) ## Scaffold a view module and its test module: make view NAME=refunds [URL=/refunds]
+	$(BIN)/python -m scripts.new_view "$(NAME)" $(if $(URL),--url "$(URL)")
 
 rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=payments
 	$(BIN)/python -m scripts.rename "$(NAME)"
@@ -62,8 +62,18 @@ rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=p
 spec: $(RUNTIME) ## Rewrite openapi.json, the API snapshot the tests compare, after an API change
 	$(BIN)/python -m scripts.spec
 
-test: $(DEV) ## Run the test suite with coverage; fails under 95% of lines and branches
-	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
+test: $(DEV) ## Run the service's tests (core's and yours) with coverage, in seconds; fails under 95%
+	@$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest -n auto $(PYTEST_ARGS)
+	@$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report
+
+test-all: $(DEV) ## Run every test: the service's and the tooling's end to end (about a minute)
+	@$(BIN)/coverage erase
+	$(BIN)/coverage run --source=myservice,scripts -m pytest -n auto $(PYTEST_ARGS) \
+		myservice scripts/tests bench/tests deploy/tests
+	@$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report
 
 lint: $(DEV) ## Check style and formatting with ruff
 	$(BIN)/ruff check .
@@ -92,7 +102,7 @@ validate: $(CHECKERS) ## Lint the Dockerfile, validate deploy/ and the CI files 
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
 
-check: lint typecheck security validate test ## Run every check CI runs: lint, typecheck, security, validate, test
+check: lint typecheck security validate test-all ## Run every check CI runs: lint, types, security, validate, all tests
 
 hooks: $(CHECKERS) ## Install the git pre-commit hook, which runs make lint, security and validate
 	$(BIN)/pre-commit install
@@ -101,12 +111,13 @@ config: $(RUNTIME) ## Print the effective settings and the layer each comes from
 	@QUART_APP=myservice $(BIN)/quart config
 
 clean: ## Delete .venv and the caches the tools leave behind
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .schemathesis .hypothesis .coverage build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .schemathesis .hypothesis .coverage .coverage.* \
+		build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || \
-		{ echo "'$(PYTHON)' is not Python 3.10 or newer (or does not run); use make PYTHON=/path/to/python3.x" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+		{ echo "'$(PYTHON)' is not Python 3.11 or newer (or does not run); use make PYTHON=/path/to/python3.x" >&2; exit 1; }
 	@echo "==> Creating $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
 

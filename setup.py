@@ -27,13 +27,14 @@ setup(
     description="A Quart microservice that serves JSON, ready for production plumbing",
     long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
-    python_requires=">=3.10",
-    packages=find_packages(include=["myservice", "myservice.*"], exclude=["myservice.tests*"]),
+    python_requires=">=3.11",
+    packages=find_packages(
+        include=["myservice", "myservice.*"], exclude=["myservice.tests*", "myservice.core.tests*"]
+    ),
     install_requires=read_requirements("requirements.txt"),
     classifiers=[
         "Framework :: AsyncIO",
         "Programming Language :: Python :: 3 :: Only",
-        "Programming Language :: Python :: 3.10",
         "Programming Language :: Python :: 3.11",
         "Programming Language :: Python :: 3.12",
         "Programming Language :: Python :: 3.13",

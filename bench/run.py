@@ -11,16 +11,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
+import signal
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from myservice.core.live_server import LiveServer, ServerStartError, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -38,20 +38,22 @@ class Target:
     command: tuple[str, ...]
     environment: tuple[tuple[str, str], ...] = ()
 
-    def start(self, port: int, log: Path) -> subprocess.Popen[bytes]:
-        """Start the server on `port`, pinned to the server CPU, writing its output to `log`."""
-        with log.open("wb") as output:
-            return subprocess.Popen(
+    def start(self) -> LiveServer:
+        """Start the server on a free port, pinned to the server CPU, and wait until it answers."""
+        port = free_port()
+        try:
+            return LiveServer.start(
                 [*pinned(SERVER_CPU), *(part.format(port=port) for part in self.command)],
+                port=port,
                 cwd=ROOT,
                 env={
                     **os.environ,
                     **{name: value.format(port=port) for name, value in self.environment},
                     "PYTHONPATH": str(ROOT),
                 },
-                stdout=output,
-                stderr=subprocess.STDOUT,
             )
+        except ServerStartError as error:
+            sys.exit(f"{self.label}: {error}")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ TARGETS = (
     ),
     Target(
         "myservice, Hypercorn",
-        (sys.executable, "-m", "myservice.serve"),
+        (sys.executable, "-m", "myservice.core.serve"),
         (
             ("HOST", "127.0.0.1"),
             ("PORT", "{port}"),
@@ -104,14 +106,14 @@ def main() -> None:
     print(f"==> {ROUNDS} rounds of {DURATION} s per server, {CONNECTIONS} connections, wrk: {wrk}")
     print(f"    servers pinned to CPU {SERVER_CPU}, wrk to CPU {LOAD_CPU}: {can_pin()}")
     results: dict[str, list[Round]] = {}
-    with tempfile.TemporaryDirectory() as logs, running_all(Path(logs)) as started:
-        for target, port in started:
+    with running_all() as started:
+        for target, server in started:
             print(f"==> warming up {target.label}")
-            load(wrk, port, 2)
+            load(wrk, server.port, 2)
         for number in range(1, ROUNDS + 1):
-            for target, port in started:
+            for target, server in started:
                 print(f"==> round {number}/{ROUNDS}: {target.label}", flush=True)
-                results.setdefault(target.label, []).append(load(wrk, port, DURATION))
+                results.setdefault(target.label, []).append(load(wrk, server.port, DURATION))
     report(results)
 
 
@@ -147,44 +149,17 @@ def pinned(cpu: int) -> list[str]:
     return []
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
-def running_all(logs: Path) -> Iterator[list[tuple[Target, int]]]:
-    """Start every target on a free port, logging to a file, and stop them all at the end."""
-    processes: list[subprocess.Popen[bytes]] = []
-    started: list[tuple[Target, int]] = []
+def running_all() -> Iterator[list[tuple[Target, LiveServer]]]:
+    """Start every target on a free port, and stop them all at the end."""
+    started: list[tuple[Target, LiveServer]] = []
     try:
         for target in TARGETS:
-            port = free_port()
-            processes.append(target.start(port, logs / f"{port}.log"))
-            wait_until_listening(port, processes[-1], target.label)
-            started.append((target, port))
+            started.append((target, target.start()))
         yield started
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=60)
-
-
-def wait_until_listening(port: int, process: subprocess.Popen[bytes], label: str) -> None:
-    """Block until the server accepts connections; stop the benchmark if it exits instead."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{label} exited with status {process.returncode} before it listened")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    sys.exit(f"{label} did not listen on port {port} within 30 s")
+        for _, server in started:
+            server.stop(signal.SIGTERM, timeout=60)
 
 
 def load(wrk: str, port: int, seconds: int) -> Round:

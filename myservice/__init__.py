@@ -1,4 +1,4 @@
-"""myservice: a Quart microservice. Serve it with `hypercorn "myservice:create_app()"`."""
+"""myservice: a Quart microservice. Serve it with `make run`, or `QUART_APP=myservice quart run`."""
 
 # The one place the version is written: setup.py reads it from here, and the package knows it
 # even when it runs from a source tree that is not installed. It comes before the imports, which

@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
-from urllib.error import URLError
 
+from myservice.core.live_server import LiveServer, ServerStartError, free_port
 from scripts.project import ScriptError, argument_parser, package_name
 
 SEED = 20261121
 MAX_EXAMPLES = 100
-STARTUP_TIMEOUT = 30.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +56,7 @@ def schemathesis_command(base_url: str, seed: int, max_examples: int) -> list[st
 def serving(root: Path) -> Iterator[str]:
     """Run the production server of the project in `root` until the block ends; give its URL."""
     package = package_name(root)
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
         "PYTHONPATH": str(root),
@@ -73,39 +67,15 @@ def serving(root: Path) -> Iterator[str]:
         f"{package.upper()}_DRAIN_DELAY": "0",
         f"{package.upper()}_LOG_LEVEL": "WARNING",
     }
-    with tempfile.TemporaryFile("w+") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", f"{package}.serve"],
-            cwd=root,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_until_live(f"http://127.0.0.1:{port}", server, log)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait()
-
-
-def _wait_until_live(base_url: str, server: subprocess.Popen[bytes], log: IO[str]) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{base_url}/livez", timeout=1):  # nosec B310  # noqa: S310
-                return
-        except (URLError, ConnectionError):
-            time.sleep(0.1)
-    log.seek(0)
-    raise ScriptError(f"the server did not start at {base_url}:\n{log.read()}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    command = [sys.executable, "-m", f"{package}.core.serve"]
+    try:
+        server = LiveServer.start(command, port=port, cwd=root, env=environment, path="/livez")
+    except ServerStartError as error:
+        raise ScriptError(f"the server did not start: {error}") from None
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop(signal.SIGTERM)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
-"""`make view NAME=<name>`: write views/<name>.py and tests/test_<name>.py, ready to serve.
+"""`make view NAME=<name> [URL=/path]`: write views/<name>.py and tests/test_<name>.py, ready to serve.
 
-The view is a blueprint at /<name> (underscores become hyphens) with a documented, validated
-example: a GET with a query-string model and a POST with a body model. Discovery serves it and
-the OpenAPI document lists it with no other edit.
+The view is a blueprint at /<name> (underscores become hyphens), or at URL, with a documented,
+validated example: a GET with a query-string model and a POST with a body model. Discovery
+serves it and the OpenAPI document lists it with no other edit.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,35 +26,39 @@ from scripts.spec import write_spec
 
 TEMPLATES = Path(__file__).parent / "templates"
 LONGEST_NAME = 24
+URL_PATTERN = re.compile(r"(/[a-z0-9]+(-[a-z0-9]+)*)+")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Write the view and its test, or say why not and write nothing."""
     parser = argument_parser(__doc__)
     parser.add_argument("name", help="the view's module name, such as refunds or gift_cards")
+    parser.add_argument("--url", help="where to serve it, such as /gift-cards (default: from name)")
     arguments = parser.parse_args(argv)
+    url = arguments.url or url_of(arguments.name)
     try:
-        written = write_view(arguments.root, arguments.name)
+        written = write_view(arguments.root, arguments.name, url)
     except ScriptError as error:
         print(f"make view: {error}; nothing written", file=sys.stderr)
         return 1
     for path in written:
         print(f"wrote {path.relative_to(arguments.root)}")
     print(
-        f"Served at {url_of(arguments.name)} once the app restarts; `make test` runs its tests;"
+        f"Served at {url} once the app restarts; `make test` runs its tests;"
         " `git diff openapi.json` shows the new operations."
     )
     return 0
 
 
-def write_view(root: Path, name: str) -> list[Path]:
+def write_view(root: Path, name: str, url: str | None = None) -> list[Path]:
     """Write the view, its test and the new API snapshot; refuse a bad name, writing nothing."""
     package = package_name(root)
-    check_view_name(root, package, name)
+    url = url or url_of(name)
+    check_view_name(root, package, name, url)
     fields = {
         "package": package,
         "name": name,
-        "url": url_of(name),
+        "url": url,
         "Model": "".join(part.capitalize() for part in name.split("_") if part),
         "title": name.replace("_", " ").capitalize(),
     }
@@ -73,8 +78,8 @@ def write_view(root: Path, name: str) -> list[Path]:
     return [*targets.values(), write_spec(root)]
 
 
-def check_view_name(root: Path, package: str, name: str) -> None:
-    """Refuse a name that is invalid, taken by a file or a route, or that shadows a module."""
+def check_view_name(root: Path, package: str, name: str, url: str) -> None:
+    """Refuse a name that is invalid, taken by a file, or shadows a module; or a URL in use."""
     check_identifier(name, "view name", LONGEST_NAME)
     for taken in (
         root / package / "views" / f"{name}.py",
@@ -82,12 +87,20 @@ def check_view_name(root: Path, package: str, name: str) -> None:
     ):
         if taken.exists():
             raise ScriptError(f"{taken.relative_to(root)} exists already")
-    shadowed = shadowed_module(name) or _package_module(root, package, name)
+    shadowed = shadowed_module(name)
     if shadowed:
         raise ScriptError(f"a view named {name} would shadow {shadowed}; pick another name")
-    routed = [rule for rule in served_rules(root, package) if _under(rule, url_of(name))]
+    if not URL_PATTERN.fullmatch(url):
+        raise ScriptError(
+            f"{url!r} is not a URL path for a view: use /, then lowercase letters, digits and"
+            " hyphens, such as /gift-cards"
+        )
+    routed = [rule for rule in served_rules(root, package) if _under(rule, url)]
     if routed:
-        raise ScriptError(f"{url_of(name)} is taken: the service already serves {routed[0]}")
+        raise ScriptError(
+            f"{url} is taken: the service already serves {routed[0]}; serve the view at another"
+            f" path with make view NAME={name} URL=/<path>"
+        )
 
 
 def url_of(name: str) -> str:
@@ -106,12 +119,6 @@ def served_rules(root: Path, package: str) -> list[str]:
         raise ScriptError(f"the app does not start, so its routes are unknown: {found.stderr}")
     rules: list[str] = json.loads(found.stdout.splitlines()[-1])
     return rules
-
-
-def _package_module(root: Path, package: str, name: str) -> str | None:
-    if (root / package / f"{name}.py").exists() or (root / package / name).is_dir():
-        return f"the module {package}.{name}"
-    return None
 
 
 def _under(rule: str, prefix: str) -> bool:

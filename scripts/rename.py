@@ -1,10 +1,10 @@
 """`make rename NAME=<name>`: turn the package and every mention of its name into <name>.
 
 It renames the package directory and rewrites every file git tracks: imports, setup.py, the
-settings' environment prefix (which becomes <NAME>_), the Makefile, the README, the config files
-and the OpenAPI snapshot. In deploy/ the name is written with dashes for underscores: Kubernetes
-names are DNS labels. It runs only on a clean git work tree, so that the rename is one
-change to review with `git diff` and to undo with `git reset --hard`.
+Makefile, the README and docs, the config files and the OpenAPI snapshot; core/ names no package,
+so no line of it changes. In the manifests of deploy/ the name is written with dashes for
+underscores: Kubernetes names are DNS labels. It runs only on a clean git work tree, so that
+the rename is one change to review with `git diff` and to undo with `git reset --hard`.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def rename(root: Path, new: str) -> list[Path]:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue  # not text: nothing to rename in it
-        lower = kubernetes_name(new) if (root / "deploy") in path.parents else new
+        lower = kubernetes_name(new) if is_manifest(root, path) else new
         renamed = text.replace(old, lower).replace(old.upper(), new.upper())
         if renamed != text:
             path.write_text(renamed, encoding="utf-8")
@@ -79,6 +79,11 @@ def rename(root: Path, new: str) -> list[Path]:
 def kubernetes_name(package: str) -> str:
     """The name of the package's Kubernetes objects and image, which cannot hold underscores."""
     return package.replace("_", "-")
+
+
+def is_manifest(root: Path, path: Path) -> bool:
+    """Whether `path` is a Kubernetes manifest of deploy/, whose names take dashes."""
+    return (root / "deploy") in path.parents and path.suffix in {".yaml", ".yml"}
 
 
 def tracked_files(root: Path) -> list[Path]:

@@ -1,1 +1,1 @@
-"""The test suite: one module per concern, and one per view module."""
+"""The service's own tests: one module per view module."""

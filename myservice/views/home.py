@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Blueprint, current_app
 
 from myservice import __version__
-from myservice.validation import Model, validate_response
+from myservice.core import Model, validate_response
 
 blueprint = Blueprint("home", __name__)
 

@@ -14,7 +14,7 @@ BROKEN_VIEW = '''\
 
 from quart import Blueprint
 
-from myservice.validation import Model, validate_request, validate_response
+from myservice.core import Model, validate_request, validate_response
 
 blueprint = Blueprint("ratios", __name__)
 

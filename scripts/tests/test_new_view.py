@@ -27,8 +27,8 @@ def test_a_new_view_is_served_documented_and_its_tests_pass(
     tests = run_python(
         project,
         *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
-        *(f"myservice/tests/test_{VIEW_NAME}.py", "myservice/tests/test_openapi.py"),
-        "myservice/tests/test_app.py",
+        *(f"myservice/tests/test_{VIEW_NAME}.py", "myservice/core/tests/test_openapi.py"),
+        "myservice/core/tests/test_discovery.py",
     )
     assert tests.returncode == 0, tests.stdout
     lint = run_python(project, "-m", "ruff", "check", "myservice")
@@ -45,13 +45,16 @@ def test_a_new_view_is_served_documented_and_its_tests_pass(
         ("_private", "'_private' is not a valid view name"),
         ("class", "'class' is a Python keyword"),
         ("a" * 25, "is longer than 24 characters"),
-        ("health", "myservice/views/health.py exists already"),
-        ("app", "myservice/tests/test_app.py exists already"),
+        ("home", "myservice/views/home.py exists already"),
         ("json", "would shadow the standard library's json"),
         ("quart", "would shadow the installed package quart"),
-        ("startup", "would shadow the module myservice.startup"),
         ("livez", "/livez is taken: the service already serves /livez"),
         ("docs", "/docs is taken: the service already serves /docs"),
+        (
+            "metrics",
+            "/metrics is taken: the service already serves /metrics; serve the view at another"
+            " path with make view NAME=metrics URL=/<path>",
+        ),
     ],
 )
 def test_a_bad_name_is_refused_and_nothing_is_written(
@@ -63,6 +66,36 @@ def test_a_bad_name_is_refused_and_nothing_is_written(
     assert error.startswith("make view: ")
     assert reason in error
     assert error.rstrip().endswith("; nothing written")
+
+
+@pytest.mark.parametrize("name", ["logs", "health", "settings", "core", "app"])
+def test_names_of_the_skeletons_modules_are_free(
+    project: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """The skeleton's plumbing lives in core/: its module names are the team's to use for views."""
+    assert new_view.main([name, "--root", str(project)]) == 0
+    assert (project / "myservice" / "views" / f"{name}.py").is_file()
+    assert f"Served at /{name} once the app restarts" in capsys.readouterr().out
+
+
+def test_a_url_that_core_serves_can_be_avoided_with_url(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make view NAME=metrics URL=/sales-metrics` keeps the name and serves elsewhere."""
+    assert new_view.main(["metrics", "--url", "/sales-metrics", "--root", str(project)]) == 0
+    assert "Served at /sales-metrics once the app restarts" in capsys.readouterr().out
+    spec = json.loads((project / "openapi.json").read_text())
+    assert set(spec["paths"]["/sales-metrics"]) == {"get", "post"}
+    assert "/metrics" in spec["paths"]
+
+
+@pytest.mark.parametrize("url", ["sales", "/Sales", "/sales/", "/sales metrics", "/-sales"])
+def test_a_url_that_is_not_a_plain_path_is_refused(
+    project: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    """A URL must be a lowercase path of hyphenated words: it becomes the blueprint's prefix."""
+    refusal(new_view.main, [VIEW_NAME, "--url", url], project)
+    assert f"{url!r} is not a URL path for a view" in capsys.readouterr().err
 
 
 def test_a_project_whose_app_does_not_start_is_refused(

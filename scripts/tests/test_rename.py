@@ -7,19 +7,16 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.error import URLError
 
 import pytest
 
+from myservice.core.live_server import LiveServer, free_port
 from scripts import new_view, rename
-from scripts.project import run_python
+from scripts.project import ROOT, run_python
 from scripts.tests.conftest import (
     NEW_NAME,
     VIEW_NAME,
@@ -54,9 +51,38 @@ def test_no_mention_of_the_old_name_is_left(renamed: Path) -> None:
     assert not (renamed / "myservice").exists()
     mentions = git(renamed, "grep", "-I", "-l", "-e", "myservice", "-e", "MYSERVICE", check=False)
     assert mentions == ""
-    prefix = f'ENV_PREFIX = "{NEW_NAME.upper()}_"'
-    assert prefix in (renamed / NEW_NAME / "settings.py").read_text()
     assert f"QUART_APP={NEW_NAME}" in (renamed / "Makefile").read_text()
+
+
+def test_the_rename_changes_no_line_of_core(renamed: Path) -> None:
+    """Every file of core/ is the skeleton's, byte for byte: git sees only renames there."""
+    core = ROOT / "myservice" / "core"
+    original = [
+        path for path in core.rglob("*") if path.is_file() and "__pycache__" not in path.parts
+    ]
+    assert original
+    for path in original:
+        relative = path.relative_to(ROOT / "myservice")
+        assert (renamed / NEW_NAME / relative).read_bytes() == path.read_bytes(), relative
+    changes = git(renamed, "diff", "--name-status", "-M100%", "HEAD~1", "HEAD")
+    in_core = [line for line in changes.splitlines() if f"\t{NEW_NAME}/core/" in line]
+    assert len(in_core) == len(original)
+    assert all(line.startswith("R100\t") for line in in_core), in_core
+
+
+def test_the_renamed_service_reads_its_variables_under_the_new_prefix(renamed: Path) -> None:
+    """The settings' environment prefix follows the package: ACME_RENAMED_DEBUG, not MYSERVICE_."""
+    program = f"from {NEW_NAME} import create_app; print(create_app().debug)"
+    variable = f"{NEW_NAME.upper()}_DEBUG"
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=renamed,
+        env={**os.environ, "PYTHONPATH": str(renamed), variable: "true"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.strip() == "True", done.stderr
 
 
 def test_kubernetes_names_take_dashes_and_variables_keep_underscores(renamed: Path) -> None:
@@ -73,7 +99,7 @@ def test_kubernetes_names_take_dashes_and_variables_keep_underscores(renamed: Pa
 
 def test_the_renamed_copy_passes_its_own_tests(renamed: Path) -> None:
     """The copy's whole suite passes, the scaffolded view's tests and the serving tests included."""
-    tests = run_python(renamed, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{NEW_NAME}/tests")
+    tests = run_python(renamed, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", NEW_NAME)
     assert tests.returncode == 0, tests.stdout[-3000:]
     assert " passed" in tests.stdout.splitlines()[-1]
 
@@ -97,34 +123,19 @@ def test_the_renamed_copy_is_fuzzed_clean(renamed: Path) -> None:
 
 def test_quart_run_serves_the_renamed_app(renamed: Path) -> None:
     """QUART_APP=<new name> quart run answers GET / with the new name."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
+    port = free_port()
+    server = LiveServer.start(
         [sys.executable, "-m", "quart", "run", "--port", str(port)],
+        port=port,
         cwd=renamed,
         env={**os.environ, "PYTHONPATH": str(renamed), "QUART_APP": NEW_NAME},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
     try:
-        body = _get_when_up(f"http://127.0.0.1:{port}/", server)
+        status, _, body = server.get("/")
     finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=10)
-    assert body.startswith(f'{{"name":"{NEW_NAME}","version":'.encode())
-
-
-def _get_when_up(url: str, server: subprocess.Popen[bytes]) -> bytes:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310
-                body: bytes = response.read()
-                return body
-        except (URLError, ConnectionError):
-            time.sleep(0.1)
-    pytest.fail(f"quart run did not answer at {url}")
+        server.stop(signal.SIGINT)
+    assert status == 200
+    assert json.loads(body)["name"] == NEW_NAME
 
 
 @pytest.mark.parametrize(
@@ -167,20 +178,26 @@ def test_a_tree_outside_git_is_refused(project: Path, capsys: pytest.CaptureFixt
 
 
 def test_a_later_skeleton_change_merges_cleanly_into_a_renamed_service(project: Path) -> None:
-    """As the README says: a changed module and a new one land in the renamed package."""
+    """As docs/upgrading.md says: core's changed and new modules land in the renamed package.
+
+    The change rewrites a line in the middle of a core module, which merges only because the
+    rename left that module as the skeleton wrote it; the service's own views are untouched.
+    """
     service = git(project, "rev-parse", "--abbrev-ref", "HEAD").strip()
     git(project, "branch", "skeleton")
     assert rename.main([NEW_NAME, "--root", str(project)]) == 0
     git(project, "commit", "-q", "-a", "-m", "Rename")
     git(project, "checkout", "-q", "skeleton")
-    errors = project / "myservice" / "errors.py"
-    errors.write_text(errors.read_text() + "\n\nSKELETON_CHANGE = True\n")
-    (project / "myservice" / "added.py").write_text('"""A module the skeleton adds later."""\n')
+    errors = project / "myservice" / "core" / "errors.py"
+    changed = errors.read_text().replace('"about:blank"', '"about:blank"  # RFC 9457, 4.2.1')
+    assert changed != errors.read_text()
+    errors.write_text(changed)
+    (project / "myservice" / "core" / "added.py").write_text('"""A module the skeleton adds."""\n')
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "A later improvement of the skeleton")
     git(project, "checkout", "-q", service)
     git(project, "-c", "merge.directoryRenames=true", "merge", "-q", "--no-edit", "skeleton")
-    assert (project / NEW_NAME / "errors.py").read_text().endswith("SKELETON_CHANGE = True\n")
-    assert (project / NEW_NAME / "added.py").is_file()
+    assert (project / NEW_NAME / "core" / "errors.py").read_text() == changed
+    assert (project / NEW_NAME / "core" / "added.py").is_file()
     assert not (project / "myservice").exists()
     assert git(project, "status", "--porcelain") == ""

@@ -1,0 +1,1 @@
+"""Checks that the shipping files (Dockerfile, deploy/, CI) agree with the service."""

@@ -1,0 +1,209 @@
+"""The shipping files agree with the service: the Dockerfile, deploy/ and the CI workflow.
+
+`make validate` lints these files and checks them against their schemas. These tests check what
+no schema can: that their timings, ports, paths, users and versions match the service's own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+from quart import Quart
+
+import myservice
+from myservice import create_app
+from myservice.core.live_server import LiveServer
+from myservice.core.serve.supervisor import shutdown_bound
+from myservice.core.testing import PROJECT as REPO
+
+DEPLOY = REPO / "deploy" / "base"
+# Kubernetes and docker start their clock a little before the server sees SIGTERM: the server's
+# own deadline must come this long before theirs, so that it ends a late drain itself.
+KILL_MARGIN = 5
+WORKFLOW = REPO / ".github" / "workflows" / "check.yml"
+
+
+def manifest(name: str) -> dict[str, Any]:
+    """One YAML document of deploy/."""
+    document: dict[str, Any] = yaml.safe_load((DEPLOY / name).read_text(encoding="utf-8"))
+    return document
+
+
+def pod_spec() -> dict[str, Any]:
+    """The Deployment's pod template spec."""
+    spec: dict[str, Any] = manifest("deployment.yaml")["spec"]["template"]["spec"]
+    return spec
+
+
+def container() -> dict[str, Any]:
+    """The Deployment's one container."""
+    [only] = pod_spec()["containers"]
+    result: dict[str, Any] = only
+    return result
+
+
+def dockerfile_instructions(name: str) -> list[str]:
+    """The arguments of every `name` instruction of the Dockerfile, continuation lines joined."""
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    return [line.split(None, 1)[1] for line in text.splitlines() if line.startswith(f"{name} ")]
+
+
+def image_environment() -> dict[str, str]:
+    """The variables the Dockerfile's ENV instructions set."""
+    pairs = [shlex.split(arguments) for arguments in dockerfile_instructions("ENV")]
+    return dict(pair.split("=", 1) for words in pairs for pair in words)
+
+
+@pytest.fixture
+def pod_app(monkeypatch: pytest.MonkeyPatch) -> Quart:
+    """The app as a pod builds it: settings.yml of the image, then the ConfigMap and the Secret."""
+    monkeypatch.chdir(REPO)
+    for name, value in manifest("configmap.yaml")["data"].items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MYSERVICE_SECRET_KEY", "from-the-secret")
+    return create_app()
+
+
+async def test_the_pods_settings_start_the_service_with_the_api_docs_off(pod_app: Quart) -> None:
+    """The ConfigMap names only known settings, with values of the right types, and takes effect."""
+    client = pod_app.test_client()
+    assert (await client.get("/openapi.json")).status_code == 404
+    assert pod_app.config["LOG_FORMAT"] == "json"
+    assert pod_app.config["SECRET_KEY"] == "from-the-secret"  # noqa: S105
+
+
+def test_kubernetes_waits_for_the_drain_and_the_graceful_timeout(pod_app: Quart) -> None:
+    """Kubernetes kills the pod only after the longest shutdown the server allows itself."""
+    bound = shutdown_bound(pod_app.config)
+    assert pod_spec()["terminationGracePeriodSeconds"] >= bound + KILL_MARGIN
+
+
+@pytest.mark.parametrize("path", ["README.md", ".github/workflows/check.yml"])
+def test_docker_stop_waits_for_the_drain_and_the_graceful_timeout(path: str) -> None:
+    """Every `docker run` shown gives `docker stop` the same time (its default is 10 s)."""
+    bound = shutdown_bound(create_app({"TESTING": True}).config)
+    text = (REPO / path).read_text(encoding="utf-8").replace("\\\n", " ")
+    commands = re.findall(r"^\s*docker run\b.*", text, re.MULTILINE)
+    assert commands
+    for command in commands:
+        found = re.search(r"--stop-timeout (\d+)", command)
+        assert found, command
+        assert int(found[1]) >= bound + KILL_MARGIN
+
+
+def test_service_links_would_stop_the_start_so_the_pods_have_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Service links inject MYSERVICE_ variables, which the service refuses; the pods turn them off."""
+    # What Kubernetes injects for a Service named myservice when links are on.
+    monkeypatch.setenv("MYSERVICE_SERVICE_HOST", "10.0.0.10")
+    monkeypatch.setenv("MYSERVICE_PORT", "tcp://10.0.0.10:80")
+    with pytest.raises(SystemExit, match="unknown setting"):
+        create_app()
+    assert pod_spec()["enableServiceLinks"] is False
+
+
+async def test_the_probes_and_the_scrape_reach_endpoints_that_answer(pod_app: Quart) -> None:
+    """Each probe path and the scrape path answer 200; readiness waits out its checks' timeout."""
+    client = pod_app.test_client()
+    probes = [container()[probe]["httpGet"] for probe in ("startupProbe", "livenessProbe")]
+    readiness = container()["readinessProbe"]
+    annotations = manifest("deployment.yaml")["spec"]["template"]["metadata"]["annotations"]
+    paths = [probe["path"] for probe in [*probes, readiness["httpGet"]]]
+    for path in [*paths, annotations["prometheus.io/path"]]:
+        assert (await client.get(path)).status_code == 200, path
+    assert readiness["timeoutSeconds"] > pod_app.config["READINESS_TIMEOUT"]
+
+
+def test_every_port_is_the_one_the_image_serves_on() -> None:
+    """The image, the container, the probes, the scrape and the Service agree on one port."""
+    ports = {port["name"]: port["containerPort"] for port in container()["ports"]}
+    environment = {variable["name"]: variable["value"] for variable in container()["env"]}
+    annotations = manifest("deployment.yaml")["spec"]["template"]["metadata"]["annotations"]
+    served = int(image_environment()["PORT"])
+    assert dockerfile_instructions("EXPOSE") == [str(served)]
+    assert int(environment["PORT"]) == served
+    assert int(annotations["prometheus.io/port"]) == served
+    assert ports == {"http": served}
+    probes = ("startupProbe", "livenessProbe", "readinessProbe")
+    assert {container()[probe]["httpGet"]["port"] for probe in probes} == {"http"}
+    assert manifest("service.yaml")["spec"]["ports"][0]["targetPort"] == "http"
+
+
+def test_the_pod_runs_as_the_images_unprivileged_user() -> None:
+    """The pod runs as the numeric user the image creates, which runAsNonRoot can verify."""
+    user, group = dockerfile_instructions("USER")[-1].split(":")
+    security = pod_spec()["securityContext"]
+    assert (security["runAsUser"], security["runAsGroup"]) == (int(user), int(group))
+    assert int(user) != 0
+    assert security["runAsNonRoot"] is True
+
+
+def test_the_only_writable_path_is_a_volume_at_tmp() -> None:
+    """The root filesystem is read-only; /tmp, for temporary and metrics files, is a volume."""
+    assert container()["securityContext"]["readOnlyRootFilesystem"] is True
+    mounts = {mount["name"]: mount["mountPath"] for mount in container()["volumeMounts"]}
+    assert mounts == {"tmp": "/tmp"}  # noqa: S108 (a volume of the pod's own)
+    assert [volume["name"] for volume in pod_spec()["volumes"]] == ["tmp"]
+
+
+def test_every_kubernetes_name_is_a_dns_label() -> None:
+    """Kubernetes refuses names with underscores or capitals, which package names may hold."""
+    resources = set(DEPLOY.glob("*.yaml")) - {DEPLOY / "kustomization.yaml"}
+    names = [manifest(path.name)["metadata"]["name"] for path in resources]
+    names += [container()["name"], container()["image"]]
+    for name in names:
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", name), name
+
+
+def test_kustomize_applies_every_manifest_with_the_packages_version() -> None:
+    """No manifest is left out of `kubectl apply -k`, and the image tag is `make image`'s."""
+    kustomization = manifest("kustomization.yaml")
+    manifests = {path.name for path in DEPLOY.glob("*.yaml")} - {"kustomization.yaml"}
+    assert sorted(kustomization["resources"]) == sorted(manifests)
+    [image] = kustomization["images"]
+    assert image == {"name": container()["image"], "newTag": myservice.__version__}
+    assert image["name"] == myservice.__name__.replace("_", "-")  # what `make image` tags
+
+
+def test_the_healthcheck_passes_while_the_server_lives_and_fails_once_it_stops(
+    serve: Callable[..., LiveServer],
+) -> None:
+    """The image's HEALTHCHECK command, run as Docker runs it, exits 0 or 1 with the server."""
+    [healthcheck] = dockerfile_instructions("HEALTHCHECK")
+    program, *arguments = json.loads(healthcheck.split(" CMD ", 1)[1])
+    assert program == "python"
+    server = serve()
+
+    def healthcheck_status() -> int:
+        environment = {"PATH": "", "PORT": str(server.port)}
+        command = [sys.executable, *arguments]
+        return subprocess.run(command, env=environment, capture_output=True, check=False).returncode
+
+    assert healthcheck_status() == 0
+    server.stop()
+    assert healthcheck_status() == 1
+
+
+def test_ci_runs_on_every_python_the_package_supports() -> None:
+    """The CI matrix is the versions setup.py declares; the image's stages use one of them."""
+    setup = (REPO / "setup.py").read_text(encoding="utf-8")
+    declared = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', setup)
+    minimum = re.search(r'python_requires=">=(3\.\d+)"', setup)
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert workflow["jobs"]["check"]["strategy"]["matrix"]["python"] == declared
+    assert minimum is not None
+    assert declared[0] == minimum[1]
+    bases = {re.sub(r" AS \w+$", "", image) for image in dockerfile_instructions("FROM")}
+    [base] = bases  # the build stage's venv runs on the runtime stage's Python
+    python = re.fullmatch(r"python:(3\.\d+)-slim-\w+(@sha256:[0-9a-f]{64})?", base)
+    assert python is not None
+    assert python[1] in declared

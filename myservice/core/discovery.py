@@ -1,0 +1,35 @@
+"""Blueprint discovery: each public module of the service's views package defines one Blueprint.
+
+Adding `views/teams.py` with a Blueprint is all it takes to serve its routes. Modules whose
+names start with `_` are skipped, so shared helpers can live there too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+from quart import Blueprint
+
+from .startup import StartupError
+
+
+def discover_blueprints(views: ModuleType) -> list[Blueprint]:
+    """Import every public module of the package `views`, in name order; return their Blueprints."""
+    names = sorted(module.name for module in pkgutil.iter_modules(views.__path__))
+    public = [name for name in names if not name.startswith("_")]
+    return [
+        _blueprint_of(views, importlib.import_module(f"{views.__name__}.{name}")) for name in public
+    ]
+
+
+def _blueprint_of(views: ModuleType, module: ModuleType) -> Blueprint:
+    found = {id(value): value for value in vars(module).values() if isinstance(value, Blueprint)}
+    if len(found) == 1:
+        return next(iter(found.values()))
+    defines = f"{len(found)} Blueprints" if found else "no Blueprint"
+    raise StartupError(
+        f"{module.__name__} defines {defines}; every module in {views.__name__} must define"
+        " exactly one (start its name with _ to keep it out of discovery)"
+    )

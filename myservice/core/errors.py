@@ -1,0 +1,51 @@
+"""Every HTTP error a client can get is an RFC 9457 problem document (application/problem+json)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from quart import Quart, Response, current_app
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
+
+from .request_ids import current_request_id
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def init_app(app: Quart) -> None:
+    """Answer every HTTP error, 500 included, with a problem document."""
+    app.register_error_handler(HTTPException, problem_from_http_error)
+    # Quart propagates under DEBUG or TESTING by default, and then answers with an HTML traceback
+    # page, local variables included. Never propagate: the client gets the JSON 500 in every mode
+    # and the traceback goes to the log.
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+
+async def problem_from_http_error(error: HTTPException) -> Response:
+    """Turn an HTTPException into a problem, keeping headers such as Allow or Retry-After."""
+    headers = [
+        (name, value) for name, value in error.get_headers() if name.lower() != "content-type"
+    ]
+    return problem_response(error.code or 500, error.name, error.description or "", headers)
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    headers: Iterable[tuple[str, str]] = (),
+    extra: Mapping[str, object] | None = None,
+) -> Response:
+    """A problem document with the given status; `type` stays about:blank, as RFC 9457 allows.
+
+    `extra` adds members of its own; a 5xx names the request id, to quote when reporting it.
+    """
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
+    body["detail"] = detail
+    body.update(extra or {})
+    if status >= 500 and (request_id := current_request_id()) is not None:
+        body["request_id"] = request_id
+    return current_app.response_class(
+        current_app.json.dumps(body), status, Headers(headers), content_type=PROBLEM_CONTENT_TYPE
+    )

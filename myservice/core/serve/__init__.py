@@ -1,0 +1,1 @@
+"""`make serve`: the production server, its supervisor, its workers and their configuration."""

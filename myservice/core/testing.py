@@ -1,0 +1,135 @@
+"""The skeleton's pytest plugin: the fixtures every test of the service can use.
+
+pyproject.toml loads it (`-p <service>.core.testing`), so the service's own conftest.py is the
+service's. Each test runs in an empty working directory with none of the service's environment
+variables, so that a developer's settings.yml and environment cannot change the results.
+
+- `app`: a fresh app from create_app({"TESTING": True}); `client`: its test client;
+- `spec`: the OpenAPI document the app serves;
+- `serve`: starts the production server (`make serve`) for real, stopped at the end of the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from quart import Quart
+from quart.typing import TestClientProtocol
+
+from .. import create_app
+from .live_server import LiveServer, free_port
+from .settings import SETTINGS_FILE_VARIABLE
+from .startup import ENV_PREFIX, SERVICE
+
+# The source tree: the directory that holds the service's package.
+PROJECT = Path(__file__).resolve().parents[2]
+# Variables of the developer's shell that would change how a served app behaves.
+SERVING_VARIABLES = {SETTINGS_FILE_VARIABLE, "PROMETHEUS_MULTIPROC_DIR", "HOST", "PORT", "WORKERS"}
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Hide the service's variables and QUART_SETTINGS, and work in an empty directory."""
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIX) or name == SETTINGS_FILE_VARIABLE:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def app() -> Quart:
+    """A fresh app in test mode."""
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture
+def client(app: Quart) -> TestClientProtocol:
+    """A test client of the app fixture."""
+    return app.test_client()
+
+
+@pytest.fixture
+async def spec(client: TestClientProtocol) -> dict[str, Any]:
+    """The OpenAPI document the app serves."""
+    response = await client.get("/openapi.json")
+    if response.status_code != 200:
+        pytest.fail(f"/openapi.json answered {response.status_code}: is API_DOCS off?")
+    document: dict[str, Any] = await response.get_json()
+    return document
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start the production server with the given settings; any still running are killed."""
+    started: list[LiveServer] = []
+
+    def start(workers: int = 1, factory: str | None = None, **settings: object) -> LiveServer:
+        server = start_service(tmp_path, workers, factory, **settings)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def start_service(
+    directory: Path,
+    workers: int = 1,
+    factory: str | None = None,
+    **settings: object,
+) -> LiveServer:
+    """Serve as `make serve` does, from `directory`, with `settings` as environment variables.
+
+    `factory` names another app factory, `module:function`, importable from `directory`. The
+    server is ready once every worker serves.
+    """
+    port = free_port()
+    environment = clean_environment() | {
+        "PYTHONPATH": os.pathsep.join([str(directory), str(PROJECT)]),
+        "HYPERCORN_CONFIG": str(PROJECT / "hypercorn.toml"),
+        "PORT": str(port),
+        "WORKERS": str(workers),
+        **{f"{ENV_PREFIX}{key}": json.dumps(value) for key, value in settings.items()},
+    }
+    command = [sys.executable, "-m", f"{SERVICE}.core.serve", *([factory] if factory else [])]
+    return LiveServer.start(
+        command,
+        port=port,
+        cwd=directory,
+        env=environment,
+        path="/livez",
+        # Hypercorn says "Running on http://..." as each worker begins to serve.
+        ready=lambda server: sum("Running on" in line for line in server.lines) >= workers,
+    )
+
+
+def clean_environment() -> dict[str, str]:
+    """The environment of this process, less the service's variables and a shell's serving ones."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(ENV_PREFIX) and name not in SERVING_VARIABLES
+    }
+
+
+def events(server: LiveServer, name: str) -> list[dict[str, Any]]:
+    """The JSON lines the server wrote whose event is `name`."""
+    return [line for line in json_lines(server) if line.get("event") == name]
+
+
+def json_lines(server: LiveServer) -> list[dict[str, Any]]:
+    """Every line the server wrote, parsed; a line that is not JSON becomes {"event": "not JSON"}."""
+    parsed = []
+    for line in list(server.lines):
+        try:
+            parsed.append(json.loads(line))
+        except ValueError:
+            parsed.append({"event": "not JSON", "text": line})
+    return parsed

@@ -1,0 +1,1 @@
+"""Tests of the skeleton's plumbing, one module per module of core."""

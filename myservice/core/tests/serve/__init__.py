@@ -1,0 +1,1 @@
+"""Tests of `make serve`: its configuration, supervisor and workers."""

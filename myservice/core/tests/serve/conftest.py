@@ -1,0 +1,43 @@
+"""The app the serving tests serve: the service, plus a slow route and one that names its worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ...startup import SERVICE
+
+PROBE_APP = f"""
+import asyncio
+import os
+
+from {SERVICE} import create_app as create_service
+
+
+def create_app():
+    app = create_service()
+
+    @app.get("/sleep/<float:seconds>")
+    async def sleep(seconds):
+        await asyncio.sleep(seconds)
+        return {{"slept": seconds}}
+
+    @app.get("/pid")
+    async def pid():
+        return {{"pid": os.getpid()}}
+
+    return app
+"""
+
+
+@pytest.fixture
+def probe_app(tmp_path: Path) -> str:
+    """The probe app's factory, written to the directory the `serve` fixture serves from."""
+    return write_probe_app(tmp_path)
+
+
+def write_probe_app(directory: Path) -> str:
+    """Write the probe app into `directory`; give its factory, as `module:function`."""
+    (directory / "probe_app.py").write_text(PROBE_APP)
+    return "probe_app:create_app"

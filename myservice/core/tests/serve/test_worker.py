@@ -1,0 +1,68 @@
+"""A worker of `make serve`, for real: the drain, the requests in flight, the graceful timeout."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import pytest
+
+from ...live_server import LiveServer
+from ...testing import events
+
+Serve = Callable[..., LiveServer]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_drains_then_finishes_in_flight_requests(
+    serve: Serve, probe_app: str, workers: int
+) -> None:
+    """SIGTERM drains: /readyz 503 at once, the request in flight gets its 200, exit status 0.
+
+    Serving goes on through DRAIN_DELAY; afterwards new connections are refused.
+    """
+    server = serve(workers, probe_app, DRAIN_DELAY=1, GRACEFUL_TIMEOUT=10)
+    assert server.get("/readyz")[0] == 200
+    with ThreadPoolExecutor() as pool:
+        in_flight: Future[tuple[int, dict[str, str], bytes]] = pool.submit(server.get, "/sleep/2.0")
+        time.sleep(0.3)
+        signalled = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        status, _, body = server.get("/readyz")
+        assert status == 503
+        assert json.loads(body)["failing"] == ["shutdown"]
+        assert server.get("/livez")[0] == 200
+        status, _, body = in_flight.result(timeout=30)
+    assert (status, json.loads(body)) == (200, {"slept": 2})
+    assert server.wait(timeout=1 + 10 + 5) == 0
+    assert time.monotonic() - signalled >= 1
+    with pytest.raises(ConnectionRefusedError):
+        server.get("/livez")
+    assert len(events(server, "no longer accepting")) == workers
+    [stopped] = events(server, "stopped")
+    assert stopped["exitcode"] == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_requests_past_the_graceful_timeout_are_cancelled(
+    serve: Serve, probe_app: str, workers: int
+) -> None:
+    """A request slower than GRACEFUL_TIMEOUT does not hold the exit: it is cut off, exit 0."""
+    server = serve(workers, probe_app, DRAIN_DELAY=0, GRACEFUL_TIMEOUT=1)
+    with ThreadPoolExecutor() as pool:
+        in_flight = pool.submit(server.get, "/sleep/120.0")
+        time.sleep(0.3)
+        server.process.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=0 + 1 + 5) == 0
+        try:
+            status: int | None = in_flight.result(timeout=10)[0]
+        except (ConnectionError, http.client.HTTPException):
+            status = None
+    assert status in {500, None}
+    [cancelled] = events(server, "cancelling requests past the graceful timeout")
+    assert cancelled["count"] == 1

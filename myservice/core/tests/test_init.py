@@ -1,0 +1,90 @@
+"""The factory: a new, independent app per call, none at import, servable by any ASGI server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ... import create_app
+from ..live_server import LiveServer, free_port
+from ..startup import SERVICE
+from ..testing import clean_environment
+
+HYPERCORN = str(Path(sys.executable).with_name("hypercorn"))
+
+
+def test_an_app_is_not_in_test_mode_unless_asked() -> None:
+    """create_app() with no overrides is the production app; the test fixture's is in test mode."""
+    assert not create_app().testing
+    assert create_app({"TESTING": True}).testing
+
+
+def test_each_call_builds_a_new_independent_app() -> None:
+    """Two apps share no settings: changing one leaves the other as it was."""
+    first = create_app({"DEBUG": True})
+    second = create_app()
+    first.config["BODY_TIMEOUT"] = 99
+    assert first is not second
+    assert first.debug
+    assert not second.debug
+    assert second.config["BODY_TIMEOUT"] == 30
+
+
+def test_importing_the_package_builds_no_app() -> None:
+    """Importing the package creates no app: the factory is the only place one is made."""
+    probe = (
+        f"import gc, {SERVICE}, quart;"
+        " print(any(isinstance(o, quart.Quart) for o in gc.get_objects()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app served by plain Hypercorn on a free port, with default settings."""
+    port = free_port()
+    command = [HYPERCORN, "--bind", f"127.0.0.1:{port}", f"{SERVICE}:create_app()"]
+    server = LiveServer.start(
+        command, port=port, cwd=tmp_path_factory.mktemp("served"), env=clean_environment()
+    )
+    yield server
+    server.stop()
+
+
+def test_hypercorn_serves_json(served: LiveServer) -> None:
+    """`hypercorn "<service>:create_app()"` serves the home page as JSON."""
+    status, headers, body = served.get("/")
+    assert status == 200
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body)["name"] == SERVICE
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [("GET", "/nope", 404), ("POST", "/", 405)])
+def test_hypercorn_errors_are_problems(
+    served: LiveServer, method: str, path: str, status: int
+) -> None:
+    """Over a real socket, errors are problem documents too."""
+    answered, headers, body = served.request(method, path)
+    assert answered == status
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["status"] == status
+
+
+@pytest.mark.parametrize(("method", "status"), [("HEAD", 200), ("OPTIONS", 204)])
+def test_hypercorn_answers_without_a_body(served: LiveServer, method: str, status: int) -> None:
+    """HEAD and OPTIONS carry no body; OPTIONS claims no content type for it."""
+    answered, headers, body = served.request(method, "/")
+    assert answered == status
+    assert body == b""
+    if method == "OPTIONS":
+        assert "content-type" not in headers
+        assert "content-length" not in headers
+        assert set(headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
