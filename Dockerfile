@@ -1,4 +1,4 @@
-# The image of myservice: `make image` builds it, the README's "Deploy" section runs it.
+# The image of myservice: `make image` builds it, docs/deploy.md runs it.
 # Two stages: the first installs the pinned runtime dependencies and the service into a virtual
 # environment; the second copies only that environment onto a clean slim base and runs it as an
 # unprivileged user. Every runtime dependency has a binary wheel, so no compiler is needed.
@@ -56,7 +56,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ.get('PORT', '8000'), timeout=2)"]
 # SIGTERM starts the drain (settings.yml); `docker stop` needs a --stop-timeout of at least
-# DRAIN_DELAY + GRACEFUL_TIMEOUT + 10 s to wait for it (README, "Deploy").
+# DRAIN_DELAY + GRACEFUL_TIMEOUT + 10 s to wait for it (docs/deploy.md).
 STOPSIGNAL SIGTERM
 # Exec form: the server is PID 1 and receives the signals itself, with no shell in between.
 CMD ["python", "-m", "myservice.core.serve"]

@@ -59,7 +59,9 @@ def shadowed_module(name: str) -> str | None:
     """Which importable module `name` would shadow, if any: standard library or installed."""
     if name in sys.stdlib_module_names:
         return f"the standard library's {name}"
-    if importlib.util.find_spec(name) is not None:
+    spec = importlib.util.find_spec(name)
+    # A directory without __init__.py, such as the project's docs/, is no package to shadow.
+    if spec is not None and spec.origin is not None:
         return f"the installed package {name}"
     return None
 

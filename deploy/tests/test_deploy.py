@@ -86,7 +86,7 @@ def test_kubernetes_waits_for_the_drain_and_the_graceful_timeout(pod_app: Quart)
     assert pod_spec()["terminationGracePeriodSeconds"] >= bound + KILL_MARGIN
 
 
-@pytest.mark.parametrize("path", ["README.md", ".github/workflows/check.yml"])
+@pytest.mark.parametrize("path", ["docs/deploy.md", ".github/workflows/check.yml"])
 def test_docker_stop_waits_for_the_drain_and_the_graceful_timeout(path: str) -> None:
     """Every `docker run` shown gives `docker stop` the same time (its default is 10 s)."""
     bound = shutdown_bound(create_app({"TESTING": True}).config)

@@ -42,12 +42,6 @@ def start_failure(overrides: dict[str, object] | None = None) -> str:
     return str(stopped.value.code)
 
 
-def config_rows(output: str) -> dict[str, tuple[str, str]]:
-    """`quart config` output as {key: (value, origin)}."""
-    rows = [re.split(r"\s{2,}", line, maxsplit=2) for line in output.splitlines()]
-    return {key: (value, origin) for key, value, origin in rows}
-
-
 def test_defaults_are_safe() -> None:
     """With no file, variables or overrides: debug off, bodies capped at 1 MiB, bounded timeouts."""
     app = create_app()
@@ -224,32 +218,6 @@ def test_a_wrong_settings_file_stops_the_start(content: str, message: str) -> No
     assert start_failure() == f"{SERVICE}: cannot start: {message}"
 
 
-def test_a_file_that_is_not_utf8_stops_the_start() -> None:
-    """A settings file in another encoding stops the start, saying where the bad byte is."""
-    Path("settings.yml").write_bytes("SECRET_KEY: café\n".encode("latin-1"))
-    assert (
-        start_failure()
-        == f"{SERVICE}: cannot start: settings.yml: not UTF-8 text (bad byte at offset 15)"
-    )
-
-
-def test_a_missing_named_file_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    """QUART_SETTINGS naming a file that is not there is a mistake, not a silent fallback."""
-    monkeypatch.setenv("QUART_SETTINGS", "nowhere.yml")
-    assert (
-        start_failure()
-        == f"{SERVICE}: cannot start: QUART_SETTINGS names nowhere.yml, which does not exist"
-    )
-
-
-def test_an_unreadable_named_file_stops_the_start(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """QUART_SETTINGS naming something that cannot be read says why."""
-    monkeypatch.setenv("QUART_SETTINGS", str(tmp_path))
-    assert start_failure() == f"{SERVICE}: cannot start: {tmp_path}: cannot read it: Is a directory"
-
-
 @pytest.mark.parametrize(
     ("variable", "raw", "message"),
     [
@@ -295,39 +263,6 @@ def test_shipped_settings_file_documents_every_key_and_keeps_the_defaults(
     monkeypatch.setenv("QUART_SETTINGS", str(shipped))
     config = create_app().config
     assert {key: config[key] for key in SETTINGS} == {key: s.default for key, s in SETTINGS.items()}
-
-
-def test_config_command_reports_values_and_their_layers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`quart config` prints each setting, its value and the layer it came from."""
-    Path("settings.yml").write_text("# the file\nBODY_TIMEOUT: 5\n")
-    monkeypatch.setenv(f"{ENV_PREFIX}DEBUG", "true")
-    app = create_app({"TESTING": True})
-    result = app.test_cli_runner().invoke(args=["config"])
-    assert result.exit_code == 0
-    rows = config_rows(result.output)
-    assert list(rows) == list(SETTINGS)
-    assert {key: rows[key] for key in CORE_KEYS} == {
-        "API_DOCS": ("true", "default"),
-        "BODY_TIMEOUT": ("5", "settings.yml, line 2"),
-        "DEBUG": ("true", f"{ENV_PREFIX}DEBUG"),
-        "DRAIN_DELAY": ("5", "default"),
-        "GRACEFUL_TIMEOUT": ("20", "default"),
-        "LOG_FORMAT": ('"auto"', "default"),
-        "LOG_LEVEL": ('"INFO"', "default"),
-        "MAX_CONTENT_LENGTH": ("1048576", "default"),
-        "READINESS_TIMEOUT": ("2", "default"),
-        "RESPONSE_TIMEOUT": ("60", "default"),
-        "SECRET_KEY": ("null", "default"),
-        "TESTING": ("true", "create_app() overrides"),
-    }
-
-
-def test_config_command_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A secret's value never appears in `quart config` output, only that it is set."""
-    monkeypatch.setenv(f"{ENV_PREFIX}SECRET_KEY", "hunter2")
-    result = create_app().test_cli_runner().invoke(args=["config"])
-    assert "hunter2" not in result.output
-    assert config_rows(result.output)["SECRET_KEY"] == ('"********"', f"{ENV_PREFIX}SECRET_KEY")
 
 
 BAD_SETTING_LINE = (
@@ -422,3 +357,27 @@ def test_a_service_cannot_redefine_a_setting_of_the_skeleton() -> None:
     with pytest.raises(StartupError) as refused:
         load_settings({"DEBUG": Setting(True, bool)})
     assert str(refused.value) == "the service's settings define DEBUG, a setting of the skeleton"
+
+
+def test_the_documented_setting_of_your_own_works_as_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """docs/settings.md's example: its table and settings.yml lines load, and refuse as it says."""
+    section = (PROJECT / "docs" / "settings.md").read_text().split("## A setting of your own")[1]
+    [python] = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    [documented] = re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)
+    namespace: dict[str, object] = {}
+    exec(python, namespace)  # noqa: S102 (the project's own documentation)
+    table = namespace["SETTINGS"]
+    assert isinstance(table, dict)
+    Path("settings.yml").write_text(documented)
+    loaded = load_settings(table)
+    assert (loaded.values["GREETING"], loaded.origins["GREETING"]) == (
+        "Hello",
+        "settings.yml, line 2",
+    )
+    assert loaded.values["PAGE_SIZE"] == 20
+    monkeypatch.setenv(f"{ENV_PREFIX}PAGE_SIZE", "0")
+    with pytest.raises(StartupError) as refused:
+        load_settings(table)
+    assert f"`{refused.value}`" in section
