@@ -40,7 +40,7 @@ RUN groupadd --system --gid 10001 myservice \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 # The settings files are read from the working directory; root owns them, the service reads them.
-COPY settings.yml hypercorn.toml ./
+COPY settings.yml ./
 # HOST 0.0.0.0: reachable from outside the container. One worker: scale with containers.
 # Bytecode was compiled at install time, and the root filesystem may be read-only.
 ENV PATH=/opt/venv/bin:$PATH \

@@ -1,33 +1,49 @@
-"""`make bench`: the service against bare Quart on the same server settings, under one load.
+"""`make bench`: the service against what a team would compare it with, under one load.
 
 Each server runs one worker pinned to the first CPU; wrk runs pinned to the second, so that the
 two do not compete. Rounds alternate between the servers and the medians are reported, with how
 busy each CPU was: a server CPU near 100% and a load-generator CPU well below it show that the
-server, not wrk, set the pace.
+server, not wrk, set the pace. A round where wrk was the busier, or that saw an error, fails the
+run. Then one worker's resident memory is read before and after two runs of BENCH_REQUESTS
+requests each: it must not grow between them.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
-import re
-import shutil
 import signal
 import statistics
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.memory import resident_mib
+from bench.wrk import SERVER_CPU, Round, can_pin, find_wrk, load, pinned
 from myservice.core.live_server import LiveServer, ServerStartError, free_port
+from myservice.core.testing import events
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
-SERVER_CPU, LOAD_CPU = 0, 1
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "100000"))
+# Memory a worker may gain between two runs of REQUESTS requests, in MiB: allocator noise.
+MEMORY_NOISE_MIB = 1.0
+# The options every uvicorn below runs with: those `make serve` gives its workers.
+UVICORN = (
+    *("--host", "127.0.0.1", "--port", "{port}", "--loop", "uvloop", "--http", "httptools"),
+    *("--no-access-log", "--no-server-header", "--no-proxy-headers", "--timeout-keep-alive", "75"),
+)
+GRANIAN = (
+    *("--interface", "asgi", "--host", "127.0.0.1", "--port", "{port}", "--workers", "1"),
+    *("--loop", "uvloop", "--no-ws", "--log-level", "warning"),
+)
+SERVICE_ENVIRONMENT = (("MYSERVICE_LOG_FORMAT", "json"), ("MYSERVICE_DRAIN_DELAY", "0"))
 
 
 @dataclass(frozen=True)
@@ -36,7 +52,7 @@ class Target:
 
     label: str
     command: tuple[str, ...]
-    environment: tuple[tuple[str, str], ...] = ()
+    environment: tuple[tuple[str, str], ...] = SERVICE_ENVIRONMENT
 
     def start(self) -> LiveServer:
         """Start the server on a free port, pinned to the server CPU, and wait until it answers."""
@@ -56,105 +72,76 @@ class Target:
             sys.exit(f"{self.label}: {error}")
 
 
-@dataclass(frozen=True)
-class Round:
-    """One wrk run: throughput, latency percentiles and how busy each CPU was."""
-
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    server_cpu: float
-    load_cpu: float
-
-
-# Bare Quart and the service on Hypercorn with the same hypercorn.toml, then the service on
-# uvicorn. Each runs one worker; the service logs every request, as in production.
-TARGETS = (
-    Target(
-        "bare Quart, Hypercorn",
-        (
-            *(str(BIN / "hypercorn"), "--config", str(ROOT / "hypercorn.toml")),
-            *("--bind", "127.0.0.1:{port}", "--worker-class", "uvloop", "--workers", "1"),
-            "bench.bare:app",
-        ),
+BOOK = Target(
+    "book: quart run",
+    (str(BIN / "quart"), "run", "--port", "{port}"),
+    (
+        ("QUART_APP", "myservice"),
+        *SERVICE_ENVIRONMENT,
     ),
+)
+BARE = Target("bare Quart, uvicorn", (str(BIN / "uvicorn"), *UVICORN, "bench.bare:app"), ())
+SERVE = Target(
+    "myservice, make serve",
+    (sys.executable, "-m", "myservice.core.serve"),
+    (("HOST", "127.0.0.1"), ("PORT", "{port}"), ("WORKERS", "1"), *SERVICE_ENVIRONMENT),
+)
+FASTAPI = Target("FastAPI, uvicorn", (str(BIN / "uvicorn"), *UVICORN, "bench.fastapi_twin:app"), ())
+TARGETS = (
+    BOOK,
+    BARE,
+    SERVE,
+    FASTAPI,
     Target(
         "myservice, Hypercorn",
-        (sys.executable, "-m", "myservice.core.serve"),
         (
-            ("HOST", "127.0.0.1"),
-            ("PORT", "{port}"),
-            ("WORKERS", "1"),
-            ("HYPERCORN_CONFIG", str(ROOT / "hypercorn.toml")),
-            ("MYSERVICE_LOG_FORMAT", "json"),
+            *(str(BIN / "hypercorn"), "--bind", "127.0.0.1:{port}", "--worker-class", "uvloop"),
+            "myservice:create_app()",
         ),
     ),
+    Target("bare Quart, Granian", (str(BIN / "granian"), *GRANIAN, "bench.bare:app"), ()),
     Target(
-        "myservice, uvicorn",
-        (
-            *(str(BIN / "uvicorn"), "--factory", "myservice:create_app", "--host", "127.0.0.1"),
-            *("--port", "{port}", "--no-access-log", "--loop", "uvloop", "--http", "httptools"),
-        ),
-        (("MYSERVICE_LOG_FORMAT", "json"),),
+        "myservice, Granian",
+        (str(BIN / "granian"), *GRANIAN, "--factory", "myservice:create_app"),
     ),
+)
+# What each ratio divides, and the bar it must clear where there is one.
+RATIOS = (
+    ("plumbing: make serve / bare Quart, same server", SERVE, BARE, 0.90),
+    ("production: make serve / the book's quart run", SERVE, BOOK, 1.7),
+    ("make serve / FastAPI on uvicorn", SERVE, FASTAPI, None),
 )
 
 
 def main() -> None:
-    """Measure every target, round after round, and print the table and the ratios."""
+    """Measure every target, round after round, print the table and the ratios, then memory."""
     wrk = find_wrk()
     print(f"==> {ROUNDS} rounds of {DURATION} s per server, {CONNECTIONS} connections, wrk: {wrk}")
-    print(f"    servers pinned to CPU {SERVER_CPU}, wrk to CPU {LOAD_CPU}: {can_pin()}")
+    print(f"    servers pinned to CPU {SERVER_CPU}, wrk to the other: {can_pin()}")
     results: dict[str, list[Round]] = {}
-    with running_all() as started:
+    with running(TARGETS) as started:
+        check_same_answers(started)
         for target, server in started:
-            print(f"==> warming up {target.label}")
-            load(wrk, server.port, 2)
+            print(f"==> warming up {target.label}", flush=True)
+            load(wrk, url(server), 2, CONNECTIONS)
         for number in range(1, ROUNDS + 1):
             for target, server in started:
                 print(f"==> round {number}/{ROUNDS}: {target.label}", flush=True)
-                results.setdefault(target.label, []).append(load(wrk, server.port, DURATION))
-    report(results)
-
-
-def find_wrk() -> str:
-    """The path of wrk; on Debian or Ubuntu, as root, it is installed first when missing."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        print("==> wrk is not installed; installing it with apt-get", flush=True)
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-        return shutil.which("wrk") or sys.exit("apt-get installed wrk, but it is not on PATH")
-    sys.exit(
-        "make bench needs the load generator wrk: `apt-get install wrk` (Debian, Ubuntu),"
-        " `brew install wrk` (macOS), or see https://github.com/wg/wrk"
-    )
-
-
-def can_pin() -> str:
-    """Whether this OS lets the benchmark pin processes to CPUs, and so keep them apart."""
-    if not hasattr(os, "sched_setaffinity"):
-        return "no (not supported by this OS); figures are noisier"
-    if len(os.sched_getaffinity(0)) < 2:
-        return "no (one CPU only); server and wrk share it"
-    return "yes"
-
-
-def pinned(cpu: int) -> list[str]:
-    """The command prefix that pins a process to `cpu`, where the OS allows it."""
-    if can_pin() == "yes" and shutil.which("taskset"):
-        return ["taskset", "-c", str(cpu)]
-    return []
+                results.setdefault(target.label, []).append(
+                    load(wrk, url(server), DURATION, CONNECTIONS)
+                )
+    failures = report(results)
+    failures += check_memory(wrk, median(results[SERVE.label]).requests_per_second)
+    if failures:
+        sys.exit("make bench: " + "; ".join(failures))
 
 
 @contextmanager
-def running_all() -> Iterator[list[tuple[Target, LiveServer]]]:
+def running(targets: tuple[Target, ...]) -> Iterator[list[tuple[Target, LiveServer]]]:
     """Start every target on a free port, and stop them all at the end."""
     started: list[tuple[Target, LiveServer]] = []
     try:
-        for target in TARGETS:
+        for target in targets:
             started.append((target, target.start()))
         yield started
     finally:
@@ -162,82 +149,72 @@ def running_all() -> Iterator[list[tuple[Target, LiveServer]]]:
             server.stop(signal.SIGTERM, timeout=60)
 
 
-def load(wrk: str, port: int, seconds: int) -> Round:
-    """Drive GET / on `port` for `seconds` with wrk and measure the CPUs meanwhile."""
-    before = cpu_times()
-    output = subprocess.run(
-        [
-            *pinned(LOAD_CPU),
-            *(wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"),
-            f"http://127.0.0.1:{port}/",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    after = cpu_times()
-    server_cpu, load_cpu = (busy(before[cpu], after[cpu]) for cpu in (SERVER_CPU, LOAD_CPU))
-    return parse_wrk(output, server_cpu, load_cpu)
+def url(server: LiveServer) -> str:
+    """GET / of the server."""
+    return f"http://127.0.0.1:{server.port}/"
 
 
-def parse_wrk(output: str, server_cpu: float, load_cpu: float) -> Round:
-    """Requests per second and the 50th and 99th latency percentiles from wrk's report."""
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*", output)
-    if errors:
-        sys.exit(f"wrk saw errors, so the figures would lie:\n{output}")
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s)\b", output)
-    p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)\b", output)
-    if not (rate and p50 and p99):
-        sys.exit(f"cannot read wrk's report:\n{output}")
-    return Round(float(rate.group(1)), milliseconds(p50), milliseconds(p99), server_cpu, load_cpu)
+def check_same_answers(started: list[tuple[Target, LiveServer]]) -> None:
+    """Every server must answer GET / with the same JSON, or the comparison would be unfair."""
+    answers = {target.label: json.loads(server.get("/")[2]) for target, server in started}
+    if len({json.dumps(answer, sort_keys=True) for answer in answers.values()}) != 1:
+        sys.exit(f"the servers answer GET / differently: {answers}")
 
 
-def milliseconds(found: re.Match[str]) -> float:
-    """A wrk duration such as 1.23ms or 850.00us, in milliseconds."""
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
-    return float(found.group(1)) * scale
-
-
-def cpu_times() -> dict[int, tuple[int, int]]:
-    """Per CPU, (busy, total) jiffies from /proc/stat; empty where there is no /proc."""
-    try:
-        lines = Path("/proc/stat").read_text().splitlines()
-    except OSError:
-        return {}
-    times: dict[int, tuple[int, int]] = {}
-    for line in lines:
-        name, *fields = line.split()
-        if name.startswith("cpu") and name != "cpu":
-            values = [int(field) for field in fields]
-            idle = values[3] + values[4]
-            times[int(name[3:])] = (sum(values) - idle, sum(values))
-    return times
-
-
-def busy(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float:
-    """The share of time a CPU was busy between two readings, or NaN without readings."""
-    if before is None or after is None or after[1] == before[1]:
-        return float("nan")
-    return (after[0] - before[0]) / (after[1] - before[1])
-
-
-def report(results: dict[str, list[Round]]) -> None:
-    """Print the medians per target, then the ratios that matter."""
+def report(results: dict[str, list[Round]]) -> list[str]:
+    """Print the medians per target, then the ratios; give what fell short or was load-bound."""
     medians = {label: median(rounds) for label, rounds in results.items()}
     print()
-    print(f"{'server':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'server CPU':>12}{'wrk CPU':>9}")
+    print(f"{'server':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'server CPU':>12}{'wrk CPU':>9}")
     for label, result in medians.items():
         print(
-            f"{label:<24}{result.requests_per_second:>10.0f}{result.p50_ms:>9.2f}"
+            f"{label:<26}{result.requests_per_second:>9.0f}{result.p50_ms:>9.2f}"
             f"{result.p99_ms:>9.2f}{result.server_cpu:>12.0%}{result.load_cpu:>9.0%}"
         )
-    bare, service, uvicorn = (medians[target.label] for target in TARGETS)
-    ratio = service.requests_per_second / bare.requests_per_second
+    failures = [
+        f"wrk was the bottleneck in a round of {label}"
+        for label, rounds in results.items()
+        if any(one.load_bound() for one in rounds)
+    ]
     print()
-    print(f"myservice / bare Quart, both on Hypercorn: {ratio:.2f}  (target 0.85, goal 0.90)")
-    served = uvicorn.requests_per_second / service.requests_per_second
-    print(f"myservice on uvicorn / on Hypercorn:       {served:.2f}")
+    for name, numerator, denominator, bar in RATIOS:
+        ratio = (
+            medians[numerator.label].requests_per_second
+            / medians[denominator.label].requests_per_second
+        )
+        verdict = (
+            "" if bar is None else f"  (at least {bar:.2f}: {'yes' if ratio >= bar else 'NO'})"
+        )
+        print(f"{name:<50}{ratio:>6.2f}{verdict}")
+        if bar is not None and ratio < bar:
+            failures.append(f"{name} is {ratio:.2f}, under {bar:.2f}")
+    return failures
+
+
+def check_memory(wrk: str, rate: float) -> list[str]:
+    """One make serve worker's resident size at start and after each of two runs of REQUESTS.
+
+    wrk cannot stop at a count, so each run loads for as long as `rate` says it takes.
+    """
+    with running((SERVE,)) as [(_, server)]:
+        [worker] = events(server, "worker serving")
+        sizes = [resident_mib(int(worker["pid"]))]
+        for number in (1, 2):
+            print(f"==> memory: {REQUESTS} requests to make serve, run {number}/2", flush=True)
+            answered = 0
+            while answered < REQUESTS:
+                seconds = max(1, math.ceil((REQUESTS - answered) / rate))
+                answered += load(wrk, url(server), seconds, CONNECTIONS).requests
+            sizes.append(resident_mib(int(worker["pid"])))
+    start, first, second = sizes
+    print()
+    print(
+        f"one worker's resident memory: {start:.1f} MiB at start, {first:.1f} MiB after"
+        f" {REQUESTS} requests, {second:.1f} MiB after {REQUESTS} more"
+    )
+    if math.isnan(second) or second - first > MEMORY_NOISE_MIB:
+        return [f"a worker's memory grew by {second - first:.1f} MiB between two runs"]
+    return []
 
 
 def median(rounds: list[Round]) -> Round:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
 
 import pytest
 
-from bench.run import TARGETS, Round, busy, median, parse_wrk, report
+from bench.memory import resident_mib
+from bench.run import BARE, BOOK, FASTAPI, SERVE, TARGETS, median, report
+from bench.wrk import Round, busy, parse_wrk
 
 WRK_REPORT = """\
 Running 10s test @ http://127.0.0.1:8000/
@@ -24,9 +27,9 @@ Transfer/sec:    831.70KB
 """
 
 
-def test_a_wrk_report_gives_the_rate_and_percentiles_in_milliseconds() -> None:
-    """Microseconds and seconds are both converted to milliseconds."""
-    assert parse_wrk(WRK_REPORT, 1.0, 0.03) == Round(4528.0, 0.85, 1210.0, 1.0, 0.03)
+def test_a_wrk_report_gives_the_rate_count_and_percentiles_in_milliseconds() -> None:
+    """Microseconds and seconds are both converted to milliseconds; the count is kept."""
+    assert parse_wrk(WRK_REPORT, 1.0, 0.03) == Round(4528.0, 45280, 0.85, 1210.0, 1.0, 0.03)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +42,7 @@ def test_a_report_with_errors_stops_the_benchmark(trouble: str) -> None:
 
 
 def test_an_unreadable_report_stops_the_benchmark() -> None:
-    """Without a rate and both percentiles there is nothing to report."""
+    """Without a rate, a count and both percentiles there is nothing to report."""
     with pytest.raises(SystemExit, match="cannot read wrk's report"):
         parse_wrk("Requests/sec: 10\n", 1.0, 0.03)
 
@@ -53,14 +56,55 @@ def test_busy_is_the_share_of_busy_jiffies() -> None:
 
 def test_median_is_taken_figure_by_figure() -> None:
     """Each figure's median comes from its own column."""
-    rounds = [Round(1, 9, 5, 1, 0), Round(3, 1, 4, 1, 0), Round(2, 5, 6, 1, 0)]
-    assert median(rounds) == Round(2, 5, 5, 1, 0)
+    rounds = [Round(1, 10, 9, 5, 1, 0), Round(3, 30, 1, 4, 1, 0), Round(2, 20, 5, 6, 1, 0)]
+    assert median(rounds) == Round(2, 20, 5, 5, 1, 0)
 
 
-def test_report_prints_the_table_and_both_ratios(capsys: pytest.CaptureFixture[str]) -> None:
-    """The service's throughput over bare Quart's, and uvicorn's over Hypercorn's."""
-    rates = dict(zip((target.label for target in TARGETS), (5000.0, 4250.0, 8500.0), strict=True))
-    report({label: [Round(rate, 1.0, 2.0, 1.0, 0.05)] for label, rate in rates.items()})
+def test_a_round_where_wrk_was_the_busier_is_load_bound() -> None:
+    """A load generator at 95% while the server had CPU to spare measured itself, not the server."""
+    assert Round(1, 1, 1, 1, server_cpu=0.7, load_cpu=0.95).load_bound()
+    assert not Round(1, 1, 1, 1, server_cpu=1.0, load_cpu=0.95).load_bound()
+    assert not Round(1, 1, 1, 1, server_cpu=1.0, load_cpu=0.2).load_bound()
+
+
+def rounds(
+    rates: dict[str, float], server_cpu: float = 1.0, load_cpu: float = 0.1
+) -> dict[str, list[Round]]:
+    """One round a target at the given rates, every other target at 1000 req/s."""
+    return {
+        target.label: [Round(rates.get(target.label, 1000.0), 1, 1.0, 2.0, server_cpu, load_cpu)]
+        for target in TARGETS
+    }
+
+
+def test_the_report_prints_every_ratio_and_passes_when_each_bar_is_met(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Plumbing at 0.95 of bare Quart and 2 times the book's quart run: both bars met."""
+    rates = {BARE.label: 10000.0, SERVE.label: 9500.0, BOOK.label: 4750.0, FASTAPI.label: 19000.0}
+    assert report(rounds(rates)) == []
     output = capsys.readouterr().out
-    assert "myservice / bare Quart, both on Hypercorn: 0.85" in output
-    assert "myservice on uvicorn / on Hypercorn:       2.00" in output
+    assert (
+        "plumbing: make serve / bare Quart, same server      0.95  (at least 0.90: yes)" in output
+    )
+    assert (
+        "production: make serve / the book's quart run       2.00  (at least 1.70: yes)" in output
+    )
+    assert "make serve / FastAPI on uvicorn                     0.50\n" in output
+
+
+def test_a_ratio_under_its_bar_or_a_load_bound_round_fails_the_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each shortfall is named, so that the run ends with the reasons."""
+    rates = {BARE.label: 10000.0, SERVE.label: 8000.0, BOOK.label: 4000.0}
+    failures = report(rounds(rates, server_cpu=0.8, load_cpu=0.99))
+    assert "plumbing: make serve / bare Quart, same server is 0.80, under 0.90" in failures
+    assert f"wrk was the bottleneck in a round of {SERVE.label}" in failures
+    assert "(at least 0.90: NO)" in capsys.readouterr().out
+
+
+def test_resident_memory_is_read_from_proc() -> None:
+    """The running test has a resident size of some MiB; a process that is gone has none."""
+    assert 1 < resident_mib(os.getpid()) < 10_000
+    assert math.isnan(resident_mib(2**22 + 1))

@@ -15,9 +15,9 @@ from . import config_command, errors, logs, metrics, openapi, probes, validation
 from .app_class import ServiceApp
 from .discovery import discover_blueprints
 from .errors import problem_response
-from .logs import quiet
 from .openapi import media_response, problems
 from .probes import add_readiness_check
+from .request_log import quiet
 from .settings import Setting, Settings, load_settings
 from .startup import SERVICE, StartupError, cannot_start
 from .validation import Model, Query, validate_querystring, validate_request, validate_response

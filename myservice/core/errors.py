@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 from .request_ids import current_request_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# RFC 9110's names, where Werkzeug still uses the older ones.
+TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 
 
 def init_app(app: Quart) -> None:
@@ -27,7 +29,10 @@ async def problem_from_http_error(error: HTTPException) -> Response:
     headers = [
         (name, value) for name, value in error.get_headers() if name.lower() != "content-type"
     ]
-    return problem_response(error.code or 500, error.name, error.description or "", headers)
+    status = error.code or 500
+    return problem_response(
+        status, TITLES.get(status, error.name), error.description or "", headers
+    )
 
 
 def problem_response(

@@ -20,9 +20,9 @@ from typing import Literal, cast
 from quart import Blueprint, Quart, Response, current_app, request
 
 from .errors import problem_response
-from .logs import quiet
 from .metrics import exposition
 from .openapi import media_response, problems
+from .request_log import quiet
 from .validation import Model, validate_response
 
 EXTENSION_KEY = __name__

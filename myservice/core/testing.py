@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -76,7 +77,8 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
 
     yield start
     for server in started:
-        server.stop()
+        # A signal, not a kill: the workers then save what coverage measured in them.
+        server.stop(signal.SIGTERM)
 
 
 def start_service(
@@ -88,15 +90,18 @@ def start_service(
     """Serve as `make serve` does, from `directory`, with `settings` as environment variables.
 
     `factory` names another app factory, `module:function`, importable from `directory`. The
-    server is ready once every worker serves.
+    server is ready once every worker serves. DRAIN_DELAY is 0 unless given, so that it stops at
+    once when told to.
     """
     port = free_port()
     environment = clean_environment() | {
         "PYTHONPATH": os.pathsep.join([str(directory), str(PROJECT)]),
-        "HYPERCORN_CONFIG": str(PROJECT / "hypercorn.toml"),
         "PORT": str(port),
         "WORKERS": str(workers),
-        **{f"{ENV_PREFIX}{key}": json.dumps(value) for key, value in settings.items()},
+        **{
+            f"{ENV_PREFIX}{key}": json.dumps(value)
+            for key, value in {"DRAIN_DELAY": 0, **settings}.items()
+        },
     }
     command = [sys.executable, "-m", f"{SERVICE}.core.serve", *([factory] if factory else [])]
     return LiveServer.start(
@@ -105,8 +110,7 @@ def start_service(
         cwd=directory,
         env=environment,
         path="/livez",
-        # Hypercorn says "Running on http://..." as each worker begins to serve.
-        ready=lambda server: sum("Running on" in line for line in server.lines) >= workers,
+        ready=lambda server: len(events(server, "worker serving")) >= workers,
     )
 
 

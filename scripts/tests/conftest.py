@@ -13,10 +13,10 @@ import pytest
 
 from scripts.project import ROOT
 
-# The names the tests give a copy's new package and scaffolded view. A copy carries the service's
-# own views too, so these are names no service made from this skeleton is likely to use.
+# The names the tests give a copy's new package and scaffolded view: an ordinary view name, such as
+# a team picks, which the skeleton's own tests must leave free.
 NEW_NAME = "acme_renamed"
-VIEW_NAME = "acme_probe"
+VIEW_NAME = "things"
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test",
     "GIT_AUTHOR_EMAIL": "test@example.com",

@@ -1,91 +1,85 @@
-"""Hypercorn's configuration under `make serve`: hypercorn.toml, then HOST, PORT and WORKERS.
+"""Where and how `make serve` listens: HOST, PORT and WORKERS, and the server's limits.
 
-The file holds Hypercorn's own knobs (keep-alive, limits, headers). What the supervisor decides
-itself is refused there with a pointer to where it is set, and so is any key Hypercorn does not
-know, which Hypercorn alone would ignore without a word.
+HOST, PORT and WORKERS come from the environment; the limits from the settings
+(KEEP_ALIVE_TIMEOUT, LISTEN_BACKLOG, MAX_HEADER_SIZE).
+
+The supervisor binds the one listening socket; every worker serves it with uvicorn, configured
+here: httptools to parse HTTP (with a bound on the request head that httptools lacks), no
+`Server` header, no access log (the service logs each request itself) and no proxy headers (a
+client must not choose the address the service sees).
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import tomllib
+import socket
 from collections.abc import Mapping
-from importlib.util import find_spec
-from pathlib import Path
-from typing import cast
+from dataclasses import dataclass
+from typing import Any, cast
 
-from hypercorn.config import Config
+import uvicorn
 
-from ..config_files import did_you_mean, read_config_file
 from ..startup import StartupError
+from .http import BoundedHttpToolsProtocol
 
-CONFIG_FILE_VARIABLE = "HYPERCORN_CONFIG"
-DEFAULT_CONFIG_FILE = "hypercorn.toml"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 HIGHEST_PORT = 65535
 
-# Keys the supervisor sets itself, and where to set them instead.
-DECIDED_BY_SERVE = {
-    "accesslog": "the service logs each request itself (LOG_LEVEL)",
-    "application_path": "`make serve` always serves this service's create_app",
-    "bind": "set HOST and PORT in the environment",
-    "graceful_timeout": "use the GRACEFUL_TIMEOUT setting",
-    "insecure_bind": "set HOST and PORT in the environment",
-    "max_requests": "a worker that exits stops the service",
-    "use_reloader": "use `make run` to reload on changes",
-    "worker_class": "uvloop is used where it is installed, else asyncio",
-    "workers": "set WORKERS in the environment",
-}
+
+@dataclass(frozen=True)
+class Listener:
+    """The address to listen on and the number of workers that share it."""
+
+    host: str
+    port: int
+    workers: int
 
 
-def server_config(settings: Mapping[str, object]) -> Config:
-    """Build Hypercorn's Config; raise StartupError naming the file or variable at fault."""
-    config = Config.from_mapping(_file_values())
-    host = os.environ.get("HOST") or DEFAULT_HOST
-    port = _whole_number("PORT", DEFAULT_PORT, 0, HIGHEST_PORT)
-    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
-    config.workers = _whole_number("WORKERS", 1, 1, None)
-    config.graceful_timeout = float(cast(int, settings["GRACEFUL_TIMEOUT"]))
-    config.worker_class = "uvloop" if find_spec("uvloop") else "asyncio"
-    config.accesslog = None
-    # A Logger rather than "-": Hypercorn's lines then go through the service's log handler.
-    config.errorlog = logging.getLogger("hypercorn.error")
-    return config
+def listener_from_environment() -> Listener:
+    """HOST, PORT and WORKERS; raise StartupError naming the variable that is wrong."""
+    return Listener(
+        host=os.environ.get("HOST") or DEFAULT_HOST,
+        port=_whole_number("PORT", DEFAULT_PORT, 0, HIGHEST_PORT),
+        workers=_whole_number("WORKERS", 1, 1, None),
+    )
 
 
-def _file_values() -> dict[str, object]:
-    found = read_config_file(CONFIG_FILE_VARIABLE, DEFAULT_CONFIG_FILE)
-    if found is None:
-        return {}
-    path, text = found
+def bind(listener: Listener, backlog: int) -> socket.socket:
+    """The listening socket; PORT 0 takes a free port. A failure is a StartupError."""
+    family = socket.AF_INET6 if ":" in listener.host else socket.AF_INET
     try:
-        values: dict[str, object] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise StartupError(f"{path}: not valid TOML: {error}") from None
-    for key, value in values.items():
-        _check(path, key, value)
-    return values
+        return socket.create_server((listener.host, listener.port), family=family, backlog=backlog)
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise StartupError(
+            f"cannot listen on {address(listener.host, listener.port)}: {reason}"
+        ) from None
 
 
-def _check(path: Path, key: str, value: object) -> None:
-    if key in DECIDED_BY_SERVE:
-        raise StartupError(f"{path}: {key} is not set here: {DECIDED_BY_SERVE[key]}")
-    known = [name for name in dir(Config) if not name.startswith("_") and _is_setting(name)]
-    if key not in known:
-        hint = did_you_mean(key, known)
-        raise StartupError(f"{path}: {key} is not a Hypercorn setting{'; ' + hint if hint else ''}")
-    default = getattr(Config, key)
-    numeric = isinstance(default, int | float) and not isinstance(default, bool)
-    if numeric and (isinstance(value, bool) or not isinstance(value, int | float)):
-        raise StartupError(f"{path}: {key} must be a number, not {value!r}")
-    if isinstance(default, bool | str) and not isinstance(value, type(default)):
-        raise StartupError(f"{path}: {key} must be a {type(default).__name__}, not {value!r}")
+def address(host: str, port: int) -> str:
+    """host:port, with an IPv6 host in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _is_setting(name: str) -> bool:
-    return not callable(getattr(Config, name))
+def uvicorn_config(app: Any, settings: Mapping[str, object]) -> uvicorn.Config:
+    """Uvicorn's configuration of a worker serving `app` under `settings`."""
+    return uvicorn.Config(
+        app,
+        http=BoundedHttpToolsProtocol,
+        # The worker runs the event loop itself (uvloop where it is installed).
+        loop="none",
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        timeout_keep_alive=cast(int, settings["KEEP_ALIVE_TIMEOUT"]),
+        timeout_graceful_shutdown=cast(int, settings["GRACEFUL_TIMEOUT"]),
+        backlog=cast(int, settings["LISTEN_BACKLOG"]),
+        # uvicorn's own bound on the request head under h11; BoundedHttpToolsProtocol applies it.
+        h11_max_incomplete_event_size=cast(int, settings["MAX_HEADER_SIZE"]),
+    )
 
 
 def _whole_number(variable: str, default: int, lowest: int, highest: int | None) -> int:

@@ -1,15 +1,13 @@
-"""Serve the app in production: Hypercorn workers, a drain on SIGTERM, a bounded shutdown.
+"""Serve the app in production: uvicorn workers, a drain on SIGTERM, a bounded shutdown.
 
-`python -m <service>.core.serve` (what `make serve` runs) reads Hypercorn's settings from
-hypercorn.toml, binds HOST:PORT and starts WORKERS processes (worker.py), each serving an app
-from the service's create_app (or the factory named as `module:function`). This process only
-supervises them. On SIGTERM or SIGINT:
+`python -m <service>.core.serve` (what `make serve` runs) binds HOST:PORT and starts WORKERS
+processes (worker.py), each serving an app from the service's create_app (or the factory named
+as `module:function`) with uvicorn. This process only supervises them. On SIGTERM or SIGINT:
 
 1. every worker's /readyz answers 503 at once, while serving goes on for DRAIN_DELAY seconds so
    that load balancers stop sending traffic (a second signal cuts the delay short);
 2. the workers stop accepting connections and give the requests in flight GRACEFUL_TIMEOUT
-   seconds, then cancel any still running (Hypercorn alone waits for them without end on
-   Python 3.12+, its issue #308);
+   seconds, then cancel any still running;
 3. the server exits 0, or 1 if any worker failed or had to be killed. A worker that dies takes
    the others down with it, so that the orchestrator sees the failure and restarts the service.
 """
@@ -19,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -33,12 +32,11 @@ from types import FrameType
 from typing import cast
 
 import structlog
-from hypercorn.config import Config
 from prometheus_client.multiprocess import mark_process_dead
 
 from ..metrics import MULTIPROCESS_DIRECTORY_VARIABLE
 from ..startup import SERVICE, StartupError, cannot_start
-from .config import server_config
+from .config import Listener, address, bind, listener_from_environment
 from .worker import app_from, run_worker
 
 # Time a worker gets, past DRAIN_DELAY + GRACEFUL_TIMEOUT, to run the app's shutdown hooks and
@@ -63,12 +61,13 @@ def serve(factory: str = DEFAULT_FACTORY) -> int:
     # mistake stops the start with one line rather than once in every worker.
     settings = app_from(factory).config
     try:
-        config = server_config(settings)
+        listener = listener_from_environment()
+        sock = bind(listener, settings["LISTEN_BACKLOG"])
     except StartupError as error:
         raise cannot_start(error) from None
-    metrics_directory, created = _metrics_directory(config.workers)
+    metrics_directory, created = _metrics_directory(listener.workers)
     try:
-        return _supervise(config, factory, metrics_directory, shutdown_bound(settings))
+        return _supervise(sock, listener, factory, metrics_directory, shutdown_bound(settings))
     finally:
         if created and metrics_directory is not None:
             shutil.rmtree(metrics_directory, ignore_errors=True)
@@ -79,30 +78,33 @@ def shutdown_bound(settings: Mapping[str, int]) -> int:
     return settings["DRAIN_DELAY"] + settings["GRACEFUL_TIMEOUT"] + SHUTDOWN_SLACK
 
 
-def _supervise(config: Config, factory: str, metrics_directory: Path | None, bound: float) -> int:
+def _supervise(
+    sock: socket.socket,
+    listener: Listener,
+    factory: str,
+    metrics_directory: Path | None,
+    bound: float,
+) -> int:
     context = get_context("spawn")
     shutdown = _Shutdown(context.Event(), context.Event(), bound)
-    sockets = config.create_sockets()
     # Workers inherit these: a signal sent to the whole process group (Ctrl-C in a terminal,
     # `timeout`, systemd) reaches them only through the events, so they drain like the rest.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     workers = [
-        context.Process(
-            target=run_worker,
-            args=(config, factory, sockets, shutdown.drain, shutdown.stop),
-        )
-        for _ in range(config.workers)
+        context.Process(target=run_worker, args=(sock, factory, shutdown.drain, shutdown.stop))
+        for _ in range(listener.workers)
     ]
     for worker in workers:
         worker.start()
-    # The workers hold copies of the listening sockets. Closing this process's copies means the
+    # The workers hold copies of the listening socket. Closing this process's copy means the
     # port refuses connections as soon as the workers stop listening, instead of queueing them.
-    for sock in [*sockets.secure_sockets, *sockets.insecure_sockets, *sockets.quic_sockets]:
-        sock.close()
+    host, port = sock.getsockname()[:2]
+    sock.close()
     signal.signal(signal.SIGINT, shutdown.on_signal)
     signal.signal(signal.SIGTERM, shutdown.on_signal)
-    log.info("serving", bind=config.bind, workers=config.workers, pid=os.getpid())
+    bound_to = address(host, port)
+    log.info("serving", bind=bound_to, port=port, workers=listener.workers, pid=os.getpid())
     status = _reap(workers, shutdown, metrics_directory)
     log.info("stopped", exitcode=status)
     return status

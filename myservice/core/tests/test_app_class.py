@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from quart import Blueprint, Quart, request
 from quart.typing import TestClientProtocol as Client
 
-from ... import create_app
+from .plumbing import create_app
 
 JSON = {"Content-Type": "application/json"}
 
@@ -125,7 +125,7 @@ async def test_body_over_the_limit_is_a_413() -> None:
     response = await client.post("/echo", data=b'{"a": "0123456789"}', headers=JSON)
     assert response.status_code == 413
     assert response.content_type == "application/problem+json"
-    assert (await response.get_json(force=True))["title"] == "Request Entity Too Large"
+    assert (await response.get_json(force=True))["title"] == "Content Too Large"
     small = await client.post("/echo", data=b'{"a": 1}', headers=JSON)
     assert small.status_code == 200
 
@@ -168,3 +168,27 @@ async def test_a_model_returned_by_a_view_is_sent_as_json(app: Quart) -> None:
     response = await client.post("/greeting")
     assert response.status_code == 201
     assert (await response.get_json())["text"] == "made"
+
+
+async def test_hooks_of_nested_blueprints_all_run_innermost_last() -> None:
+    """A view in a blueprint within a blueprint gets both blueprints' hooks, as Quart orders them."""
+    app = create_app()
+    outer, inner = Blueprint("_outer", __name__), Blueprint("_inner", __name__)
+    ran: list[str] = []
+
+    @outer.before_request
+    async def outer_first() -> None:
+        ran.append("outer")
+
+    @inner.before_request
+    async def inner_next() -> None:
+        ran.append("inner")
+
+    @inner.get("/_nested")
+    async def nested() -> dict[str, list[str]]:
+        return {"ran": ran}
+
+    outer.register_blueprint(inner)
+    app.register_blueprint(outer)
+    response = await app.test_client().get("/_nested")
+    assert await response.get_json() == {"ran": ["outer", "inner"]}

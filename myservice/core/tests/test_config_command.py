@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ... import create_app
 from ... import settings as service
 from ..config_command import shown
-from ..settings import settings_table
+from ..settings import CORE_SETTINGS, settings_table
 from ..startup import ENV_PREFIX
+from ..testing import PROJECT
+from .plumbing import create_app
 
 SETTINGS = settings_table(service.SETTINGS)
 
@@ -31,6 +32,7 @@ def test_config_command_reports_values_and_their_layers(monkeypatch: pytest.Monk
     assert result.exit_code == 0
     rows = config_rows(result.output)
     assert list(rows) == list(SETTINGS)
+    assert set(SKELETON_ROWS) == set(CORE_SETTINGS)
     assert {key: rows[key] for key in SKELETON_ROWS} == SKELETON_ROWS
 
 
@@ -41,9 +43,12 @@ SKELETON_ROWS = {
     "DEBUG": ("true", f"{ENV_PREFIX}DEBUG"),
     "DRAIN_DELAY": ("5", "default"),
     "GRACEFUL_TIMEOUT": ("20", "default"),
+    "KEEP_ALIVE_TIMEOUT": ("75", "default"),
+    "LISTEN_BACKLOG": ("1024", "default"),
     "LOG_FORMAT": ('"auto"', "default"),
     "LOG_LEVEL": ('"INFO"', "default"),
     "MAX_CONTENT_LENGTH": ("1048576", "default"),
+    "MAX_HEADER_SIZE": ("16384", "default"),
     "READINESS_TIMEOUT": ("2", "default"),
     "RESPONSE_TIMEOUT": ("60", "default"),
     "SECRET_KEY": ("null", "default"),
@@ -74,3 +79,14 @@ def test_values_are_printed_as_yaml_and_secrets_masked(
 ) -> None:
     """A key naming a key, password, secret or token is masked once set; others print as YAML."""
     assert shown(key, value) == printed
+
+
+def test_the_documented_output_is_the_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/settings.md shows `make config` as it prints the shipped settings.yml, row for row."""
+    guide = (PROJECT / "docs" / "settings.md").read_text()
+    command = f"$ {ENV_PREFIX}SECRET_KEY=hunter2 make config\n"
+    documented = config_rows(guide.split(command)[1].split("```")[0])
+    monkeypatch.chdir(PROJECT)
+    monkeypatch.setenv(f"{ENV_PREFIX}SECRET_KEY", "hunter2")
+    printed = config_rows(create_app().test_cli_runner().invoke(args=["config"]).output)
+    assert {key: printed[key] for key in documented} == documented

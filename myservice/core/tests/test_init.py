@@ -60,14 +60,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def test_hypercorn_serves_json(served: LiveServer) -> None:
-    """`hypercorn "<service>:create_app()"` serves the home page as JSON."""
-    status, headers, body = served.get("/")
+    """`hypercorn "<service>:create_app()"` serves the app, its answers JSON."""
+    status, headers, body = served.get("/livez")
     assert status == 200
     assert headers["content-type"] == "application/json"
-    assert json.loads(body)["name"] == SERVICE
+    assert json.loads(body) == {"status": "alive"}
 
 
-@pytest.mark.parametrize(("method", "path", "status"), [("GET", "/nope", 404), ("POST", "/", 405)])
+@pytest.mark.parametrize(
+    ("method", "path", "status"), [("GET", "/nope", 404), ("POST", "/livez", 405)]
+)
 def test_hypercorn_errors_are_problems(
     served: LiveServer, method: str, path: str, status: int
 ) -> None:
@@ -81,7 +83,7 @@ def test_hypercorn_errors_are_problems(
 @pytest.mark.parametrize(("method", "status"), [("HEAD", 200), ("OPTIONS", 204)])
 def test_hypercorn_answers_without_a_body(served: LiveServer, method: str, status: int) -> None:
     """HEAD and OPTIONS carry no body; OPTIONS claims no content type for it."""
-    answered, headers, body = served.request(method, "/")
+    answered, headers, body = served.request(method, "/livez")
     assert answered == status
     assert body == b""
     if method == "OPTIONS":

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from typing import cast
 
-from quart import Quart
+import pytest
+from quart import Quart, Response
 
-from ... import create_app
+from .plumbing import create_app
 
 
 async def test_responses_keep_quarts_conventions(app: Quart) -> None:
@@ -48,3 +50,29 @@ async def test_debug_mode_indents() -> None:
     app = create_app({"DEBUG": True})
     response = await app.test_client().get("/livez")
     assert await response.get_data(as_text=True) == '{\n  "status": "alive"\n}\n'
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "body"),
+    [
+        ((1,), {}, b"1\n"),
+        ((1, 2), {}, b"[1,2]\n"),
+        ((), {"b": 1, "a": 2}, b'{"a":2,"b":1}\n'),
+        ((), {}, b"null\n"),
+    ],
+    ids=["one", "several", "keywords", "none"],
+)
+async def test_json_response_takes_what_quarts_takes(
+    app: Quart, args: tuple[object, ...], kwargs: dict[str, object], body: bytes
+) -> None:
+    """One value, several as a list, keywords as an object, or null; sorted, with a newline."""
+    async with app.app_context():
+        response = cast(Response, app.json.response(*args, **kwargs))
+    assert response.mimetype == "application/json"
+    assert await response.get_data() == body
+
+
+def test_json_response_refuses_values_and_keywords_together(app: Quart) -> None:
+    """Quart refuses the mix too: there would be no telling which to send."""
+    with pytest.raises(TypeError, match="not both"):
+        app.json.response(1, a=2)

@@ -72,7 +72,7 @@ def test_a_server_that_never_answers_is_given_up_on(tmp_path: Path) -> None:
 def test_it_waits_for_what_the_caller_calls_ready(tmp_path: Path) -> None:
     """Answering is not enough when the caller waits for more, such as every worker's banner."""
     with pytest.raises(ServerStartError, match="did not start"):
-        start(tmp_path, PARENT_OF_A_CHILD, ready=lambda _server: False, timeout=1)
+        start(tmp_path, PARENT_OF_A_CHILD, ready=lambda _server: False, timeout=0.5)
 
 
 def _running(pid: int) -> bool:

@@ -1,18 +1,23 @@
-"""One structured line per request, tracebacks with the request id, JSON for machines."""
+"""Every line in one shape: tracebacks with the request id, JSON for machines, text for people."""
 
 from __future__ import annotations
 
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
+import signal
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from quart import Quart
 
-from ... import create_app
 from .. import logs
-from ..startup import SERVICE
+from ..live_server import LiveServer, free_port
+from ..startup import ENV_PREFIX, SERVICE
+from ..testing import PROJECT, clean_environment
+from .plumbing import create_app
 
 
 class Terminal(io.StringIO):
@@ -46,63 +51,6 @@ def with_item_route(app: Quart) -> Quart:
         raise RuntimeError("boom")
 
     return app
-
-
-async def test_each_request_is_one_json_line_with_its_facts() -> None:
-    """The line has time, level, request id, method, URL rule, status, duration and client."""
-    app = with_item_route(create_app())
-    stream = io.StringIO()
-    logging_to(app, stream)
-    response = await app.test_client().get("/items/42", headers={"X-Request-ID": "r-1"})
-    assert response.status_code == 200
-    [line] = json_lines(stream)
-    assert line == {
-        "event": "request",
-        "level": "info",
-        "timestamp": line["timestamp"],
-        "request_id": "r-1",
-        "method": "GET",
-        "route": "/items/<int:item_id>",
-        "status": 200,
-        "duration_ms": line["duration_ms"],
-        "client": "<local>",
-    }
-    logged_at = datetime.fromisoformat(str(line["timestamp"]).replace("Z", "+00:00"))
-    assert abs(datetime.now(UTC) - logged_at) < timedelta(minutes=1)
-    assert isinstance(line["duration_ms"], float)
-    assert 0 <= line["duration_ms"] < 60_000
-
-
-async def test_unmatched_paths_share_one_route_name() -> None:
-    """A path no rule matches is logged as `unmatched`, never as the path the client sent."""
-    app = create_app()
-    stream = io.StringIO()
-    logging_to(app, stream)
-    await app.test_client().get("/wp-admin/setup.php")
-    await app.test_client().open("/", method="BREW")  # type: ignore[call-arg]  # json has a default
-    first, second = json_lines(stream)
-    assert (first["route"], first["status"]) == ("unmatched", 404)
-    assert (second["method"], second["status"]) == ("other", 405)
-
-
-@pytest.mark.parametrize("path", ["/livez", "/healthz", "/readyz", "/metrics"])
-async def test_probes_and_scrapes_log_at_debug_only(path: str) -> None:
-    """At INFO the probes write nothing; at DEBUG they are logged like any request."""
-    for level, expected in (("INFO", []), ("DEBUG", [("debug", path)])):
-        app = create_app({"LOG_LEVEL": level})
-        stream = io.StringIO()
-        logging_to(app, stream)
-        assert (await app.test_client().get(path)).status_code == 200
-        assert [(line["level"], line["route"]) for line in json_lines(stream)] == expected
-
-
-async def test_log_level_setting_silences_request_lines() -> None:
-    """With LOG_LEVEL WARNING a successful request writes no line."""
-    app = create_app({"LOG_LEVEL": "WARNING"})
-    stream = io.StringIO()
-    logging_to(app, stream)
-    await app.test_client().get("/")
-    assert stream.getvalue() == ""
 
 
 async def test_a_crash_logs_one_line_with_traceback_and_request_id() -> None:
@@ -159,3 +107,23 @@ async def test_format_follows_the_setting_and_the_terminal(
             r" method=GET request_id=fmt route=/ status=200",
             plain,
         )
+
+
+def test_quart_run_writes_one_line_per_request_too(tmp_path: Path) -> None:
+    """Under `quart run` Hypercorn would add an access line of its own; only the service's is left."""
+    port = free_port()
+    command = [sys.executable, "-m", "quart", "run", "--port", str(port)]
+    environment = clean_environment() | {
+        "PYTHONPATH": str(PROJECT),
+        "QUART_APP": SERVICE,
+        f"{ENV_PREFIX}LOG_FORMAT": "json",
+    }
+    server = LiveServer.start(command, port=port, cwd=tmp_path, env=environment, path="/livez")
+    try:
+        assert server.get("/nowhere")[0] == 404
+        time.sleep(0.2)
+    finally:
+        server.stop(signal.SIGINT)
+    about_it = [line for line in server.lines if "nowhere" in line or "unmatched" in line]
+    assert len(about_it) == 1, about_it
+    assert json.loads(about_it[0])["route"] == "unmatched"

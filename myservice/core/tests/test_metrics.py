@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from ... import create_app
+from .plumbing import create_app
 
 
 def with_routes(app: Quart, release: asyncio.Event | None = None) -> Quart:

@@ -9,9 +9,9 @@ import pytest
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol as Client
 
-from ... import create_app
 from ..probes import add_readiness_check, start_draining
 from ..startup import SERVICE
+from .plumbing import create_app
 
 
 async def passes() -> None:

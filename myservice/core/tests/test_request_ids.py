@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
+
+from ..startup import SERVICE
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
 
@@ -79,3 +84,24 @@ async def test_the_id_reaches_a_500_problem(app: Quart) -> None:
     response = await app.test_client().get("/crash", headers={"X-Request-ID": "quote-me"})
     assert response.status_code == 500
     assert (await response.get_json(force=True))["request_id"] == "quote-me"
+
+
+def test_a_forked_process_makes_ids_of_its_own() -> None:
+    """A server that forks its workers must not give two requests one id."""
+    program = textwrap.dedent(
+        f"""
+        import os
+        from {SERVICE}.core.request_ids import assign_request_id
+        print(assign_request_id(None), flush=True)
+        if os.fork() == 0:
+            print(assign_request_id(None), flush=True)
+            os._exit(0)
+        os.wait()
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=30, check=True
+    )
+    parent, child = done.stdout.split()
+    assert GENERATED.fullmatch(child)
+    assert child[:16] != parent[:16]

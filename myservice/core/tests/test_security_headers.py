@@ -33,3 +33,16 @@ async def test_a_view_may_choose_its_own_caching(app: Quart) -> None:
     response = await app.test_client().get("/cacheable")
     assert response.headers["Cache-Control"] in {"max-age=60, public", "public, max-age=60"}
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_a_view_that_forbids_sniffing_itself_says_it_once(app: Quart) -> None:
+    """The skeleton adds nosniff only where the view did not set it already."""
+
+    @app.get("/already")
+    async def already() -> Response:
+        return Response(
+            "{}", content_type="application/json", headers={"X-Content-Type-Options": "nosniff"}
+        )
+
+    response = await app.test_client().get("/already")
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]

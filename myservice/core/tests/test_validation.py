@@ -10,7 +10,6 @@ from pydantic import Field
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol as Client
 
-from ... import create_app
 from ..validation import (
     Model,
     Query,
@@ -18,6 +17,7 @@ from ..validation import (
     validate_request,
     validate_response,
 )
+from .plumbing import create_app
 
 
 class Part(Model):
@@ -71,6 +71,20 @@ async def list_orders(query_args: Paging) -> dict[str, int]:
 async def broken() -> dict[str, object]:
     """Answer a body its own model refuses."""
     return {"count": "three"}
+
+
+@probe.get("/as-data")
+@validate_response(Echo)
+async def as_data() -> dict[str, object]:
+    """Answer data that its model accepts, rather than the model itself."""
+    return {"count": 3}
+
+
+@probe.post("/created")
+@validate_response(Echo, 201)
+async def created() -> tuple[dict[str, object], int, dict[str, str]]:
+    """Answer 201 with data, a status and a header of the view's own."""
+    return {"count": 4}, 201, {"Location": "/created/4"}
 
 
 @probe.get("/misdeclared")
@@ -212,6 +226,21 @@ async def test_a_response_its_model_refuses_is_a_500_not_a_leak(client: Client) 
     problem = await response.get_json()
     assert "three" not in str(problem)
     assert problem["title"] == "Internal Server Error"
+
+
+async def test_data_a_response_model_accepts_is_sent_as_the_model(client: Client) -> None:
+    """A view may answer with a dict in its model's shape: it is validated, then sent as JSON."""
+    response = await client.get("/as-data")
+    assert response.status_code == 200
+    assert await response.get_json() == {"count": 3}
+
+
+async def test_a_documented_status_keeps_the_views_status_and_headers(client: Client) -> None:
+    """validate_response(Model, 201) checks a 201 answer; its status and headers are kept."""
+    response = await client.post("/created")
+    assert response.status_code == 201
+    assert response.headers["Location"] == "/created/4"
+    assert await response.get_json() == {"count": 4}
 
 
 async def test_a_query_model_pydantic_cannot_load_is_a_500(client: Client) -> None:
