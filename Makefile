@@ -19,18 +19,29 @@ ENGINE ?= $(shell command -v docker || command -v podman)
 KUBERNETES_VERSIONS := 1.31.0 1.37.0
 MANIFESTS := $(filter-out deploy/base/kustomization.yaml,$(wildcard deploy/base/*.yaml))
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
+# The PostgreSQL server `make test-postgres` creates its test databases on.
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: help run serve image bench fuzz view rename spec test test-all lint format typecheck \
-	security validate check hooks config clean
+.PHONY: help run serve migrate migration image bench fuzz view rename spec test test-all \
+	test-postgres lint format typecheck security validate check hooks config clean
 
 help: ## List the targets and what each does
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-run: $(RUNTIME) ## Serve on http://127.0.0.1:5000 (set HOST, PORT) with the reloading development server
+run: migrate ## Migrate, then serve on http://127.0.0.1:5000 (set HOST, PORT), reloading on changes
 	QUART_APP=myservice $(BIN)/quart run --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),5000) --reload
 
 serve: $(RUNTIME) ## Serve for production with uvicorn workers on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
 	$(BIN)/python -m myservice.core.serve
+
+migrate: $(RUNTIME) ## Migrate the database of the settings (DATABASE_URL) to the latest revision
+	QUART_APP=myservice $(BIN)/quart db upgrade
+
+migration: $(RUNTIME) ## Write a migration from the tables in data/: make migration MESSAGE="add refunds.reason"
+	@if [ -z "$(MESSAGE)" ]; then \
+		echo 'make migration: say what it does: make migration MESSAGE="add refunds.reason"' >&2; exit 1; fi
+	QUART_APP=myservice $(BIN)/quart db revision -m "$(MESSAGE)"
+	$(BIN)/python -m ruff format --quiet myservice/migrations/versions
 
 image: ## Build the container image myservice:<version> with Docker or Podman (set IMAGE, ENGINE)
 	@if [ -z "$(ENGINE)" ]; then \
@@ -53,8 +64,8 @@ bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (a
 fuzz: $(DEV) ## Fuzz every operation of the served OpenAPI with schemathesis, with a fixed seed
 	$(BIN)/python -m scripts.fuzz
 
-view: $(DEV) ## Scaffold a view module and its test module: make view NAME=refunds [URL=/refunds]
-	$(BIN)/python -m scripts.new_view "$(NAME)" $(if $(URL),--url "$(URL)")
+view: $(DEV) ## Scaffold a stored resource: table, migration, views, tests: make view NAME=refunds
+	$(BIN)/python -m scripts.new_view "$(NAME)" $(if $(URL),--url "$(URL)") $(if $(STORE),--store "$(STORE)")
 
 rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=payments
 	$(BIN)/python -m scripts.rename "$(NAME)"
@@ -68,6 +79,9 @@ test: $(DEV) ## Run the service's tests (core's and yours) with coverage, in sec
 	@$(BIN)/coverage combine --quiet
 	@# A run of some tests (PYTEST_ARGS) reports coverage but is not held to the whole suite's bar.
 	$(BIN)/coverage report $(if $(PYTEST_ARGS),--fail-under=0)
+
+test-postgres: $(DEV) ## Run make test with each test's database on PostgreSQL (TEST_DATABASE_URL)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(MAKE) --no-print-directory test
 
 test-all: $(DEV) ## Run every test: the service's and the tooling's end to end (about a minute)
 	@$(BIN)/coverage erase
@@ -103,7 +117,7 @@ validate: $(CHECKERS) ## Lint the Dockerfile, validate deploy/ and the CI files 
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
 
-check: lint typecheck security validate test-all ## Run every check CI runs: lint, types, security, validate, all tests
+check: lint typecheck security validate test-postgres test-all ## Run every check CI runs: lint, types, security, validate, all tests
 
 hooks: $(CHECKERS) ## Install the git pre-commit hook, which runs make lint, security and validate
 	$(BIN)/pre-commit install

@@ -31,6 +31,8 @@ setup(
     packages=find_packages(
         include=["myservice", "myservice.*"], exclude=["myservice.tests*", "myservice.core.tests*"]
     ),
+    # Alembic's template for new revisions lives beside them.
+    package_data={"myservice.migrations": ["script.py.mako"]},
     install_requires=read_requirements("requirements.txt"),
     classifiers=[
         "Framework :: AsyncIO",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from quart import Quart
 
-from myservice import settings, views
+from myservice import data, settings, views
 from myservice.core import create_service_app
 
 
@@ -14,6 +14,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Quart:
     """Build a new, independent app; `overrides` is the top settings layer (tests use it).
 
     The settings (the skeleton's and those in settings.py) are validated, the skeleton's
-    plumbing is set up, then every blueprint in views/ is registered.
+    plumbing is set up, the tables in data/ are imported, then every blueprint in views/ is
+    registered.
     """
-    return create_service_app(settings.SETTINGS, views, overrides)
+    return create_service_app(settings.SETTINGS, views, data, overrides)

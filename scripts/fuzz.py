@@ -11,12 +11,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from myservice.core.live_server import LiveServer, ServerStartError, free_port
-from scripts.project import ScriptError, argument_parser, package_name
+from scripts.project import ScriptError, argument_parser, package_name, run_python
 
 SEED = 20261121
 MAX_EXAMPLES = 100
@@ -54,28 +55,39 @@ def schemathesis_command(base_url: str, seed: int, max_examples: int) -> list[st
 
 @contextmanager
 def serving(root: Path) -> Iterator[str]:
-    """Run the production server of the project in `root` until the block ends; give its URL."""
+    """Run the production server of the project in `root` until the block ends; give its URL.
+
+    It serves a database of its own, migrated first, so that fuzzing writes nothing that lasts.
+    """
     package = package_name(root)
     port = free_port()
-    environment = {
-        **os.environ,
-        "PYTHONPATH": str(root),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": "1",
-        f"{package.upper()}_API_DOCS": "true",
-        f"{package.upper()}_DRAIN_DELAY": "0",
-        f"{package.upper()}_LOG_LEVEL": "WARNING",
-    }
-    command = [sys.executable, "-m", f"{package}.core.serve"]
-    try:
-        server = LiveServer.start(command, port=port, cwd=root, env=environment, path="/livez")
-    except ServerStartError as error:
-        raise ScriptError(f"the server did not start: {error}") from None
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop(signal.SIGTERM)
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = {
+            f"{package.upper()}_API_DOCS": "true",
+            f"{package.upper()}_DATABASE_URL": f"sqlite+aiosqlite:///{Path(scratch) / 'fuzz.db'}",
+            f"{package.upper()}_DRAIN_DELAY": "0",
+            f"{package.upper()}_LOG_LEVEL": "WARNING",
+        }
+        migrated = run_python(root, "-m", "quart", "db", "upgrade", env=settings)
+        if migrated.returncode != 0:
+            raise ScriptError(f"the server did not start: {migrated.stderr.strip()}")
+        environment = {
+            **os.environ,
+            **settings,
+            "PYTHONPATH": str(root),
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WORKERS": "1",
+        }
+        command = [sys.executable, "-m", f"{package}.core.serve"]
+        try:
+            server = LiveServer.start(command, port=port, cwd=root, env=environment, path="/livez")
+        except ServerStartError as error:
+            raise ScriptError(f"the server did not start: {error}") from None
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop(signal.SIGTERM)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""`make view NAME=<name> [URL=/path]`: write views/<name>.py and tests/test_<name>.py, ready to serve.
+"""`make view NAME=<name> [URL=/path] [STORE=none]`: a resource to grow from, ready to serve.
 
-The view is a blueprint at /<name> (underscores become hyphens), or at URL, with a documented,
-validated example: a GET with a query-string model and a POST with a body model. Discovery
-serves it and the OpenAPI document lists it with no other edit.
+It writes data/<name>.py (the table), a migration that creates it, views/<name>.py (create, list
+a page at a time, read, change, delete: validated and documented) and tests/test_<name>.py, at
+/<name> (underscores become hyphens) or at URL. STORE=none writes a view that stores nothing,
+and no table. Discovery serves the view and the OpenAPI document lists it with no other edit.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from string import Template
 
@@ -26,6 +28,7 @@ from scripts.spec import write_spec
 
 TEMPLATES = Path(__file__).parent / "templates"
 LONGEST_NAME = 24
+STORES = ("database", "none")
 URL_PATTERN = re.compile(r"(/[a-z0-9]+(-[a-z0-9]+)*)+")
 
 
@@ -34,10 +37,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argument_parser(__doc__)
     parser.add_argument("name", help="the view's module name, such as refunds or gift_cards")
     parser.add_argument("--url", help="where to serve it, such as /gift-cards (default: from name)")
+    parser.add_argument(
+        "--store",
+        choices=STORES,
+        default="database",
+        help="where its items live (default: database)",
+    )
     arguments = parser.parse_args(argv)
     url = arguments.url or url_of(arguments.name)
     try:
-        written = write_view(arguments.root, arguments.name, url)
+        written = write_view(arguments.root, arguments.name, url, arguments.store)
     except ScriptError as error:
         print(f"make view: {error}; nothing written", file=sys.stderr)
         return 1
@@ -50,8 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def write_view(root: Path, name: str, url: str | None = None) -> list[Path]:
-    """Write the view, its test and the new API snapshot; refuse a bad name, writing nothing."""
+def write_view(
+    root: Path, name: str, url: str | None = None, store: str = "database"
+) -> list[Path]:
+    """Write the modules, the migration and the new API snapshot; give the files written.
+
+    A bad name is refused before anything is written; a failure afterwards removes what was.
+    """
     package = package_name(root)
     url = url or url_of(name)
     check_view_name(root, package, name, url)
@@ -62,20 +76,60 @@ def write_view(root: Path, name: str, url: str | None = None) -> list[Path]:
         "Model": "".join(part.capitalize() for part in name.split("_") if part),
         "title": name.replace("_", " ").capitalize(),
     }
+    prefix = "" if store == "database" else "stateless_"
     targets = {
-        "view.py.tmpl": root / package / "views" / f"{name}.py",
-        "test_view.py.tmpl": root / package / "tests" / f"test_{name}.py",
+        f"{prefix}view.py.tmpl": root / package / "views" / f"{name}.py",
+        f"{prefix}test_view.py.tmpl": root / package / "tests" / f"test_{name}.py",
     }
-    for template, target in targets.items():
-        text = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(fields)
-        target.write_text(text, encoding="utf-8")
-    # The class and function names vary in length: let the project's formatter lay them out.
+    if store == "database":
+        targets = {"table.py.tmpl": root / package / "data" / f"{name}.py", **targets}
+    written: list[Path] = []
+    try:
+        for template, target in targets.items():
+            text = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(fields)
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
+        if store == "database":
+            written.append(write_migration(root, package, f"create {name}"))
+        _format(root, written)
+        written.append(write_spec(root))
+    except (ScriptError, subprocess.CalledProcessError) as error:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise ScriptError(str(error)) from None
+    return written
+
+
+def write_migration(root: Path, package: str, message: str) -> Path:
+    """Write the revision that brings the migrated schema up to the tables of data/."""
+    versions = root / package / "migrations" / "versions"
+    before = set(versions.glob("*.py"))
+    with tempfile.TemporaryDirectory() as scratch:
+        database = f"sqlite+aiosqlite:///{Path(scratch) / 'scratch.db'}"
+        written = run_python(
+            root,
+            "-m",
+            "quart",
+            "db",
+            "revision",
+            "-m",
+            message,
+            env={f"{package.upper()}_DATABASE_URL": database},
+        )
+    [revision] = set(versions.glob("*.py")) - before or [None]
+    if written.returncode != 0 or revision is None:
+        raise ScriptError(f"the migration could not be written:\n{written.stderr.strip()}")
+    return revision
+
+
+def _format(root: Path, paths: list[Path]) -> None:
+    """Sort the imports and lay out the code: the names vary in length, and so do the lines."""
+    ruff = [sys.executable, "-m", "ruff"]
+    files = [str(path) for path in paths]
     subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--quiet", *map(str, targets.values())],
-        cwd=root,
-        check=True,
+        [*ruff, "check", "--select", "I", "--fix", "--quiet", *files], cwd=root, check=True
     )
-    return [*targets.values(), write_spec(root)]
+    subprocess.run([*ruff, "format", "--quiet", *files], cwd=root, check=True)
 
 
 def check_view_name(root: Path, package: str, name: str, url: str) -> None:
@@ -83,6 +137,7 @@ def check_view_name(root: Path, package: str, name: str, url: str) -> None:
     check_identifier(name, "view name", LONGEST_NAME)
     for taken in (
         root / package / "views" / f"{name}.py",
+        root / package / "data" / f"{name}.py",
         root / package / "tests" / f"test_{name}.py",
     ):
         if taken.exists():

@@ -83,15 +83,17 @@ def uncommitted_changes(root: Path) -> str | None:
     return None
 
 
-def run_python(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+def run_python(
+    root: Path, *arguments: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run this Python on `arguments` in `root`, importing the project from there, not from here.
 
-    QUART_APP names the project's package, for `-m quart` commands.
+    QUART_APP names the project's package, for `-m quart` commands; `env` adds variables.
     """
     return subprocess.run(
         [sys.executable, *arguments],
         cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root), "QUART_APP": package_name(root)},
+        env={**os.environ, "PYTHONPATH": str(root), "QUART_APP": package_name(root), **(env or {})},
         capture_output=True,
         text=True,
         check=False,

@@ -1,9 +1,9 @@
 """The skeleton's plumbing. A service never edits this package; the skeleton's fixes merge into it.
 
 `create_service_app` builds an app in a fixed order: the settings (the skeleton's and the
-service's) are validated, logging, metrics, errors, validation, the OpenAPI document and the
-probes are set up, and then the service's blueprints are registered. The names below are the
-ones the service's views and tests import.
+service's) are validated; logging, metrics, errors, validation, the OpenAPI document, the
+probes, the database and its migrations are set up; then the service's tables are imported and
+its blueprints registered. The names below are the ones the service's views and tests import.
 """
 
 from __future__ import annotations
@@ -11,30 +11,57 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import ModuleType
 
-from . import config_command, errors, logs, metrics, openapi, probes, validation
-from .app_class import ServiceApp
-from .discovery import discover_blueprints
+from . import (
+    config_command,
+    database,
+    database_errors,
+    errors,
+    logs,
+    metrics,
+    migrations,
+    openapi,
+    probes,
+    validation,
+)
+from .app_class import ServiceApp, no_content
+from .database import get_or_404, reading, transaction
+from .discovery import discover_blueprints, import_tables
 from .errors import problem_response
 from .openapi import media_response, problems
-from .probes import add_readiness_check
+from .probes import NotReady, add_readiness_check
 from .request_log import quiet
 from .settings import Setting, Settings, load_settings
 from .startup import SERVICE, StartupError, cannot_start
-from .validation import Model, Query, validate_querystring, validate_request, validate_response
+from .tables import Base
+from .validation import (
+    Model,
+    PlainText,
+    Query,
+    validate_querystring,
+    validate_request,
+    validate_response,
+)
 
 __all__ = [
+    "Base",
     "Model",
+    "NotReady",
+    "PlainText",
     "Query",
     "ServiceApp",
     "Setting",
     "StartupError",
     "add_readiness_check",
     "create_service_app",
+    "get_or_404",
     "init_app",
     "media_response",
+    "no_content",
     "problem_response",
     "problems",
     "quiet",
+    "reading",
+    "transaction",
     "validate_querystring",
     "validate_request",
     "validate_response",
@@ -44,31 +71,40 @@ __all__ = [
 def create_service_app(
     service_settings: Mapping[str, Setting],
     views: ModuleType,
+    data: ModuleType,
     overrides: Mapping[str, object] | None = None,
 ) -> ServiceApp:
-    """A new app: settings, the skeleton's plumbing, then the blueprints of the `views` package.
+    """A new app: settings, the skeleton's plumbing, then the service's tables and blueprints.
 
-    A mistake in settings or views stops the start with one line and exit status 1, so that
-    `quart run` and the servers print no traceback for it.
+    A mistake in settings, views or migrations stops the start with one line and exit status 1,
+    so that `quart run` and the servers print no traceback for it.
     """
     try:
         settings = load_settings(service_settings, overrides)
+        import_tables(data)
         blueprints = discover_blueprints(views)
+        head = migrations.head_revision()
     except StartupError as error:
         raise cannot_start(error) from None
     app = ServiceApp(SERVICE, static_folder=None)
-    init_app(app, settings)
+    init_app(app, settings, head)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app
 
 
-def init_app(app: ServiceApp, settings: Settings) -> None:
-    """Set up the plumbing on `app`, in the order each piece needs the ones before it."""
+def init_app(app: ServiceApp, settings: Settings, head: str | None) -> None:
+    """Set up the plumbing on `app`, in the order each piece needs the ones before it.
+
+    `head` is the latest revision of the migrations, which /readyz waits for.
+    """
     config_command.init_app(app, settings)
     logs.init_app(app)
     metrics.init_app(app)
     errors.init_app(app)
+    database_errors.init_app(app)
     validation.init_app(app)
     openapi.init_app(app)
     probes.init_app(app)
+    database.init_app(app)
+    migrations.init_app(app, head)

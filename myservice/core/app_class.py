@@ -15,7 +15,7 @@ from typing import Any, NoReturn, cast
 
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
 from pydantic import BaseModel
-from quart import Quart, Request, Response
+from quart import Quart, Request, Response, current_app
 from quart.typing import ResponseReturnValue, ResponseTypes
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
@@ -160,11 +160,20 @@ class ServiceApp(Quart):
 
     async def make_default_options_response(self) -> Response:
         """204 No Content with the Allow header, and no Content-* headers for a body there isn't."""
-        response = await super().make_default_options_response()
-        response.status_code = 204
-        del response.headers["Content-Type"]
-        del response.headers["Content-Length"]  # RFC 9110 forbids it on a 204
-        return response
+        return _without_body(await super().make_default_options_response())
+
+
+def no_content() -> Response:
+    """A 204 No Content answer, with no Content-Type or Content-Length for a body there isn't."""
+    response: Response = current_app.response_class()
+    return _without_body(response)
+
+
+def _without_body(response: Response) -> Response:
+    response.status_code = 204
+    del response.headers["Content-Type"]
+    del response.headers["Content-Length"]  # RFC 9110 forbids it on a 204
+    return response
 
 
 def route_of(request: Request) -> str:

@@ -6,6 +6,8 @@ pasted into a ticket.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import click
 from quart import Quart
 from quart.cli import ScriptInfo, pass_script_info
@@ -37,7 +39,26 @@ def config_command(info: ScriptInfo) -> None:
 
 
 def shown(key: str, value: object) -> str:
-    """The value as `make config` prints it: masked when the key names a secret."""
+    """The value as `make config` prints it: masked when the key names a secret.
+
+    A URL's password is masked whatever the key: `postgresql://app:***@db/app`.
+    """
     if value is not None and any(word in key for word in SECRET_WORDS):
         return '"********"'
+    if isinstance(value, str):
+        return as_yaml(without_password(value))
     return as_yaml(value)
+
+
+def without_password(text: str) -> str:
+    """`text` with the password of a URL in it written ***; other text as it is."""
+    try:
+        parts = urlsplit(text)
+        password = parts.password
+    except ValueError:
+        return text
+    if not password:
+        return text
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))

@@ -1,7 +1,9 @@
-"""Blueprint discovery: each public module of the service's views package defines one Blueprint.
+"""Discovery of the service's modules: its views' Blueprints, and its tables.
 
-Adding `views/teams.py` with a Blueprint is all it takes to serve its routes. Modules whose
-names start with `_` are skipped, so shared helpers can live there too.
+Each public module of views/ defines one Blueprint: adding `views/teams.py` with a Blueprint is
+all it takes to serve its routes. Each public module of data/ defines tables, imported so that
+the migrations know them all. Modules whose names start with `_` are skipped in views/, so that
+shared helpers can live there too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ def discover_blueprints(views: ModuleType) -> list[Blueprint]:
     return [
         _blueprint_of(views, importlib.import_module(f"{views.__name__}.{name}")) for name in public
     ]
+
+
+def import_tables(data: ModuleType) -> list[ModuleType]:
+    """Import every public module of the package `data`, so that Base.metadata holds its tables."""
+    names = sorted(module.name for module in pkgutil.iter_modules(data.__path__))
+    return [importlib.import_module(f"{data.__name__}.{name}") for name in names if name[0] != "_"]
 
 
 def _blueprint_of(views: ModuleType, module: ModuleType) -> Blueprint:

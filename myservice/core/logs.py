@@ -83,6 +83,8 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     root.handlers = [h for h in root.handlers if not isinstance(h, _StructlogHandler)]
     root.addHandler(handler)
     root.setLevel(level)
+    # At DEBUG, aiosqlite would log every call it makes on the database's thread.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLevelName(level)))
     return renderer
 
 

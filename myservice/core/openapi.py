@@ -56,6 +56,12 @@ class ValidationProblem(Problem):
     errors: list[FieldError]
 
 
+class ConflictProblem(Problem):
+    """A problem naming the fields whose values conflict with another item."""
+
+    fields: list[str]
+
+
 # Each problem status: its name under components/responses, what it means here, its schema.
 PROBLEMS: dict[int, tuple[str, str, type[Problem]]] = {
     400: ("BadRequest", "The body is not valid JSON.", Problem),
@@ -67,6 +73,11 @@ PROBLEMS: dict[int, tuple[str, str, type[Problem]]] = {
     ),
     408: ("RequestTimeout", "The body did not arrive within BODY_TIMEOUT seconds.", Problem),
     413: ("ContentTooLarge", "The body is larger than MAX_CONTENT_LENGTH bytes.", Problem),
+    409: (
+        "Conflict",
+        "The item conflicts with another, or refers to one that does not exist; `fields` says which.",
+        ConflictProblem,
+    ),
     415: ("UnsupportedMediaType", "The body was not sent as application/json.", Problem),
     422: (
         "UnprocessableContent",
@@ -74,7 +85,11 @@ PROBLEMS: dict[int, tuple[str, str, type[Problem]]] = {
         ValidationProblem,
     ),
     500: ("InternalServerError", "The server failed; the request id is in its logs.", Problem),
-    503: ("ServiceUnavailable", "The service cannot take this request now.", Problem),
+    503: (
+        "ServiceUnavailable",
+        "The service cannot take this request now (Retry-After says when to try again).",
+        Problem,
+    ),
 }
 BODY_PROBLEMS = (400, 408, 413, 415, 422)
 
@@ -177,7 +192,7 @@ class ServiceOpenAPIProvider(OpenAPIProvider):
 
 def _problem_schemas() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
-    for model in (Problem, FieldError, ValidationProblem):
+    for model in (Problem, FieldError, ValidationProblem, ConflictProblem):
         schema = TypeAdapter(model).json_schema(ref_template=SCHEMA_REF)
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema

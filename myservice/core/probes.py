@@ -6,8 +6,9 @@ Probes are cheap, are never limited and log at DEBUG, so that they do not drown 
     add_readiness_check(blueprint, "database", database_reachable)
 
 where `database_reachable` is an async function with no arguments that raises, returns False or
-takes longer than READINESS_TIMEOUT seconds when the database cannot be used. Once shutdown has
-begun, /readyz fails whatever the checks say, so that load balancers stop sending traffic.
+takes longer than READINESS_TIMEOUT seconds when the database cannot be used; raising
+NotReady("reason") shows the reason in /readyz's answer. Once shutdown has begun, /readyz fails
+whatever the checks say, so that load balancers stop sending traffic.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from .validation import Model, validate_response
 EXTENSION_KEY = __name__
 
 ReadinessCheck = Callable[[], Awaitable[object]]
+
+
+class NotReady(Exception):  # noqa: N818 (what /readyz says)
+    """A check's own reason not to take traffic, fit for /readyz to show (no internals)."""
+
 
 # The name starts with _, which no module of views/ can have: it cannot clash with a team's.
 blueprint = Blueprint("_probes", __name__)
@@ -150,6 +156,9 @@ async def _outcome(app: Quart, name: str, check: ReadinessCheck, seconds: float)
     except TimeoutError:
         app.logger.warning("readiness check %s took more than %ss", name, seconds)
         return "timed out"
+    except NotReady as reason:
+        app.logger.warning("readiness check %s failed: %s", name, reason)
+        return f"failed: {reason}"
     except Exception:
         app.logger.exception("readiness check %s failed", name)
         return "failed"

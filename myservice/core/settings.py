@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-
-from .config_files import did_you_mean, read_config_file
+from .config_files import Entry, did_you_mean, read_config_file, yaml_entries
+from .database_url import DEFAULT_DATABASE_URL, database_url
 from .startup import ENV_PREFIX, StartupError
 
 SETTINGS_FILE_VARIABLE = "QUART_SETTINGS"
@@ -25,19 +23,28 @@ DEFAULT_SETTINGS_FILE = "settings.yml"
 
 @dataclass(frozen=True)
 class Setting:
-    """What a setting must be: its type, whether null is allowed, its smallest value or choices."""
+    """What a setting must be: its type, whether null is allowed, its smallest value or choices.
+
+    `check`, if given, takes a value of the right type and gives the value to use, or raises
+    ValueError saying what is wrong with it ("is not a database URL").
+    """
 
     default: bool | int | str | None
     kind: type[bool] | type[int] | type[str]
     minimum: int | None = None
     nullable: bool = False
     choices: tuple[str, ...] = ()
+    check: Callable[[object], object] | None = None
 
 
 # The skeleton's settings, documented key by key in settings.yml; a test keeps the two in step.
 CORE_SETTINGS: dict[str, Setting] = {
     "API_DOCS": Setting(True, bool),
     "BODY_TIMEOUT": Setting(30, int, minimum=1),
+    "DATABASE_POOL_SIZE": Setting(5, int, minimum=1),
+    "DATABASE_POOL_TIMEOUT": Setting(5, int, minimum=1),
+    "DATABASE_TIMEOUT": Setting(10, int, minimum=1),
+    "DATABASE_URL": Setting(DEFAULT_DATABASE_URL, str, check=database_url),
     "DEBUG": Setting(False, bool),
     "DRAIN_DELAY": Setting(5, int, minimum=0),
     "GRACEFUL_TIMEOUT": Setting(20, int, minimum=1),
@@ -60,10 +67,6 @@ class Settings:
 
     values: dict[str, object]
     origins: dict[str, str]
-
-
-# One value from one layer: where it came from (for messages), its key and its raw value.
-Entry = tuple[str, object, object]
 
 
 def load_settings(
@@ -101,53 +104,7 @@ def _file_entries() -> list[Entry]:
     found = read_config_file(SETTINGS_FILE_VARIABLE, DEFAULT_SETTINGS_FILE)
     if found is None:
         return []
-    path, text = found
-    try:
-        return _yaml_entries(path, text)
-    except yaml.YAMLError as error:
-        raise StartupError(_yaml_problem(path, error)) from None
-
-
-def _yaml_entries(path: Path, text: str) -> list[Entry]:
-    loader = yaml.SafeLoader(text)
-    try:
-        document = loader.get_single_node()
-        if document is None:
-            return []
-        if not isinstance(document, yaml.MappingNode):
-            found = "a list" if isinstance(document, yaml.SequenceNode) else "a single value"
-            raise StartupError(
-                f"{path}: the top level must be a mapping of setting names to values, not {found}"
-            )
-        entries: list[Entry] = []
-        first_lines: dict[object, int] = {}
-        for key_node, value_node in document.value:
-            line = key_node.start_mark.line + 1
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, str) and key in first_lines:
-                raise StartupError(
-                    f"{path}, line {line}: {key} is set twice (first on line {first_lines[key]})"
-                )
-            first_lines[key] = line
-            entries.append(
-                (f"{path}, line {line}", key, loader.construct_object(value_node, deep=True))
-            )
-        return entries
-    finally:
-        loader.dispose()
-
-
-def _yaml_problem(path: Path, error: yaml.YAMLError) -> str:
-    if isinstance(error, yaml.reader.ReaderError):
-        return f"{path}: not valid YAML: {error.reason} (at offset {error.position})"
-    mark = getattr(error, "problem_mark", None)
-    where = f"{path}, line {mark.line + 1}" if mark else str(path)
-    problem = getattr(error, "problem", error)
-    # A context such as "expected a single document" completes the problem; "while …" does not.
-    context = getattr(error, "context", None)
-    if context and not context.startswith("while "):
-        problem = f"{context}, {problem}"
-    return f"{where}: not valid YAML: {problem}"
+    return yaml_entries(*found)
 
 
 def _environment_entries(table: Mapping[str, Setting]) -> list[Entry]:
@@ -181,7 +138,12 @@ def _known_key(table: Mapping[str, Setting], origin: str, key: object) -> str:
 def _validated(setting: Setting, origin: str, key: str, value: object) -> object:
     if not _fits(setting, value):
         raise StartupError(f"{origin}: {key} must be {_expected(setting)}, not {as_yaml(value)}")
-    return value
+    if setting.check is None or value is None:
+        return value
+    try:
+        return setting.check(value)
+    except ValueError as error:
+        raise StartupError(f"{origin}: {key} {error}") from None
 
 
 def _fits(setting: Setting, value: object) -> bool:

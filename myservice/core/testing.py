@@ -4,9 +4,12 @@ pyproject.toml loads it (`-p <service>.core.testing`), so the service's own conf
 service's. Each test runs in an empty working directory with none of the service's environment
 variables, so that a developer's settings.yml and environment cannot change the results.
 
-- `app`: a fresh app from create_app({"TESTING": True}); `client`: its test client;
-- `spec`: the OpenAPI document the app serves;
-- `serve`: starts the production server (`make serve`) for real, stopped at the end of the test.
+- `database_url`: a clean database with the latest schema and no rows, the test's own (SQLite;
+  PostgreSQL when TEST_DATABASE_URL names a server, as `make test-postgres` does);
+- `app`: a fresh app in test mode on that database, serving (its database open) for the test;
+- `client`: the app's test client; `spec`: the OpenAPI document it serves;
+- `serve`: starts the production server (`make serve`) for real on the test's database, stopped
+  at the end of the test.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from quart import Quart
 from quart.typing import TestClientProtocol
 
 from .. import create_app
+from .clean_databases import SERVER_VARIABLE, DatabaseServerUnreachable, DatabaseTemplate
 from .live_server import LiveServer, free_port
 from .settings import SETTINGS_FILE_VARIABLE
 from .startup import ENV_PREFIX, SERVICE
@@ -43,10 +47,35 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
+    """The session's migrated template, on SQLite or on TEST_DATABASE_URL's server."""
+    server = os.environ.get(SERVER_VARIABLE)
+    try:
+        template = DatabaseTemplate(tmp_path_factory.mktemp("database"), server)
+    except DatabaseServerUnreachable as error:
+        pytest.exit(f"{SERVER_VARIABLE} names a server that does not answer: {error}", returncode=1)
+    yield template
+    template.close()
+
+
 @pytest.fixture
-def app() -> Quart:
-    """A fresh app in test mode."""
-    return create_app({"TESTING": True})
+def database_url(
+    database_template: DatabaseTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The URL of this test's own database: the latest schema, no rows."""
+    # Not in tmp_path, the test's working directory, which starts empty.
+    url = database_template.copy(tmp_path_factory.mktemp("database"))
+    yield url
+    database_template.drop(url)
+
+
+@pytest.fixture
+async def app(database_url: str) -> AsyncIterator[Quart]:
+    """A fresh app in test mode on the test's database, serving for the length of the test."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url})
+    async with app.test_app():
+        yield app
 
 
 @pytest.fixture
@@ -66,11 +95,12 @@ async def spec(client: TestClientProtocol) -> dict[str, Any]:
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """Start the production server with the given settings; any still running are killed."""
+def serve(tmp_path: Path, database_url: str) -> Iterator[Callable[..., LiveServer]]:
+    """Start the production server with the given settings; any still running are stopped."""
     started: list[LiveServer] = []
 
     def start(workers: int = 1, factory: str | None = None, **settings: object) -> LiveServer:
+        settings = {"DATABASE_URL": database_url, **settings}
         server = start_service(tmp_path, workers, factory, **settings)
         started.append(server)
         return server

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from quart import Quart, Response, request
 from quart_schema import DataSource, validate_querystring
 from quart_schema.validation import (
@@ -28,6 +28,7 @@ from .errors import problem_response
 
 __all__ = [
     "Model",
+    "PlainText",
     "Query",
     "init_app",
     "validate_querystring",
@@ -43,6 +44,10 @@ class Model(BaseModel):
     """Base of request and response bodies: a member the model does not name is an error."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+# Text that a database can store: JSON allows NUL characters, which PostgreSQL refuses.
+PlainText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 
 
 class Query(BaseModel):

@@ -3,36 +3,83 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from scripts import new_view
 from scripts.project import run_python
-from scripts.tests.conftest import VIEW_NAME, refusal
+from scripts.tests.conftest import VIEW_NAME, git, refusal
 
 
-def test_a_new_view_is_served_documented_and_its_tests_pass(
+def test_a_stored_resource_is_served_migrated_documented_and_its_tests_pass(
     project: Path, capsys: pytest.CaptureFixture[str], without_coverage: None
 ) -> None:
-    """The two modules are written, the snapshot updated, and the project's tests pass."""
+    """Table, migration, views and tests are written; the suites that check them all pass."""
     assert new_view.main([VIEW_NAME, "--root", str(project)]) == 0
+    written = capsys.readouterr().out.splitlines()
+    assert written[:3] == [
+        f"wrote myservice/data/{VIEW_NAME}.py",
+        f"wrote myservice/views/{VIEW_NAME}.py",
+        f"wrote myservice/tests/test_{VIEW_NAME}.py",
+    ]
+    assert re.fullmatch(
+        rf"wrote myservice/migrations/versions/\w+_create_{VIEW_NAME}\.py", written[3]
+    )
+    assert written[4] == "wrote openapi.json"
+    spec = json.loads((project / "openapi.json").read_text())
+    url = new_view.url_of(VIEW_NAME)
+    assert set(spec["paths"][url]) == {"get", "post"}
+    assert set(spec["paths"][url + "/{item_id}"]) == {"get", "patch", "delete"}
+    tests = run_python(
+        project,
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
+        *(f"myservice/tests/test_{VIEW_NAME}.py", "myservice/core/tests/test_openapi.py"),
+        *("myservice/core/tests/test_discovery.py", "myservice/core/tests/test_migrations.py"),
+    )
+    assert tests.returncode == 0, tests.stdout
+    lint = run_python(project, "-m", "ruff", "check", "myservice")
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_store_none_writes_a_view_that_keeps_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str], without_coverage: None
+) -> None:
+    """STORE=none: no table and no migration, only the view and its tests."""
+    assert new_view.main([VIEW_NAME, "--store", "none", "--root", str(project)]) == 0
     assert capsys.readouterr().out.splitlines()[:3] == [
         f"wrote myservice/views/{VIEW_NAME}.py",
         f"wrote myservice/tests/test_{VIEW_NAME}.py",
         "wrote openapi.json",
     ]
-    spec = json.loads((project / "openapi.json").read_text())
-    assert set(spec["paths"][new_view.url_of(VIEW_NAME)]) == {"get", "post"}
+    assert not (project / "myservice" / "data" / f"{VIEW_NAME}.py").exists()
     tests = run_python(
         project,
-        *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
-        *(f"myservice/tests/test_{VIEW_NAME}.py", "myservice/core/tests/test_openapi.py"),
-        "myservice/core/tests/test_discovery.py",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"myservice/tests/test_{VIEW_NAME}.py",
     )
     assert tests.returncode == 0, tests.stdout
-    lint = run_python(project, "-m", "ruff", "check", "myservice")
-    assert lint.returncode == 0, lint.stdout
+
+
+def test_a_migration_that_cannot_be_written_leaves_nothing_behind(
+    project: Path, capsys: pytest.CaptureFixture[str], without_coverage: None
+) -> None:
+    """When the revision fails (here, two branches of migrations), the modules written go too."""
+    versions = project / "myservice" / "migrations" / "versions"
+    for revision in ("aaa", "bbb"):
+        (versions / f"{revision}.py").write_text(
+            f"revision = {revision!r}\ndown_revision = None\nbranch_labels = None\n"
+            "depends_on = None\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n"
+        )
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Two branches")
+    refusal(new_view.main, [VIEW_NAME], project)
+    assert "latest revisions (aaa, bbb)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

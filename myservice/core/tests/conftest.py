@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from .. import ServiceApp
@@ -9,6 +11,8 @@ from .plumbing import create_app
 
 
 @pytest.fixture
-def app() -> ServiceApp:
-    """A fresh app in test mode, without the service's views."""
-    return create_app({"TESTING": True})
+async def app(database_url: str) -> AsyncIterator[ServiceApp]:
+    """A fresh app in test mode, without the service's views, serving on the test's database."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url})
+    async with app.test_app():
+        yield app

@@ -18,6 +18,8 @@ from ..startup import SERVICE
 
 NO_VIEWS = ModuleType(f"{SERVICE}.core.tests.no_views")
 NO_VIEWS.__path__ = []
+NO_TABLES = ModuleType(f"{SERVICE}.core.tests.no_tables")
+NO_TABLES.__path__ = []
 
 # A name starting with _ cannot be a view module's, so it cannot clash with the service's.
 stand_in = Blueprint("_stand_in", __name__)
@@ -31,6 +33,6 @@ async def front_door() -> dict[str, str]:
 
 def create_app(overrides: Mapping[str, object] | None = None) -> ServiceApp:
     """An app with the service's settings, the skeleton's endpoints and the stand-in view."""
-    app = create_service_app(settings.SETTINGS, NO_VIEWS, overrides)
+    app = create_service_app(settings.SETTINGS, NO_VIEWS, NO_TABLES, overrides)
     app.register_blueprint(stand_in)
     return app

@@ -9,6 +9,7 @@ import pytest
 
 from ... import settings as service
 from ..config_command import shown
+from ..database_url import DEFAULT_DATABASE_URL
 from ..settings import CORE_SETTINGS, settings_table
 from ..startup import ENV_PREFIX
 from ..testing import PROJECT
@@ -40,6 +41,10 @@ def test_config_command_reports_values_and_their_layers(monkeypatch: pytest.Monk
 SKELETON_ROWS = {
     "API_DOCS": ("true", "default"),
     "BODY_TIMEOUT": ("5", "settings.yml, line 2"),
+    "DATABASE_POOL_SIZE": ("5", "default"),
+    "DATABASE_POOL_TIMEOUT": ("5", "default"),
+    "DATABASE_TIMEOUT": ("10", "default"),
+    "DATABASE_URL": (f'"{DEFAULT_DATABASE_URL}"', "default"),
     "DEBUG": ("true", f"{ENV_PREFIX}DEBUG"),
     "DRAIN_DELAY": ("5", "default"),
     "GRACEFUL_TIMEOUT": ("20", "default"),
@@ -67,6 +72,14 @@ def test_config_command_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "printed"),
     [
+        ("DATABASE_URL", "postgresql://app:hunter2@db/app", '"postgresql://app:***@db/app"'),
+        (
+            "UPSTREAM",
+            "https://user:pw@api.example.com:8443/v1",
+            '"https://user:***@api.example.com:8443/v1"',
+        ),
+        ("UPSTREAM", "https://api.example.com/v1", '"https://api.example.com/v1"'),
+        ("GREETING", "https://a:b@[not an address", '"https://a:b@[not an address"'),
         ("DATABASE_PASSWORD", "hunter2", '"********"'),
         ("API_TOKEN", "abc", '"********"'),
         ("SECRET_KEY", None, "null"),
@@ -77,7 +90,11 @@ def test_config_command_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_values_are_printed_as_yaml_and_secrets_masked(
     key: str, value: object, printed: str
 ) -> None:
-    """A key naming a key, password, secret or token is masked once set; others print as YAML."""
+    """Secrets are masked, and so are passwords in URLs; the rest prints as YAML.
+
+    A key naming a key, password, secret or token is masked once set; a URL's password is
+    masked under any key.
+    """
     assert shown(key, value) == printed
 
 

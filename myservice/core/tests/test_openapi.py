@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -74,7 +75,7 @@ async def test_every_route_has_a_summary_and_documented_responses(
     """Policy: each operation of each route is summarised and documents a success and a 500."""
     spec = service_spec
     for rule in documented_rules(service_app):
-        path = rule.rule.replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method in sorted(rule.methods - UNDOCUMENTED_METHODS):
             operation = spec["paths"].get(path, {}).get(method.lower())
             where = f"{method} {rule.rule} ({rule.endpoint})"

@@ -9,7 +9,7 @@ import pytest
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol as Client
 
-from ..probes import add_readiness_check, start_draining
+from ..probes import NotReady, add_readiness_check, start_draining
 from ..startup import SERVICE
 from .plumbing import create_app
 
@@ -41,22 +41,22 @@ async def test_liveness_answers_200(client: Client, path: str) -> None:
     assert await response.get_json() == {"status": "alive"}
 
 
-async def test_ready_with_no_checks(client: Client) -> None:
-    """With nothing registered the service is ready."""
+async def test_ready_checks_the_database_itself(client: Client) -> None:
+    """With nothing else registered, the service is ready once its database is."""
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert await response.get_json() == {"status": "ready", "checks": {}}
+    assert await response.get_json() == {"status": "ready", "checks": {"database": "passed"}}
 
 
 async def test_ready_when_every_check_passes(app: Quart) -> None:
     """Passing checks are listed by name."""
-    add_readiness_check(app, "database", passes)
+    add_readiness_check(app, "queue", passes)
     add_readiness_check(app, "cache", passes)
     response = await app.test_client().get("/readyz")
     assert response.status_code == 200
     assert await response.get_json() == {
         "status": "ready",
-        "checks": {"database": "passed", "cache": "passed"},
+        "checks": {"database": "passed", "queue": "passed", "cache": "passed"},
     }
 
 
@@ -64,7 +64,7 @@ async def test_failing_checks_give_a_503_problem_naming_them(
     app: Quart, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Raising or returning False fails a check; the body names it and leaks nothing of why."""
-    add_readiness_check(app, "database", raises)
+    add_readiness_check(app, "store", raises)
     add_readiness_check(app, "queue", says_no)
     add_readiness_check(app, "cache", passes)
     with caplog.at_level(logging.ERROR, logger=SERVICE):
@@ -75,29 +75,45 @@ async def test_failing_checks_give_a_503_problem_naming_them(
         "type": "about:blank",
         "title": "Service Unavailable",
         "status": 503,
-        "detail": "Readiness checks failed: database, queue.",
-        "failing": ["database", "queue"],
-        "checks": {"database": "failed", "queue": "failed", "cache": "passed"},
+        "detail": "Readiness checks failed: store, queue.",
+        "failing": ["store", "queue"],
+        "checks": {"database": "passed", "store": "failed", "queue": "failed", "cache": "passed"},
         "request_id": "probe-1",
     }
     assert "hunter2" not in await response.get_data(as_text=True)
     [record] = caplog.records
-    assert record.getMessage() == "readiness check database failed"
+    assert record.getMessage() == "readiness check store failed"
     assert isinstance(record.exc_info and record.exc_info[1], ConnectionRefusedError)
 
 
-async def test_a_hanging_check_times_out() -> None:
+async def test_a_hanging_check_times_out(database_url: str) -> None:
     """A check slower than READINESS_TIMEOUT counts as failed, and /readyz still answers."""
-    app = create_app({"READINESS_TIMEOUT": 1})
+    app = create_app({"READINESS_TIMEOUT": 1, "DATABASE_URL": database_url})
     add_readiness_check(app, "slow", hangs)
     response = await app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert (await response.get_json(force=True))["checks"] == {"slow": "timed out"}
+    assert (await response.get_json(force=True))["checks"] == {
+        "database": "passed",
+        "slow": "timed out",
+    }
+
+
+async def test_a_check_can_say_why_it_is_not_ready(app: Quart) -> None:
+    """NotReady("reason") is the one failure whose reason /readyz shows: it is written for it."""
+
+    async def behind() -> None:
+        raise NotReady("the cache is still warming up")
+
+    add_readiness_check(app, "cache", behind)
+    response = await app.test_client().get("/readyz")
+    assert (await response.get_json(force=True))["checks"]["cache"] == (
+        "failed: the cache is still warming up"
+    )
 
 
 async def test_draining_fails_readiness_but_not_liveness(app: Quart) -> None:
     """Once shutdown begins /readyz is 503 without running checks; /livez stays 200."""
-    add_readiness_check(app, "database", hangs)
+    add_readiness_check(app, "queue", hangs)
     start_draining(app)
     client = app.test_client()
     response = await client.get("/readyz")
@@ -108,11 +124,11 @@ async def test_draining_fails_readiness_but_not_liveness(app: Quart) -> None:
     assert (await client.get("/livez")).status_code == 200
 
 
-async def test_a_view_module_registers_a_check_on_its_blueprint() -> None:
+async def test_a_view_module_registers_a_check_on_its_blueprint(database_url: str) -> None:
     """add_readiness_check on a Blueprint applies to each app the blueprint is registered on."""
-    blueprint = Blueprint("teams", __name__)
+    blueprint = Blueprint("_teams", __name__)
     add_readiness_check(blueprint, "teams-store", says_no)
-    first, second = create_app(), create_app()
+    first, second = (create_app({"DATABASE_URL": database_url}) for _ in range(2))
     first.register_blueprint(blueprint)
     assert (await first.test_client().get("/readyz")).status_code == 503
     assert (await second.test_client().get("/readyz")).status_code == 200
@@ -120,6 +136,6 @@ async def test_a_view_module_registers_a_check_on_its_blueprint() -> None:
 
 def test_a_check_name_is_registered_once(app: Quart) -> None:
     """Two checks under one name would hide one of them: the second registration is refused."""
-    add_readiness_check(app, "database", passes)
-    with pytest.raises(ValueError, match="a readiness check named 'database' is registered"):
-        add_readiness_check(app, "database", passes)
+    add_readiness_check(app, "cache", passes)
+    with pytest.raises(ValueError, match="a readiness check named 'cache' is registered"):
+        add_readiness_check(app, "cache", passes)

@@ -51,14 +51,15 @@ async def test_unmatched_paths_share_one_route_name() -> None:
 
 
 @pytest.mark.parametrize("path", ["/livez", "/healthz", "/readyz", "/metrics"])
-async def test_probes_and_scrapes_log_at_debug_only(path: str) -> None:
+async def test_probes_and_scrapes_log_at_debug_only(database_url: str, path: str) -> None:
     """At INFO the probes write nothing; at DEBUG they are logged like any request."""
     for level, expected in (("INFO", []), ("DEBUG", [("debug", path)])):
-        app = create_app({"LOG_LEVEL": level})
+        app = create_app({"LOG_LEVEL": level, "DATABASE_URL": database_url})
         stream = io.StringIO()
         logging_to(app, stream)
         assert (await app.test_client().get(path)).status_code == 200
-        assert [(line["level"], line["route"]) for line in json_lines(stream)] == expected
+        requests = [line for line in json_lines(stream) if line["event"] == "request"]
+        assert [(line["level"], line["route"]) for line in requests] == expected
 
 
 async def test_log_level_setting_silences_request_lines() -> None:

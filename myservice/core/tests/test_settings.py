@@ -139,6 +139,11 @@ def test_environment_values_are_read_as_json_else_as_text(
             " or null, not 1234",
         ),
         (
+            "DATABASE_URL: mysql://db/app\n",
+            "settings.yml, line 1: DATABASE_URL names the driver mysql, which is not asynchronous;"
+            " use sqlite+aiosqlite or postgresql+asyncpg",
+        ),
+        (
             "DEBUG: true\nDEBUG: false\n",
             "settings.yml, line 2: DEBUG is set twice (first on line 1)",
         ),
@@ -188,6 +193,7 @@ def test_environment_values_are_read_as_json_else_as_text(
         "choice-not-listed",
         "zero-minimum",
         "string-given-number",
+        "checked-value",
         "duplicate-key",
         "top-level-list",
         "top-level-scalar",

@@ -38,7 +38,15 @@ def test_a_developers_settings_do_not_reach_the_tests(tmp_path: Path) -> None:
     done = subprocess.run(
         [*command, "-p", "no:cacheprovider", str(tmp_path / "test_team.py")],
         cwd=tmp_path,
-        env={**clean_environment(), "PYTHONPATH": str(PROJECT), f"{ENV_PREFIX}DEBUG": "true"},
+        env={
+            **{
+                name: value
+                for name, value in clean_environment().items()
+                if not name.startswith("PYTEST_")
+            },
+            "PYTHONPATH": str(PROJECT),
+            f"{ENV_PREFIX}DEBUG": "true",
+        },
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,0 +1,206 @@
+"""Migrations: Alembic, configured from the service's own settings, run by `quart db ...`.
+
+`make migrate` is `quart db upgrade`; `make migration MESSAGE="..."` is `quart db revision`,
+which writes a revision from the difference between the tables in data/ and the database, for a
+person to review. The revisions are the service's, in <package>/migrations/versions; env.py
+there hands over to run_migrations() below. Workers never migrate: in Kubernetes an init
+container does, before the pod serves, and concurrent upgrades on PostgreSQL wait for each other
+on an advisory lock. /readyz fails while the database's schema is not the latest revision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+import click
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
+from quart import Quart
+from quart.cli import ScriptInfo, pass_script_info
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from .database import open_engine
+from .database_url import is_sqlite
+from .probes import NotReady, add_readiness_check
+from .startup import SERVICE, StartupError
+from .tables import Base
+
+EXTENSION_KEY = __name__
+VERSION_TABLE = "alembic_version"
+# One lock per service, whatever else shares its PostgreSQL server.
+ADVISORY_LOCK = zlib.crc32(f"{SERVICE} migrations".encode())
+
+
+def migrations_directory() -> Path:
+    """<package>/migrations, beside the service's data/ and views/."""
+    return Path(sys.modules[SERVICE].__file__ or "").parent / "migrations"
+
+
+def alembic_config(url: str, directory: Path | None = None) -> Config:
+    """Alembic's configuration for the database at `url`; no alembic.ini is needed.
+
+    `directory` holds the migrations: the service's own unless a test names another.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(directory or migrations_directory()))
+    config.attributes["url"] = url
+    config.attributes["run_migrations"] = run_migrations
+    return config
+
+
+def head_revision(directory: Path | None = None) -> str | None:
+    """The latest revision, or None when there is none yet; StartupError if there are two."""
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://", directory)).get_heads()
+    if len(heads) > 1:
+        raise StartupError(
+            f"the migrations have {len(heads)} latest revisions ({', '.join(sorted(heads))}):"
+            ' join them with `.venv/bin/quart db merge -m "merge"`'
+        )
+    return heads[0] if heads else None
+
+
+def init_app(app: Quart, head: str | None) -> None:
+    """Add `quart db`, and a readiness check that the schema is at `head` and answers."""
+    app.extensions[EXTENSION_KEY] = head
+    app.cli.add_command(db)
+
+    async def database_ready() -> None:
+        await schema_at(app.config, head)
+
+    add_readiness_check(app, "database", database_ready)
+
+
+async def schema_at(settings: dict[str, Any], head: str | None) -> None:
+    """Raise NotReady unless the database answers and its schema is revision `head`.
+
+    The check opens a connection of its own, so that a pool that load has exhausted does not
+    make the service look unready.
+    """
+    engine = open_engine(settings, poolclass=NullPool).engine
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(current_revision)
+    finally:
+        await engine.dispose()
+    if current != head:
+        raise NotReady(f"the schema is at revision {current}, the latest is {head}")
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database's schema is at, None before the first migration.
+
+    Read directly rather than through Alembic, which would log two lines for every probe.
+    """
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    query = text(f"SELECT version_num FROM {VERSION_TABLE}")  # noqa: S608  # nosec B608 (a constant)
+    revision = connection.execute(query).scalar()
+    return str(revision) if revision is not None else None
+
+
+def upgrade(url: str, revision: str = "head", directory: Path | None = None) -> None:
+    """Migrate the database at `url` up to `revision`."""
+    command.upgrade(alembic_config(url, directory), revision)
+
+
+def run_migrations(context: EnvironmentContext) -> None:
+    """What env.py runs: migrate the configured URL's database in one transaction."""
+    asyncio.run(_online(context, context.config.attributes["url"]))
+
+
+async def _online(context: EnvironmentContext, url: str) -> None:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_migrate, context, is_sqlite(url))
+    finally:
+        await engine.dispose()
+
+
+def _migrate(connection: Connection, context: EnvironmentContext, sqlite: bool) -> None:
+    # SQLite alters a table by copying it: batch mode writes revisions that work on both.
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=sqlite,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        if not sqlite:
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK})"))
+        context.run_migrations()
+
+
+@click.group("db")
+def db() -> None:
+    """Migrate the database: upgrade, downgrade, revision, check, current, history."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@pass_script_info
+def upgrade_command(info: ScriptInfo, revision: str) -> None:
+    """Migrate the database up to REVISION, the latest by default."""
+    upgrade(_url(info), revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_script_info
+def downgrade_command(info: ScriptInfo, revision: str) -> None:
+    """Migrate the database down to REVISION (-1 for one step, base for none)."""
+    command.downgrade(alembic_config(_url(info)), revision)
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the revision does, in a few words.")
+@pass_script_info
+def revision_command(info: ScriptInfo, message: str) -> None:
+    """Write a revision from the difference between data/ and the migrated database."""
+    config = alembic_config(_url(info))
+    command.upgrade(config, "head")
+    command.revision(config, message=message, autogenerate=True)
+
+
+@db.command("merge")
+@click.option("-m", "--message", required=True, help="What the revision does, in a few words.")
+@pass_script_info
+def merge_command(info: ScriptInfo, message: str) -> None:
+    """Write a revision that joins the latest revisions of two branches."""
+    command.merge(alembic_config(_url(info)), "heads", message=message)
+
+
+@db.command("check")
+@pass_script_info
+def check_command(info: ScriptInfo) -> None:
+    """Fail if the tables in data/ differ from what the migrations make."""
+    config = alembic_config(_url(info))
+    command.upgrade(config, "head")
+    command.check(config)
+
+
+@db.command("current")
+@pass_script_info
+def current_command(info: ScriptInfo) -> None:
+    """Print the database's revision."""
+    command.current(alembic_config(_url(info)))
+
+
+@db.command("history")
+def history_command() -> None:
+    """List the revisions, latest first."""
+    command.history(alembic_config("sqlite://"))
+
+
+def _url(info: ScriptInfo) -> str:
+    url: str = info.load_app().config["DATABASE_URL"]
+    return url

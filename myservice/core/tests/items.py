@@ -1,0 +1,93 @@
+"""A table and views of the tests' own, on metadata apart from the service's tables.
+
+The service's migrations must keep matching its own tables: these never join them.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from quart import Blueprint
+from sqlalchemy import ForeignKey, Integer, MetaData, String
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..database import get_or_404, reading, transaction
+from ..tables import NAMING_CONVENTION
+from ..validation import Model, validate_request, validate_response
+
+
+class ItemsBase(DeclarativeBase):
+    """Tables of the tests only."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Item(ItemsBase):
+    """An item with a unique name, in a group."""
+
+    __tablename__ = "test_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(10), unique=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("test_groups.id"))
+
+
+class Group(ItemsBase):
+    """What items belong to."""
+
+    __tablename__ = "test_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class NewItem(Model):
+    """An item to create."""
+
+    name: str = Field(max_length=100)
+    group_id: int | None = None
+
+
+class ItemOut(Model):
+    """An item, as it is stored."""
+
+    id: int
+    name: str
+
+
+items = Blueprint("_items", __name__, url_prefix="/_items")
+
+
+@items.post("")
+@validate_request(NewItem)
+@validate_response(ItemOut, 201)
+async def create_item(data: NewItem) -> tuple[ItemOut, int]:
+    """Store an item; the name must be unused, the group one that exists."""
+    async with transaction() as session:
+        item = Item(name=data.name, group_id=data.group_id)
+        session.add(item)
+        await session.flush()
+        return ItemOut(id=item.id, name=item.name), 201
+
+
+@items.post("/later")
+@validate_request(NewItem)
+async def create_item_at_commit(data: NewItem) -> tuple[dict[str, str], int]:
+    """Store an item without flushing: a conflict shows only when the transaction commits."""
+    async with transaction() as session:
+        session.add(Item(name=data.name, group_id=data.group_id))
+    return {"name": data.name}, 201
+
+
+@items.get("/<int:item_id>")
+@validate_response(ItemOut)
+async def read_item(item_id: int) -> ItemOut:
+    """An item, or 404."""
+    async with reading() as session:
+        item = await get_or_404(session, Item, item_id)
+        return ItemOut(id=item.id, name=item.name)
+
+
+async def create_tables(engine: AsyncEngine) -> None:
+    """Add the tests' tables to a test's database."""
+    async with engine.begin() as connection:
+        await connection.run_sync(ItemsBase.metadata.create_all)
