@@ -43,9 +43,11 @@ WORKDIR /app
 COPY settings.yml ./
 # HOST 0.0.0.0: reachable from outside the container. One worker: scale with containers.
 # Bytecode was compiled at install time, and the root filesystem may be read-only.
+# QUART_APP: `quart db upgrade`, which the Kubernetes init container runs, finds the app.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    QUART_APP=myservice \
     HOST=0.0.0.0 \
     PORT=8000 \
     WORKERS=1

@@ -75,7 +75,7 @@ spec: $(RUNTIME) ## Rewrite openapi.json, the API snapshot the tests compare, af
 
 test: $(DEV) ## Run the service's tests (core's and yours) with coverage, in seconds; fails under 95%
 	@$(BIN)/coverage erase
-	$(BIN)/coverage run -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/coverage run -m pytest -n auto --dist worksteal -m "not commands" $(PYTEST_ARGS)
 	@$(BIN)/coverage combine --quiet
 	@# A run of some tests (PYTEST_ARGS) reports coverage but is not held to the whole suite's bar.
 	$(BIN)/coverage report $(if $(PYTEST_ARGS),--fail-under=0)
@@ -83,7 +83,7 @@ test: $(DEV) ## Run the service's tests (core's and yours) with coverage, in sec
 test-postgres: $(DEV) ## Run make test with each test's database on PostgreSQL (TEST_DATABASE_URL)
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(MAKE) --no-print-directory test
 
-test-all: $(DEV) ## Run every test: the service's and the tooling's end to end (about a minute)
+test-all: $(DEV) ## Run every test: the service's, its commands' and the tooling's end to end (1.5 min)
 	@$(BIN)/coverage erase
 	$(BIN)/coverage run --source=myservice,scripts -m pytest -n auto --dist worksteal $(PYTEST_ARGS) \
 		myservice scripts/tests bench/tests deploy/tests

@@ -4,25 +4,31 @@ Each server runs one worker pinned to the first CPU; wrk runs pinned to the seco
 two do not compete. Rounds alternate between the servers and the medians are reported, with how
 busy each CPU was: a server CPU near 100% and a load-generator CPU well below it show that the
 server, not wrk, set the pace. A round where wrk was the busier, or that saw an error, fails the
-run. Then one worker's resident memory is read before and after two runs of BENCH_REQUESTS
-requests each: it must not grow between them.
+run. Then the database-backed routes (bench/items.py, one row by id and a page of 20, on a seeded
+SQLite file) are measured against their FastAPI + SQLAlchemy twin with the same engine, and last,
+one worker's resident memory is read before and after two runs of BENCH_REQUESTS requests each:
+it must not grow between them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
 import signal
 import statistics
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.items import PAGE, SEEDED, seed
 from bench.memory import resident_mib
 from bench.wrk import SERVER_CPU, Round, can_pin, find_wrk, load, pinned
+from myservice import create_app
 from myservice.core.live_server import LiveServer, ServerStartError, free_port
 from myservice.core.testing import events
 
@@ -48,11 +54,12 @@ SERVICE_ENVIRONMENT = (("MYSERVICE_LOG_FORMAT", "json"), ("MYSERVICE_DRAIN_DELAY
 
 @dataclass(frozen=True)
 class Target:
-    """A server to measure: its label, and how to start it (`{port}` stands for its port)."""
+    """A server and the path to load: a label, how to start it (`{port}` stands for its port)."""
 
     label: str
     command: tuple[str, ...]
     environment: tuple[tuple[str, str], ...] = SERVICE_ENVIRONMENT
+    path: str = "/"
 
     def start(self) -> LiveServer:
         """Start the server on a free port, pinned to the server CPU, and wait until it answers."""
@@ -105,11 +112,27 @@ TARGETS = (
         (str(BIN / "granian"), *GRANIAN, "--factory", "myservice:create_app"),
     ),
 )
+# The routes that read the database (bench/items.py), each against its FastAPI twin.
+SERVE_ITEMS = (sys.executable, "-m", "myservice.core.serve", "bench.items:create_app")
+SERVE_ITEMS_ENVIRONMENT = (
+    ("HOST", "127.0.0.1"),
+    ("PORT", "{port}"),
+    ("WORKERS", "1"),
+    *SERVICE_ENVIRONMENT,
+)
+FASTAPI_ITEMS = (str(BIN / "uvicorn"), *UVICORN, "bench.fastapi_items:app")
+READ = Target("db read, make serve", SERVE_ITEMS, SERVE_ITEMS_ENVIRONMENT, f"/items/{SEEDED // 2}")
+READ_TWIN = Target("db read, FastAPI", FASTAPI_ITEMS, SERVICE_ENVIRONMENT, READ.path)
+LIST = Target(f"db list of {PAGE}, make serve", SERVE_ITEMS, SERVE_ITEMS_ENVIRONMENT, "/items")
+LIST_TWIN = Target(f"db list of {PAGE}, FastAPI", FASTAPI_ITEMS, SERVICE_ENVIRONMENT, LIST.path)
+DATABASE_TARGETS = (READ, READ_TWIN, LIST, LIST_TWIN)
 # What each ratio divides, and the bar it must clear where there is one.
 RATIOS = (
     ("plumbing: make serve / bare Quart, same server", SERVE, BARE, 0.90),
     ("production: make serve / the book's quart run", SERVE, BOOK, 1.7),
     ("make serve / FastAPI on uvicorn", SERVE, FASTAPI, None),
+    ("db read: make serve / FastAPI + SQLAlchemy", READ, READ_TWIN, None),
+    (f"db list of {PAGE}: make serve / FastAPI + SQLAlchemy", LIST, LIST_TWIN, None),
 )
 
 
@@ -118,22 +141,34 @@ def main() -> None:
     wrk = find_wrk()
     print(f"==> {ROUNDS} rounds of {DURATION} s per server, {CONNECTIONS} connections, wrk: {wrk}")
     print(f"    servers pinned to CPU {SERVER_CPU}, wrk to the other: {can_pin()}")
+    with tempfile.TemporaryDirectory() as scratch:
+        # Every service target serves the seeded SQLite file; the FastAPI twin reads it too.
+        database = f"sqlite+aiosqlite:///{Path(scratch) / 'bench.db'}"
+        os.environ["MYSERVICE_DATABASE_URL"] = database
+        print(f"==> seeding {SEEDED} rows into a SQLite file", flush=True)
+        asyncio.run(seed({**create_app().config, "DATABASE_URL": database}))
+        results = measure(wrk, TARGETS) | measure(wrk, DATABASE_TARGETS)
+        failures = report(results)
+        failures += check_memory(wrk, median(results[SERVE.label]).requests_per_second)
+    if failures:
+        sys.exit("make bench: " + "; ".join(failures))
+
+
+def measure(wrk: str, targets: tuple[Target, ...]) -> dict[str, list[Round]]:
+    """Serve the targets at once, check they answer alike, and load each in turn, by rounds."""
     results: dict[str, list[Round]] = {}
-    with running(TARGETS) as started:
+    with running(targets) as started:
         check_same_answers(started)
         for target, server in started:
             print(f"==> warming up {target.label}", flush=True)
-            load(wrk, url(server), 2, CONNECTIONS)
+            load(wrk, url(server, target.path), 2, CONNECTIONS)
         for number in range(1, ROUNDS + 1):
             for target, server in started:
                 print(f"==> round {number}/{ROUNDS}: {target.label}", flush=True)
                 results.setdefault(target.label, []).append(
-                    load(wrk, url(server), DURATION, CONNECTIONS)
+                    load(wrk, url(server, target.path), DURATION, CONNECTIONS)
                 )
-    failures = report(results)
-    failures += check_memory(wrk, median(results[SERVE.label]).requests_per_second)
-    if failures:
-        sys.exit("make bench: " + "; ".join(failures))
+    return results
 
 
 @contextmanager
@@ -149,16 +184,22 @@ def running(targets: tuple[Target, ...]) -> Iterator[list[tuple[Target, LiveServ
             server.stop(signal.SIGTERM, timeout=60)
 
 
-def url(server: LiveServer) -> str:
-    """GET / of the server."""
-    return f"http://127.0.0.1:{server.port}/"
+def url(server: LiveServer, path: str = "/") -> str:
+    """The URL of `path` on the server."""
+    return f"http://127.0.0.1:{server.port}{path}"
 
 
 def check_same_answers(started: list[tuple[Target, LiveServer]]) -> None:
-    """Every server must answer GET / with the same JSON, or the comparison would be unfair."""
-    answers = {target.label: json.loads(server.get("/")[2]) for target, server in started}
-    if len({json.dumps(answer, sort_keys=True) for answer in answers.values()}) != 1:
-        sys.exit(f"the servers answer GET / differently: {answers}")
+    """Servers loaded on one path must answer it with the same JSON, or the comparison lies."""
+    answers: dict[str, dict[str, object]] = {}
+    for target, server in started:
+        status, _, body = server.get(target.path)
+        if status != 200:
+            sys.exit(f"{target.label} answers GET {target.path} with {status}: {body[:200]!r}")
+        answers.setdefault(target.path, {})[target.label] = json.loads(body)
+    for path, by_label in answers.items():
+        if len({json.dumps(answer, sort_keys=True) for answer in by_label.values()}) != 1:
+            sys.exit(f"the servers answer GET {path} differently: {by_label}")
 
 
 def report(results: dict[str, list[Round]]) -> list[str]:

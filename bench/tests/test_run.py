@@ -8,7 +8,20 @@ import os
 import pytest
 
 from bench.memory import resident_mib
-from bench.run import BARE, BOOK, FASTAPI, SERVE, TARGETS, median, report
+from bench.run import (
+    BARE,
+    BOOK,
+    DATABASE_TARGETS,
+    FASTAPI,
+    LIST,
+    LIST_TWIN,
+    READ,
+    READ_TWIN,
+    SERVE,
+    TARGETS,
+    median,
+    report,
+)
 from bench.wrk import Round, busy, parse_wrk
 
 WRK_REPORT = """\
@@ -73,7 +86,7 @@ def rounds(
     """One round a target at the given rates, every other target at 1000 req/s."""
     return {
         target.label: [Round(rates.get(target.label, 1000.0), 1, 1.0, 2.0, server_cpu, load_cpu)]
-        for target in TARGETS
+        for target in (*TARGETS, *DATABASE_TARGETS)
     }
 
 
@@ -81,7 +94,16 @@ def test_the_report_prints_every_ratio_and_passes_when_each_bar_is_met(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Plumbing at 0.95 of bare Quart and 2 times the book's quart run: both bars met."""
-    rates = {BARE.label: 10000.0, SERVE.label: 9500.0, BOOK.label: 4750.0, FASTAPI.label: 19000.0}
+    rates = {
+        BARE.label: 10000.0,
+        SERVE.label: 9500.0,
+        BOOK.label: 4750.0,
+        FASTAPI.label: 19000.0,
+        READ.label: 1600.0,
+        READ_TWIN.label: 2000.0,
+        LIST.label: 1500.0,
+        LIST_TWIN.label: 1500.0,
+    }
     assert report(rounds(rates)) == []
     output = capsys.readouterr().out
     assert (
@@ -91,6 +113,8 @@ def test_the_report_prints_every_ratio_and_passes_when_each_bar_is_met(
         "production: make serve / the book's quart run       2.00  (at least 1.70: yes)" in output
     )
     assert "make serve / FastAPI on uvicorn                     0.50\n" in output
+    assert "db read: make serve / FastAPI + SQLAlchemy          0.80\n" in output
+    assert "db list of 20: make serve / FastAPI + SQLAlchemy    1.00\n" in output
 
 
 def test_a_ratio_under_its_bar_or_a_load_bound_round_fails_the_run(

@@ -7,11 +7,13 @@ no schema can: that their timings, ports, paths, users and versions match the se
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,13 +64,33 @@ def image_environment() -> dict[str, str]:
     return dict(pair.split("=", 1) for words in pairs for pair in words)
 
 
+def documented_secret() -> dict[str, str]:
+    """The variables docs/deploy.md puts in the Secret, with stand-in values."""
+    text = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8").replace("\\\n", " ")
+    [command] = re.findall(r"^kubectl create secret generic .*", text, re.MULTILINE)
+    return dict.fromkeys(re.findall(r"--from-literal=(\w+)=", command), "from-the-secret")
+
+
 @pytest.fixture
-def pod_app(monkeypatch: pytest.MonkeyPatch) -> Quart:
-    """The app as a pod builds it: settings.yml of the image, then the ConfigMap and the Secret."""
+def pod_environment(monkeypatch: pytest.MonkeyPatch, database_url: str) -> dict[str, str]:
+    """What a pod's containers see: settings.yml of the image, the ConfigMap, the Secret.
+
+    The Secret's database is the test's own (the migrated template's copy).
+    """
     monkeypatch.chdir(REPO)
-    for name, value in manifest("configmap.yaml")["data"].items():
+    environment = {
+        **manifest("configmap.yaml")["data"],
+        **documented_secret(),
+        "MYSERVICE_DATABASE_URL": database_url,
+    }
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("MYSERVICE_SECRET_KEY", "from-the-secret")
+    return environment
+
+
+@pytest.fixture
+def pod_app(pod_environment: dict[str, str]) -> Quart:
+    """The app as a pod builds it."""
     return create_app()
 
 
@@ -207,3 +229,44 @@ def test_ci_runs_on_every_python_the_package_supports() -> None:
     python = re.fullmatch(r"python:(3\.\d+)-slim-\w+(@sha256:[0-9a-f]{64})?", base)
     assert python is not None
     assert python[1] in declared
+
+
+def test_the_documented_secret_holds_the_database_url_and_the_key() -> None:
+    """Production's database and signing key come from the Secret, never from a file."""
+    assert set(documented_secret()) == {"MYSERVICE_DATABASE_URL", "MYSERVICE_SECRET_KEY"}
+
+
+def test_the_pod_migrates_before_it_serves_with_the_same_image_and_settings() -> None:
+    """An init container runs `quart db upgrade` from the app's image, with its settings."""
+    [migrate] = pod_spec()["initContainers"]
+    assert migrate["command"] == ["quart", "db", "upgrade"]
+    assert migrate["image"] == container()["image"]
+    assert migrate["envFrom"] == container()["envFrom"]
+    assert migrate["securityContext"] == container()["securityContext"]
+    assert image_environment()["QUART_APP"] == myservice.__name__
+
+
+def test_the_init_containers_command_migrates_the_secrets_database(
+    tmp_path: Path, pod_environment: dict[str, str]
+) -> None:
+    """The init container's command, run as the image runs it, migrates a new database."""
+    [migrate] = pod_spec()["initContainers"]
+    database = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    environment = {
+        **os.environ,
+        **pod_environment,
+        "QUART_APP": image_environment()["QUART_APP"],
+        "MYSERVICE_DATABASE_URL": database,
+    }
+    program, *arguments = migrate["command"]
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name(program)), *arguments],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "fresh.db").is_file()

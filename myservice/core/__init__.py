@@ -76,28 +76,24 @@ def create_service_app(
 ) -> ServiceApp:
     """A new app: settings, the skeleton's plumbing, then the service's tables and blueprints.
 
-    A mistake in settings, views or migrations stops the start with one line and exit status 1,
-    so that `quart run` and the servers print no traceback for it.
+    A mistake in settings or views stops the start with one line and exit status 1, so that
+    `quart run` and the servers print no traceback for it.
     """
     try:
         settings = load_settings(service_settings, overrides)
         import_tables(data)
         blueprints = discover_blueprints(views)
-        head = migrations.head_revision()
     except StartupError as error:
         raise cannot_start(error) from None
     app = ServiceApp(SERVICE, static_folder=None)
-    init_app(app, settings, head)
+    init_app(app, settings)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app
 
 
-def init_app(app: ServiceApp, settings: Settings, head: str | None) -> None:
-    """Set up the plumbing on `app`, in the order each piece needs the ones before it.
-
-    `head` is the latest revision of the migrations, which /readyz waits for.
-    """
+def init_app(app: ServiceApp, settings: Settings) -> None:
+    """Set up the plumbing on `app`, in the order each piece needs the ones before it."""
     config_command.init_app(app, settings)
     logs.init_app(app)
     metrics.init_app(app)
@@ -107,4 +103,4 @@ def init_app(app: ServiceApp, settings: Settings, head: str | None) -> None:
     openapi.init_app(app)
     probes.init_app(app)
     database.init_app(app)
-    migrations.init_app(app, head)
+    migrations.init_app(app)

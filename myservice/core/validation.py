@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -69,14 +69,13 @@ def validate_request(
     It replaces quart-schema's decorator of the same name, which converts "1" to 1 and true to 1,
     where the published JSON Schema refuses both.
     """
-    adapter = TypeAdapter(model_class)
 
     def decorator(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         @wraps(view)
         async def validated(*args: P.args, **kwargs: P.kwargs) -> R:
             body = _integral_floats_as_ints(await request.get_json())
             try:
-                data = adapter.validate_json(json.dumps(body), strict=True)
+                data = adapter_of(model_class).validate_json(json.dumps(body), strict=True)
             except ValidationError as error:
                 raise RequestSchemaValidationError(error) from None
             kwargs["data"] = data
@@ -98,7 +97,6 @@ def validate_response(
     mistake: a 500, the reason in the log. It replaces quart-schema's decorator of the same
     name, which looks up the app and its configuration twice a request.
     """
-    adapter = TypeAdapter(model_class)
 
     # The view's type is Any to Quart's route(), which does not know that it may return a model.
     def decorator(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[Any]]:
@@ -111,7 +109,7 @@ def validate_response(
             if status != status_code or type(value) is model_class or isinstance(value, Response):
                 return result
             try:
-                model = adapter.validate_python(value)
+                model = adapter_of(model_class).validate_python(value)
             except ValidationError as error:
                 raise ResponseSchemaValidationError(error) from None
             return (model, *result[1:]) if isinstance(result, tuple) else model
@@ -125,6 +123,12 @@ def validate_response(
         return validated
 
     return decorator
+
+
+@cache
+def adapter_of(model_class: type[BaseModel]) -> TypeAdapter[BaseModel]:
+    """The validator of `model_class`, built on first use: at import it slows every start."""
+    return TypeAdapter(model_class)
 
 
 async def validation_problem(error: RequestSchemaValidationError) -> Response:

@@ -35,6 +35,7 @@ def test_each_call_builds_a_new_independent_app() -> None:
     assert second.config["BODY_TIMEOUT"] == 30
 
 
+@pytest.mark.commands
 def test_importing_the_package_builds_no_app() -> None:
     """Importing the package creates no app: the factory is the only place one is made."""
     probe = (
@@ -59,6 +60,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.mark.commands
 def test_hypercorn_serves_json(served: LiveServer) -> None:
     """`hypercorn "<service>:create_app()"` serves the app, its answers JSON."""
     status, headers, body = served.get("/livez")
@@ -67,6 +69,7 @@ def test_hypercorn_serves_json(served: LiveServer) -> None:
     assert json.loads(body) == {"status": "alive"}
 
 
+@pytest.mark.commands
 @pytest.mark.parametrize(
     ("method", "path", "status"), [("GET", "/nope", 404), ("POST", "/livez", 405)]
 )
@@ -80,6 +83,7 @@ def test_hypercorn_errors_are_problems(
     assert json.loads(body)["status"] == status
 
 
+@pytest.mark.commands
 @pytest.mark.parametrize(("method", "status"), [("HEAD", 200), ("OPTIONS", 204)])
 def test_hypercorn_answers_without_a_body(served: LiveServer, method: str, status: int) -> None:
     """HEAD and OPTIONS carry no body; OPTIONS claims no content type for it."""

@@ -109,6 +109,7 @@ async def test_format_follows_the_setting_and_the_terminal(
         )
 
 
+@pytest.mark.commands
 def test_quart_run_writes_one_line_per_request_too(tmp_path: Path) -> None:
     """Under `quart run` Hypercorn would add an access line of its own; only the service's is left."""
     port = free_port()

@@ -274,6 +274,7 @@ def start_with_a_bad_setting(command: list[str], cwd: Path) -> subprocess.Comple
     )
 
 
+@pytest.mark.commands
 @pytest.mark.parametrize("command", [["config"], ["run", "--port", "0"]], ids=["config", "run"])
 def test_quart_commands_stop_with_one_line_and_exit_1(tmp_path: Path, command: list[str]) -> None:
     """`quart config` and `quart run` with a wrong setting print the one line and exit 1."""
@@ -286,6 +287,7 @@ def test_quart_commands_stop_with_one_line_and_exit_1(tmp_path: Path, command: l
 HYPERCORN_COMMAND = [str(HYPERCORN), "--bind", "127.0.0.1:0", f"{SERVICE}:create_app()"]
 
 
+@pytest.mark.commands
 def test_hypercorn_stops_with_one_line(tmp_path: Path) -> None:
     """Hypercorn with a wrong setting prints the one line, no traceback, and stops."""
     result = start_with_a_bad_setting(HYPERCORN_COMMAND, tmp_path)
@@ -293,6 +295,7 @@ def test_hypercorn_stops_with_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout
 
 
+@pytest.mark.commands
 @pytest.mark.xfail(
     strict=True, reason="Hypercorn 0.18's supervisor exits 0 whatever its worker's exit status"
 )

@@ -8,6 +8,8 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from ..live_server import LiveServer
 from ..startup import ENV_PREFIX, SERVICE
 from ..testing import PROJECT, clean_environment
@@ -29,6 +31,7 @@ TEAM_TESTS = textwrap.dedent(
 )
 
 
+@pytest.mark.commands
 def test_a_developers_settings_do_not_reach_the_tests(tmp_path: Path) -> None:
     """Variables and a settings.yml in the working directory are hidden from every test."""
     (tmp_path / "test_team.py").write_text(TEAM_TESTS)

@@ -99,6 +99,7 @@ def test_a_worker_that_dies_stops_the_server_with_status_1(serve: Serve, probe_a
         os.kill(survivor, 0)
 
 
+@pytest.mark.commands
 @pytest.mark.parametrize(
     ("environment", "message"),
     [
@@ -127,6 +128,7 @@ def test_a_bad_start_is_one_line_and_status_1(
     assert message in line
 
 
+@pytest.mark.commands
 def test_a_factory_that_is_not_there_stops_the_start(tmp_path: Path) -> None:
     """Naming an app factory that does not exist is one line and status 1 too."""
     result = subprocess.run(
