@@ -98,7 +98,7 @@ format: $(DEV) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-typecheck: $(DEV) ## Type-check with mypy, strict
+typecheck: $(DEV) $(BENCH) ## Type-check with mypy, strict (the benchmark's FastAPI twins too)
 	$(BIN)/mypy
 
 security: $(CHECKERS) ## Scan the code for security issues with bandit
@@ -152,6 +152,6 @@ $(CHECKERS): $(DEV) requirements-check.txt
 	@touch $@
 
 $(BENCH): $(RUNTIME) requirements-bench.txt
-	@echo "==> Installing the benchmark's extra server (uvicorn) into $(VENV)"
+	@echo "==> Installing the benchmark's comparison stack (FastAPI, Granian) into $(VENV)"
 	$(PIP_INSTALL) -r requirements-bench.txt
 	@touch $@
