@@ -19,20 +19,26 @@ ENGINE ?= $(shell command -v docker || command -v podman)
 KUBERNETES_VERSIONS := 1.31.0 1.37.0
 MANIFESTS := $(filter-out deploy/base/kustomization.yaml,$(wildcard deploy/base/*.yaml))
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
-# The PostgreSQL server `make test-postgres` creates its test databases on.
+# The servers `make test-servers` uses: PostgreSQL for the test databases, Redis for the rate
+# limit shared by workers.
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help run serve migrate migration image bench fuzz view rename spec test test-all \
-	test-postgres lint format typecheck security validate check hooks config clean
+.PHONY: help run token serve migrate migration image bench fuzz view rename spec test test-all \
+	test-servers lint format typecheck security validate check hooks config clean
 
 help: ## List the targets and what each does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 run: migrate ## Migrate, then serve on http://127.0.0.1:5000 (set HOST, PORT), reloading on changes
-	QUART_APP=myservice $(BIN)/quart run --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),5000) --reload
+	@# Tokens from `make token` sign in (the development key); production sets AUTH_JWKS_URL.
+	MYSERVICE_AUTH_DEVELOPMENT_KEY=true QUART_APP=myservice $(BIN)/quart run --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),5000) --reload
 
 serve: $(RUNTIME) ## Serve for production with uvicorn workers on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
 	$(BIN)/python -m myservice.core.serve
+
+token: $(RUNTIME) ## Print a token make run accepts: make token SCOPES="refunds:read refunds:write"
+	@QUART_APP=myservice $(BIN)/quart token --scopes "$(SCOPES)" $(if $(SUBJECT),--subject "$(SUBJECT)")
 
 migrate: $(RUNTIME) ## Migrate the database of the settings (DATABASE_URL) to the latest revision
 	QUART_APP=myservice $(BIN)/quart db upgrade
@@ -75,15 +81,16 @@ spec: $(RUNTIME) ## Rewrite openapi.json, the API snapshot the tests compare, af
 
 test: $(DEV) ## Run the service's tests (core's and yours) with coverage, in seconds; fails under 95%
 	@$(BIN)/coverage erase
-	$(BIN)/coverage run -m pytest -n auto --dist worksteal -m "not commands" $(PYTEST_ARGS)
+	$(BIN)/coverage run -m pytest -n auto --dist worksteal -m "not commands and not browser" $(PYTEST_ARGS)
 	@$(BIN)/coverage combine --quiet
 	@# A run of some tests (PYTEST_ARGS) reports coverage but is not held to the whole suite's bar.
 	$(BIN)/coverage report $(if $(PYTEST_ARGS),--fail-under=0)
 
-test-postgres: $(DEV) ## Run make test with each test's database on PostgreSQL (TEST_DATABASE_URL)
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(MAKE) --no-print-directory test
+test-servers: $(DEV) ## Run make test on real servers: databases on PostgreSQL, rate limits in Redis
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(MAKE) --no-print-directory test
 
-test-all: $(DEV) ## Run every test: the service's, its commands' and the tooling's end to end (1.5 min)
+test-all: $(DEV) $(BENCH) ## Run every test: the service's, its commands' and the tooling's end to end (1.5 min)
 	@$(BIN)/coverage erase
 	$(BIN)/coverage run --source=myservice,scripts -m pytest -n auto --dist worksteal $(PYTEST_ARGS) \
 		myservice scripts/tests bench/tests deploy/tests
@@ -117,7 +124,7 @@ validate: $(CHECKERS) ## Lint the Dockerfile, validate deploy/ and the CI files 
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
 
-check: lint typecheck security validate test-postgres test-all ## Run every check CI runs: lint, types, security, validate, all tests
+check: lint typecheck security validate test-servers test-all ## Run every check CI runs: lint, types, security, validate, all tests
 
 hooks: $(CHECKERS) ## Install the git pre-commit hook, which runs make lint, security and validate
 	$(BIN)/pre-commit install

@@ -11,7 +11,7 @@ from sqlalchemy import Integer, String, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from myservice import create_app as create_service
-from myservice.core import Model, get_or_404, reading, validate_response
+from myservice.core import Model, get_or_404, public, reading, validate_response
 from myservice.core.database import open_engine
 
 SEEDED = 1000
@@ -50,6 +50,7 @@ blueprint = Blueprint("bench_items", __name__, url_prefix="/items")
 
 
 @blueprint.get("/<int:item_id>")
+@public
 @validate_response(Item)
 async def read_item(item_id: int) -> Item:
     """One row."""
@@ -59,6 +60,7 @@ async def read_item(item_id: int) -> Item:
 
 
 @blueprint.get("")
+@public
 @validate_response(Page)
 async def list_items() -> Page:
     """The first page of rows."""

@@ -1,12 +1,15 @@
 """`make fuzz`: serve the service and let schemathesis test every operation its OpenAPI lists.
 
 The production server runs on a free port of 127.0.0.1; schemathesis reads the served
-/openapi.json and runs all its checks with a fixed seed, so that a run is reproducible. The exit
-status is schemathesis's: non-zero on any failure.
+/openapi.json and runs all its checks with a fixed seed, so that a run is reproducible. It sends
+a token of the development key granting every scope the document names, so that the protected
+operations are fuzzed past their gate. The exit status is schemathesis's: non-zero on any
+failure.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -30,8 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED, help="to reproduce another run")
     arguments = parser.parse_args(argv)
     try:
-        with serving(arguments.root) as base_url:
+        with serving(arguments.root) as (base_url, token):
             command = schemathesis_command(base_url, arguments.seed, arguments.max_examples)
+            command += ["--header", f"Authorization: Bearer {token}"]
             print("==> " + " ".join(command), flush=True)
             return subprocess.run(command, check=False).returncode
     except ScriptError as error:
@@ -54,16 +58,19 @@ def schemathesis_command(base_url: str, seed: int, max_examples: int) -> list[st
 
 
 @contextmanager
-def serving(root: Path) -> Iterator[str]:
-    """Run the production server of the project in `root` until the block ends; give its URL.
+def serving(root: Path) -> Iterator[tuple[str, str]]:
+    """Run the production server of the project in `root` until the block ends.
 
-    It serves a database of its own, migrated first, so that fuzzing writes nothing that lasts.
+    Give its URL, and a token granting every scope of its document. It serves a database of its
+    own, migrated first, so that fuzzing writes nothing that lasts, and signs in with the
+    development key.
     """
     package = package_name(root)
     port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
         settings = {
             f"{package.upper()}_API_DOCS": "true",
+            f"{package.upper()}_AUTH_DEVELOPMENT_KEY": "true",
             f"{package.upper()}_DATABASE_URL": f"sqlite+aiosqlite:///{Path(scratch) / 'fuzz.db'}",
             f"{package.upper()}_DRAIN_DELAY": "0",
             f"{package.upper()}_LOG_LEVEL": "WARNING",
@@ -85,9 +92,29 @@ def serving(root: Path) -> Iterator[str]:
         except ServerStartError as error:
             raise ScriptError(f"the server did not start: {error}") from None
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}", token_for(root, server, settings)
         finally:
             server.stop(signal.SIGTERM)
+
+
+def token_for(root: Path, server: LiveServer, settings: dict[str, str]) -> str:
+    """A development token granting every scope an operation of the served document requires."""
+    _, _, body = server.get("/openapi.json")
+    scopes = {
+        scope
+        for operations in json.loads(body)["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict)  # not a path's shared `parameters`
+        for requirement in operation.get("security", [])
+        for granted in requirement.values()
+        for scope in granted
+    }
+    minted = run_python(
+        root, "-m", "quart", "token", "--scopes", " ".join(sorted(scopes)), env=settings
+    )
+    if minted.returncode != 0:
+        raise ScriptError(f"no token to fuzz with: {minted.stderr.strip()}")
+    return minted.stdout.strip()
 
 
 if __name__ == "__main__":

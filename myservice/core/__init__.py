@@ -1,9 +1,10 @@
 """The skeleton's plumbing. A service never edits this package; the skeleton's fixes merge into it.
 
 `create_service_app` builds an app in a fixed order: the settings (the skeleton's and the
-service's) are validated; logging, metrics, errors, validation, the OpenAPI document, the
-probes, the database and its migrations are set up; then the service's tables are imported and
-its blueprints registered. The names below are the ones the service's views and tests import.
+service's) are validated; logging, metrics, errors, validation, the OpenAPI document and its
+UI, the probes, the database and its migrations, authentication, limits and CORS are set up;
+then the service's tables are imported and its blueprints registered, and every route must say
+who may call it. The names below are the ones the service's views and tests import.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from collections.abc import Mapping
 from types import ModuleType
 
 from . import (
+    api_docs,
+    auth,
     config_command,
     database,
     database_errors,
     errors,
+    gate,
     logs,
     metrics,
     migrations,
@@ -23,7 +27,10 @@ from . import (
     probes,
     validation,
 )
+from .access import check_declared, public, requires, unlimited
 from .app_class import ServiceApp, no_content
+from .auth import current_caller
+from .cors import Cors
 from .database import get_or_404, reading, transaction
 from .discovery import discover_blueprints, import_tables
 from .errors import problem_response
@@ -33,6 +40,7 @@ from .request_log import quiet
 from .settings import Setting, Settings, load_settings
 from .startup import SERVICE, StartupError, cannot_start
 from .tables import Base
+from .tokens import Caller
 from .validation import (
     Model,
     PlainText,
@@ -44,6 +52,7 @@ from .validation import (
 
 __all__ = [
     "Base",
+    "Caller",
     "Model",
     "NotReady",
     "PlainText",
@@ -53,15 +62,19 @@ __all__ = [
     "StartupError",
     "add_readiness_check",
     "create_service_app",
+    "current_caller",
     "get_or_404",
     "init_app",
     "media_response",
     "no_content",
     "problem_response",
     "problems",
+    "public",
     "quiet",
     "reading",
+    "requires",
     "transaction",
+    "unlimited",
     "validate_querystring",
     "validate_request",
     "validate_response",
@@ -83,12 +96,14 @@ def create_service_app(
         settings = load_settings(service_settings, overrides)
         import_tables(data)
         blueprints = discover_blueprints(views)
+        app = ServiceApp(SERVICE, static_folder=None)
+        init_app(app, settings)
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+        check_declared(app)
+        auth.check_keys(app)
     except StartupError as error:
         raise cannot_start(error) from None
-    app = ServiceApp(SERVICE, static_folder=None)
-    init_app(app, settings)
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
     return app
 
 
@@ -101,6 +116,16 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     database_errors.init_app(app)
     validation.init_app(app)
     openapi.init_app(app)
+    api_docs.init_app(app)
     probes.init_app(app)
     database.init_app(app)
     migrations.init_app(app)
+    auth.init_app(app)
+    app.gate = gate.init_app(app)
+    config = app.config
+    if config["CORS_ORIGINS"]:
+        app.cors = Cors(
+            config["CORS_ORIGINS"], config["CORS_ALLOW_CREDENTIALS"], config["CORS_MAX_AGE"]
+        )
+    app.max_in_flight = config["MAX_IN_FLIGHT"]
+    app.uncapped_paths = probes.paths(app)

@@ -1,87 +1,47 @@
-"""The app and request classes: the path of every request, top to bottom, in one place.
+"""The app class: the path of every request, top to bottom, in one place.
 
 ServiceApp answers as Quart does, and around that gives each request its id, its log line, its
-metrics and the security headers. It does so around Quart's own request handling rather than in
-before/after-request hooks: the hooks and the context-local proxies they read cost about as much
-as the rest of a request (`make bench` measured it), and this way no response, error pages
-included, escapes any of it.
+metrics and the security headers, caps the requests in flight, and passes each routed request
+through the gate (token, rate limit, scopes). It does so around Quart's own request handling
+rather than in before/after-request hooks: the hooks and the context-local proxies they read
+cost about as much as the rest of a request (`make bench` measured it), and this way no
+response, error pages included, escapes any of it.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from typing import Any, NoReturn, cast
+from typing import Any, cast
 
-from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
+from hypercorn.typing import (
+    ASGIReceiveCallable,
+    ASGISendCallable,
+    ASGISendEvent,
+    HTTPScope,
+    Scope,
+)
 from pydantic import BaseModel
 from quart import Quart, Request, Response, current_app
+from quart.ctx import RequestContext
+from quart.globals import request_ctx
 from quart.typing import ResponseReturnValue, ResponseTypes
-from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException
 
 from . import metrics, request_log
+from .cors import Cors, is_preflight
+from .errors import problem_response
+from .gate import Gate
 from .json_provider import ORJSONProvider
+from .json_request import JSONRequest
 from .request_ids import HEADER, assign_request_id, current_request_id, sent_request_id
 from .security_headers import add_security_headers
+from .throttling import answer_busy
 
 UNMATCHED_ROUTE = "unmatched"
 OTHER_METHOD = "other"
 KNOWN_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
-
-
-class JSONRequest(Request):
-    """A request whose JSON body is JSON, or the client hears why not.
-
-    Quart's own get_json() returns None for a body sent under a non-JSON Content-Type, lets a
-    body that is not UTF-8 or that nests too deeply escape as a 500, and accepts NaN, Infinity and
-    1e999, which the service would then echo as invalid JSON.
-    """
-
-    async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
-        """Parse the body as JSON: 415 for a non-JSON Content-Type, 400 for a body that won't parse.
-
-        With silent=True both give None instead, as in Quart.
-        """
-        if not (force or self.is_json):
-            if silent:
-                return None
-            sent = self.mimetype or "no Content-Type"
-            raise UnsupportedMediaType(
-                f"Send the body as application/json; this request sent {sent}."
-            )
-        data = await self.get_data(cache=cache, as_text=False, parse_form_data=False)
-        try:
-            return self.json_module.loads(
-                data.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
-            )
-        except UnicodeDecodeError as error:
-            problem = f"The body is not UTF-8 (bad byte at offset {error.start})."
-        except RecursionError:
-            problem = "The body's JSON is nested too deeply."
-        except ValueError as error:
-            problem = f"The body is not valid JSON: {error}."
-        if silent:
-            return None
-        raise BadRequest(problem)
-
-    @property
-    def blueprints(self) -> list[str]:
-        """The matched endpoint's blueprints, innermost first, as Quart has them.
-
-        Quart asks four times a request; its own property imports its helper each time, which
-        `make bench` put at 2% of a request. The answer is kept for the endpoint it is for.
-        """
-        endpoint = self.endpoint
-        if endpoint != self._blueprints_endpoint:
-            parts = endpoint.split(".")[:-1] if endpoint else []
-            self._blueprints = [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
-            self._blueprints_endpoint = endpoint
-        return self._blueprints
-
-    _blueprints_endpoint: str | None = None
-    _blueprints: list[str] = []  # noqa: RUF012 (replaced, never changed in place)
 
 
 class ServiceApp(Quart):
@@ -93,6 +53,13 @@ class ServiceApp(Quart):
 
     request_class = JSONRequest
     json_provider_class = ORJSONProvider
+
+    # Set up by create_service_app: the gate, CORS when on, the cap and the paths it spares.
+    gate: Gate
+    cors: Cors | None = None
+    max_in_flight: float = float("inf")
+    uncapped_paths: frozenset[str] = frozenset()
+    in_flight = 0
 
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -112,7 +79,24 @@ class ServiceApp(Quart):
                 message["headers"] = headers
             await send(message)
 
-        await super().asgi_app(scope, receive, send_with_headers)
+        if self.in_flight >= self.max_in_flight and scope["path"] not in self.uncapped_paths:
+            await self._shed(scope, send_with_headers, request_id)
+            return
+        self.in_flight += 1
+        try:
+            await super().asgi_app(scope, receive, send_with_headers)
+        finally:
+            self.in_flight -= 1
+
+    async def _shed(self, scope: HTTPScope, send: ASGISendCallable, request_id: str) -> None:
+        """Refuse a request over MAX_IN_FLIGHT at once: counted, logged, answered 503."""
+        recorder: metrics.RequestMetrics = self.extensions[metrics.EXTENSION_KEY]
+        recorder.shed.inc()
+        log: request_log.RequestLog = self.extensions[request_log.EXTENSION_KEY]
+        client = scope.get("client")
+        method = scope["method"] if scope["method"] in KNOWN_METHODS else OTHER_METHOD
+        log.write_shed(request_id, method, client[0] if client else None)
+        await answer_busy(send, request_id, int(self.max_in_flight))
 
     async def handle_request(self, request: Request) -> ResponseTypes:
         """Answer the request as Quart does, then count it and write its log line."""
@@ -123,6 +107,11 @@ class ServiceApp(Quart):
             response = await super().handle_request(request)
         finally:
             recorder.in_progress.dec()
+        standing = cast(JSONRequest, request).rate_limit
+        if standing is not None and self.gate.limiter is not None:
+            response.headers.extend(self.gate.limiter.headers(standing))
+        if self.cors is not None:
+            self.cors.add_headers(request, cast(Response, response))
         seconds = time.perf_counter() - started
         method, route = method_of(request), route_of(request)
         recorder.observe(method, route, response.status_code, seconds)
@@ -130,6 +119,21 @@ class ServiceApp(Quart):
         request_id = current_request_id() or ""
         log.write(request, request_id, method, route, response.status_code, seconds)
         return response
+
+    async def dispatch_request(
+        self, request_context: RequestContext | None = None
+    ) -> ResponseReturnValue:
+        """Pass the request through the gate, then to its view, as Quart does.
+
+        Requests Quart answers itself (no route: 404 or 405; OPTIONS) skip the gate.
+        """
+        request = cast(JSONRequest, (request_context or request_ctx).request)
+        rule = request.url_rule
+        if rule is not None and not (
+            request.method == "OPTIONS" and rule.provide_automatic_options
+        ):
+            await self.gate.admit(request, rule.endpoint)
+        return await super().dispatch_request(request_context)
 
     async def make_response(
         self, result: ResponseReturnValue | HTTPException | BaseModel | tuple[Any, ...]
@@ -159,8 +163,22 @@ class ServiceApp(Quart):
         return response
 
     async def make_default_options_response(self) -> Response:
-        """204 No Content with the Allow header, and no Content-* headers for a body there isn't."""
-        return _without_body(await super().make_default_options_response())
+        """204 No Content with the Allow header, and no Content-* headers for a body there isn't.
+
+        A CORS preflight gets what its origin may do, or 403 when its origin is not allowed.
+        """
+        response = _without_body(await super().make_default_options_response())
+        if self.cors is None:
+            return response
+        request = cast(JSONRequest, request_ctx.request)
+        if not is_preflight(request):
+            return response
+        answered = self.cors.answer_preflight(request, response)
+        if answered is None:
+            origin = request.headers["Origin"]
+            detail = f"Pages from {origin} may not call this service (CORS_ORIGINS)."
+            return problem_response(403, "Forbidden", detail)
+        return answered
 
 
 def no_content() -> Response:
@@ -189,14 +207,3 @@ def method_of(request: Request) -> str:
     """The request's method when it is a standard one, else `other`, for the same reason."""
     method = request.method
     return method if method in KNOWN_METHODS else OTHER_METHOD
-
-
-def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is too large for a number")
-    return value

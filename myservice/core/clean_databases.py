@@ -1,7 +1,7 @@
 """Clean databases for tests: one migrated template a test session, a copy of it a test.
 
 On SQLite (the default) the template is a file and a test's database a copy of the file. When
-TEST_DATABASE_URL names a PostgreSQL server (`make test-postgres`), the template is a database
+TEST_DATABASE_URL names a PostgreSQL server (`make test-servers`), the template is a database
 there, and each test's database is created from it, then dropped. Either way a test starts on the
 latest schema with no rows, whatever ran before it or beside it.
 """

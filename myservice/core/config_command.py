@@ -39,11 +39,11 @@ def config_command(info: ScriptInfo) -> None:
 
 
 def shown(key: str, value: object) -> str:
-    """The value as `make config` prints it: masked when the key names a secret.
+    """The value as `make config` prints it: text masked when the key names a secret.
 
     A URL's password is masked whatever the key: `postgresql://app:***@db/app`.
     """
-    if value is not None and any(word in key for word in SECRET_WORDS):
+    if isinstance(value, str) and any(word in key for word in SECRET_WORDS):
         return '"********"'
     if isinstance(value, str):
         return as_yaml(without_password(value))

@@ -85,6 +85,9 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     root.setLevel(level)
     # At DEBUG, aiosqlite would log every call it makes on the database's thread.
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # httpx logs each request it sends at INFO; the service writes its own line for what it
+    # fetches, without the query strings httpx would show.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     return renderer
 
 

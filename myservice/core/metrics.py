@@ -1,4 +1,4 @@
-"""Metrics for Prometheus: requests, latency and requests in progress, by method and route.
+"""Metrics for Prometheus: requests, latency, requests in progress and shed, by method and route.
 
 Labels use the URL rule that matched, never the raw path, so no client can grow the label set.
 Under `make serve` every worker writes to PROMETHEUS_MULTIPROC_DIR and /metrics sums them all.
@@ -26,6 +26,7 @@ class RequestMetrics:
     requests: Counter
     latency: Histogram
     in_progress: Gauge
+    shed: Counter
     _children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = field(default_factory=dict)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -64,6 +65,11 @@ def init_app(app: Quart) -> None:
             "HTTP requests being handled.",
             registry=registry,
             multiprocess_mode="livesum",
+        ),
+        Counter(
+            "http_requests_shed",
+            "HTTP requests answered 503 at once, the worker having MAX_IN_FLIGHT in flight.",
+            registry=registry,
         ),
     )
 

@@ -1,9 +1,10 @@
-"""The OpenAPI document, generated from the views by quart-schema, and the /docs UI.
+"""The OpenAPI document, generated from the views by quart-schema (api_docs.py serves it).
 
 Each operation's summary is its view's docstring; its responses are the models it validates
 against plus the problem documents it can answer with, added here from what the route does: a
-JSON body can be malformed, too large or invalid, a path parameter can match nothing, and any
-route can fail. The API_DOCS setting decides whether /openapi.json and /docs are served.
+JSON body can be malformed, too large or invalid, a path parameter can match nothing, a
+protected route can refuse a token or lack its keys, a limited one can say 429, and any route
+can fail. A protected operation's `security` names the bearer scheme and the scopes it needs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from quart_schema.validation import (
 from werkzeug.routing import Rule
 
 from .. import __version__
+from .access import access_of, is_limited
 from .errors import PROBLEM_CONTENT_TYPE
 
 PROBLEMS_ATTRIBUTE = "documented_problems"
@@ -65,6 +67,12 @@ class ConflictProblem(Problem):
 # Each problem status: its name under components/responses, what it means here, its schema.
 PROBLEMS: dict[int, tuple[str, str, type[Problem]]] = {
     400: ("BadRequest", "The body is not valid JSON.", Problem),
+    401: (
+        "Unauthorized",
+        "No bearer token, or one that does not verify; WWW-Authenticate says which.",
+        Problem,
+    ),
+    403: ("Forbidden", "The token does not grant a scope this route requires.", Problem),
     404: ("NotFound", "Nothing matches this path.", Problem),
     405: (
         "MethodNotAllowed",
@@ -84,6 +92,11 @@ PROBLEMS: dict[int, tuple[str, str, type[Problem]]] = {
         "The body or query string does not match the schema; `errors` says where.",
         ValidationProblem,
     ),
+    429: (
+        "TooManyRequests",
+        "Over the rate limit; Retry-After says when to try again.",
+        Problem,
+    ),
     500: ("InternalServerError", "The server failed; the request id is in its logs.", Problem),
     503: (
         "ServiceUnavailable",
@@ -92,6 +105,7 @@ PROBLEMS: dict[int, tuple[str, str, type[Problem]]] = {
     ),
 }
 BODY_PROBLEMS = (400, 408, 413, 415, 422)
+SECURITY_SCHEME = "bearer"
 
 DESCRIPTION = (
     "Every error is an RFC 9457 problem document (application/problem+json). A path answers a"
@@ -100,15 +114,14 @@ DESCRIPTION = (
 
 
 def init_app(app: Quart) -> None:
-    """Generate the OpenAPI document; serve it and /docs if API_DOCS is on."""
-    served = app.config["API_DOCS"]
+    """Generate the OpenAPI document (api_docs.py serves it and the UI, not quart-schema)."""
     QuartSchema(
         app,
         info={"title": app.name, "version": __version__, "description": DESCRIPTION},
-        openapi_path="/openapi.json" if served else None,
-        swagger_ui_path="/docs",
-        redoc_ui_path=None,
-        scalar_ui_path=None,
+        openapi_path=None,
+        security_schemes={
+            SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}
+        },
         openapi_provider_class=ServiceOpenAPIProvider,
     )
     # QuartSchema swaps in a JSON provider of its own, and wraps make_response to pass every
@@ -138,9 +151,19 @@ def media_response(status: int, description: str, *media_types: str) -> Callable
     return decorator
 
 
-def problem_statuses(rule: Rule, view: Callable[..., object]) -> list[int]:
-    """The problem statuses an operation can answer with, from what its route and view do."""
+def problem_statuses(rule: Rule, view: Callable[..., object], limited: bool) -> list[int]:
+    """The problem statuses an operation can answer with, from what its route and view do.
+
+    `limited`: whether the service has a rate limit.
+    """
     statuses = {500, *getattr(view, PROBLEMS_ATTRIBUTE, ())}
+    access = access_of(view)
+    if access is not None and not access.public:
+        statuses.update((401, 503))
+        if access.scopes:
+            statuses.add(403)
+    if limited and is_limited(view):
+        statuses.add(429)
     if rule.arguments:
         statuses.add(404)
     request_body = getattr(view, QUART_SCHEMA_REQUEST_ATTRIBUTE, None)
@@ -168,16 +191,20 @@ class ServiceOpenAPIProvider(OpenAPIProvider):
         """The rule's operations, each with the problem and media responses that apply."""
         paths, components = super().build_paths(rule)
         view = self._app.view_functions[rule.endpoint]
+        limited = self._app.config["RATE_LIMIT"] is not None
         extra: dict[int, Any] = {
             status: {"$ref": f"#/components/responses/{_response_name(status)}"}
-            for status in problem_statuses(rule, view)
+            for status in problem_statuses(rule, view, limited)
         }
+        access = access_of(view)
         for status, (description, media_types) in getattr(view, MEDIA_ATTRIBUTE, {}).items():
             content = {media_type: {"schema": {"type": "string"}} for media_type in media_types}
             extra[status] = {"description": description, "content": content}
         for operations in paths.values():
             for operation in operations.values():
                 operation["responses"] = {**operation["responses"], **extra}
+                if access is not None and not access.public:
+                    operation["security"] = [{SECURITY_SCHEME: sorted(access.scopes)}]
                 if not operation.get("description"):
                     del operation["description"]  # a docstring of one line: the summary says it
         return paths, components

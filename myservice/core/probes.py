@@ -1,6 +1,7 @@
 """The skeleton's own endpoints for machines: /livez, /healthz, /readyz and the /metrics scrape.
 
-Probes are cheap, are never limited and log at DEBUG, so that they do not drown the log.
+Probes are cheap, public, never limited (neither by MAX_IN_FLIGHT nor by RATE_LIMIT) and log at
+DEBUG, so that they do not drown the log.
 /readyz runs the readiness checks registered next to the resources they check:
 
     add_readiness_check(blueprint, "database", database_reachable)
@@ -20,6 +21,7 @@ from typing import Literal, cast
 
 from quart import Blueprint, Quart, Response, current_app, request
 
+from .access import public, unlimited
 from .errors import problem_response
 from .metrics import exposition
 from .openapi import media_response, problems
@@ -53,6 +55,13 @@ def init_app(app: Quart) -> None:
     app.register_blueprint(blueprint)
 
 
+def paths(app: Quart) -> frozenset[str]:
+    """The probes' paths, which MAX_IN_FLIGHT spares: a busy worker is not a dead one."""
+    prefix = f"{blueprint.name}."
+    rules = app.url_map.iter_rules()
+    return frozenset(rule.rule for rule in rules if rule.endpoint.startswith(prefix))
+
+
 def add_readiness_check(target: Quart | Blueprint, name: str, check: ReadinessCheck) -> None:
     """Have /readyz run `check`; on a Blueprint it applies to the app the blueprint joins."""
     if isinstance(target, Blueprint):
@@ -83,6 +92,8 @@ class Ready(Model):
 
 
 @blueprint.get("/livez")
+@public
+@unlimited
 @quiet
 @validate_response(Alive)
 async def livez() -> Alive:
@@ -91,6 +102,8 @@ async def livez() -> Alive:
 
 
 @blueprint.get("/healthz")
+@public
+@unlimited
 @quiet
 @validate_response(Alive)
 async def healthz() -> Alive:
@@ -99,6 +112,8 @@ async def healthz() -> Alive:
 
 
 @blueprint.get("/readyz")
+@public
+@unlimited
 @quiet
 @problems(503)
 @validate_response(Ready)
@@ -125,6 +140,8 @@ async def readyz() -> Ready | Response:
 
 
 @blueprint.get("/metrics")
+@public
+@unlimited
 @quiet
 @media_response(
     200,

@@ -1,5 +1,8 @@
 """The request log: one line per request, written when it is answered.
 
+The line names the request's id, method, URL rule, status, duration and client (through
+TRUSTED_PROXIES), and for a protected route the token's subject and scopes, never the token.
+
 This is the hottest line the service writes, so it does not go through structlog's processor
 chain: the line is built as a dict and rendered once, as JSON by orjson or, for people, by the
 same console renderer as every other line. Under `make serve` a worker's lines go out together
@@ -18,6 +21,8 @@ import orjson
 from quart import Quart, Request
 from structlog.typing import Processor
 
+from .client_address import client_address, networks
+from .json_request import JSONRequest
 from .timestamps import UTCTimestamper
 
 EXTENSION_KEY = __name__
@@ -49,6 +54,7 @@ class RequestLog:
     def __init__(self, app: Quart, level: str, renderer: Processor | None, stream: TextIO) -> None:
         """Lines at `level` and above go to `stream`, as JSON or through `renderer`."""
         self._views = app.view_functions
+        self._trusted = networks(app.config["TRUSTED_PROXIES"])
         self._threshold: int = logging.getLevelName(level)
         self._render = _as_json if renderer is None else _by(renderer)
         self._stream = stream
@@ -58,7 +64,7 @@ class RequestLog:
 
     def write(  # noqa: PLR0913, PLR0917 (the line's fields, each computed once by the caller)
         self,
-        request: Request,
+        request: JSONRequest | Request,
         request_id: str,
         method: str,
         route: str,
@@ -76,17 +82,42 @@ class RequestLog:
             return
         else:
             level = "info"
-        event = {
+        client = request.remote_addr
+        if self._trusted:
+            forwarded = request.headers.get("X-Forwarded-For")
+            client = client_address(client, forwarded, self._trusted)
+        event: dict[str, object] = {
             "request_id": request_id,
             "method": method,
             "route": route,
             "status": status,
             "duration_ms": round(seconds * 1000, 2),
-            "client": request.remote_addr,
-            "event": "request",
-            "level": level,
-            "timestamp": self._clock.now(),
+            "client": client,
         }
+        caller = getattr(request, "caller", None)
+        if caller is not None:
+            event["subject"] = caller.subject
+            event["scopes"] = sorted(caller.scopes)
+        self._add(level, event)
+
+    def write_shed(self, request_id: str, method: str, client: str | None) -> None:
+        """Write the line of a request refused at MAX_IN_FLIGHT, before it had a route."""
+        if self._threshold <= logging.WARNING:
+            event: dict[str, object] = {
+                "request_id": request_id,
+                "method": method,
+                "route": None,
+                "status": 503,
+                "duration_ms": 0.0,
+                "client": client,
+                "reason": "MAX_IN_FLIGHT",
+            }
+            self._add("warning", event)
+
+    def _add(self, level: str, event: dict[str, object]) -> None:
+        event["event"] = "request"
+        event["level"] = level
+        event["timestamp"] = self._clock.now()
         line = self._render(level, event)
         if self.loop is None:
             self._stream.write(line + "\n")

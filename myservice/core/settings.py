@@ -13,9 +13,13 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from .client_address import trusted_proxies
 from .config_files import Entry, did_you_mean, read_config_file, yaml_entries
+from .cors import origins
 from .database_url import DEFAULT_DATABASE_URL, database_url
 from .startup import ENV_PREFIX, StartupError
+from .throttling import MEMORY, rate_limit, storage_url
+from .tokens import algorithms, jwks_url
 
 SETTINGS_FILE_VARIABLE = "QUART_SETTINGS"
 DEFAULT_SETTINGS_FILE = "settings.yml"
@@ -25,12 +29,15 @@ DEFAULT_SETTINGS_FILE = "settings.yml"
 class Setting:
     """What a setting must be: its type, whether null is allowed, its smallest value or choices.
 
+    A `list` setting is a list of strings; in an environment variable, a JSON list or the
+    strings separated by commas or spaces (`a.example, b.example`).
+
     `check`, if given, takes a value of the right type and gives the value to use, or raises
     ValueError saying what is wrong with it ("is not a database URL").
     """
 
-    default: bool | int | str | None
-    kind: type[bool] | type[int] | type[str]
+    default: bool | int | str | list[str] | None
+    kind: type[bool] | type[int] | type[str] | type[list[str]]
     minimum: int | None = None
     nullable: bool = False
     choices: tuple[str, ...] = ()
@@ -40,7 +47,18 @@ class Setting:
 # The skeleton's settings, documented key by key in settings.yml; a test keeps the two in step.
 CORE_SETTINGS: dict[str, Setting] = {
     "API_DOCS": Setting(True, bool),
+    "AUTH_ALGORITHMS": Setting(["RS256", "ES256"], list, check=algorithms),
+    "AUTH_AUDIENCE": Setting(None, str, nullable=True),
+    "AUTH_DEVELOPMENT_KEY": Setting(False, bool),
+    "AUTH_ISSUER": Setting(None, str, nullable=True),
+    "AUTH_JWKS_COOLDOWN": Setting(30, int, minimum=1),
+    "AUTH_JWKS_REFRESH": Setting(300, int, minimum=1),
+    "AUTH_JWKS_URL": Setting(None, str, nullable=True, check=jwks_url),
+    "AUTH_LEEWAY": Setting(30, int, minimum=0),
     "BODY_TIMEOUT": Setting(30, int, minimum=1),
+    "CORS_ALLOW_CREDENTIALS": Setting(False, bool),
+    "CORS_MAX_AGE": Setting(600, int, minimum=0),
+    "CORS_ORIGINS": Setting([], list, check=origins),
     "DATABASE_POOL_SIZE": Setting(5, int, minimum=1),
     "DATABASE_POOL_TIMEOUT": Setting(5, int, minimum=1),
     "DATABASE_TIMEOUT": Setting(10, int, minimum=1),
@@ -54,10 +72,14 @@ CORE_SETTINGS: dict[str, Setting] = {
     "LOG_LEVEL": Setting("INFO", str, choices=("DEBUG", "INFO", "WARNING", "ERROR")),
     "MAX_CONTENT_LENGTH": Setting(1024 * 1024, int, minimum=1),
     "MAX_HEADER_SIZE": Setting(16 * 1024, int, minimum=1024),
+    "MAX_IN_FLIGHT": Setting(512, int, minimum=1),
+    "RATE_LIMIT": Setting(None, str, nullable=True, check=rate_limit),
+    "RATE_LIMIT_STORAGE": Setting(MEMORY, str, check=storage_url),
     "READINESS_TIMEOUT": Setting(2, int, minimum=1),
     "RESPONSE_TIMEOUT": Setting(60, int, minimum=1),
     "SECRET_KEY": Setting(None, str, nullable=True),
     "TESTING": Setting(False, bool),
+    "TRUSTED_PROXIES": Setting([], list, check=trusted_proxies),
 }
 
 
@@ -121,10 +143,12 @@ def _from_environment(setting: Setting | None, raw: str) -> object:
     try:
         value: object = json.loads(raw)
     except ValueError:
-        return raw
+        value = raw
     # A string setting keeps its text as written: <PREFIX>SECRET_KEY=1234 is "1234", not 1234.
     if setting is not None and setting.kind is str and not isinstance(value, str):
         return raw
+    if setting is not None and setting.kind is list and not isinstance(value, list | None):
+        return raw.replace(",", " ").split()
     return value
 
 
@@ -152,6 +176,8 @@ def _fits(setting: Setting, value: object) -> bool:
     # bool is a subclass of int in Python, but true is not a number in YAML or JSON.
     if isinstance(value, bool) != (setting.kind is bool) or not isinstance(value, setting.kind):
         return False
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
     if setting.choices:
         return value in setting.choices
     return setting.minimum is None or (isinstance(value, int) and value >= setting.minimum)
@@ -164,6 +190,8 @@ def _expected(setting: Setting) -> str:
         expected = "a whole number"
         if setting.minimum is not None:
             expected += f" of at least {setting.minimum}"
+    elif setting.kind is list:
+        expected = "a list of strings"
     elif setting.choices:
         expected = "one of " + ", ".join(setting.choices)
     else:

@@ -5,9 +5,11 @@ service's. Each test runs in an empty working directory with none of the service
 variables, so that a developer's settings.yml and environment cannot change the results.
 
 - `database_url`: a clean database with the latest schema and no rows, the test's own (SQLite;
-  PostgreSQL when TEST_DATABASE_URL names a server, as `make test-postgres` does);
+  PostgreSQL when TEST_DATABASE_URL names a server, as `make test-servers` does);
 - `app`: a fresh app in test mode on that database, serving (its database open) for the test;
 - `client`: the app's test client; `spec`: the OpenAPI document it serves;
+- `signed_in("refunds:read")`, `token(...)`, `bearer(...)`, `key_server`: callers with tokens
+  (testing_callers.py);
 - `serve`: starts the production server (`make serve`) for real on the test's database, stopped
   at the end of the test.
 """
@@ -32,18 +34,27 @@ from .live_server import LiveServer, free_port
 from .settings import SETTINGS_FILE_VARIABLE
 from .startup import ENV_PREFIX, SERVICE
 
+# The fixtures of callers and their tokens.
+pytest_plugins = [f"{SERVICE}.core.testing_callers"]
 # The source tree: the directory that holds the service's package.
 PROJECT = Path(__file__).resolve().parents[2]
 # Variables of the developer's shell that would change how a served app behaves.
 SERVING_VARIABLES = {SETTINGS_FILE_VARIABLE, "PROMETHEUS_MULTIPROC_DIR", "HOST", "PORT", "WORKERS"}
+# What every test's environment holds of the service's: tokens from the `token` fixture open.
+TEST_VARIABLES = {f"{ENV_PREFIX}AUTH_DEVELOPMENT_KEY": "true"}
 
 
 @pytest.fixture(autouse=True)
 def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Hide the service's variables and QUART_SETTINGS, and work in an empty directory."""
+    """Hide the service's variables and QUART_SETTINGS, and work in an empty directory.
+
+    One variable is set instead: the tests sign in with the development key (TEST_VARIABLES).
+    """
     for name in list(os.environ):
         if name.startswith(ENV_PREFIX) or name == SETTINGS_FILE_VARIABLE:
             monkeypatch.delenv(name)
+    for name, value in TEST_VARIABLES.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
 
 
@@ -145,11 +156,14 @@ def start_service(
 
 
 def clean_environment() -> dict[str, str]:
-    """The environment of this process, less the service's variables and a shell's serving ones."""
+    """The environment of this process less a shell's serving variables; the service's as a test's."""
     return {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(ENV_PREFIX) and name not in SERVING_VARIABLES
+        **{
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(ENV_PREFIX) and name not in SERVING_VARIABLES
+        },
+        **TEST_VARIABLES,
     }
 
 

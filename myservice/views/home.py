@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Blueprint, current_app
 
 from myservice import __version__
-from myservice.core import Model, validate_response
+from myservice.core import Model, public, validate_response
 
 blueprint = Blueprint("home", __name__)
 
@@ -18,6 +18,7 @@ class Service(Model):
 
 
 @blueprint.get("/")
+@public
 @validate_response(Service)
 async def home() -> Service:
     """Name and version of this service."""

@@ -14,7 +14,7 @@ BROKEN_VIEW = '''\
 
 from quart import Blueprint
 
-from myservice.core import Model, validate_request, validate_response
+from myservice.core import Model, public, validate_request, validate_response
 
 blueprint = Blueprint("ratios", __name__)
 
@@ -33,6 +33,7 @@ class Ratio(Model):
 
 
 @blueprint.post("/ratios")
+@public
 @validate_request(Operands)
 @validate_response(Ratio)
 async def divide(data: Operands) -> Ratio:

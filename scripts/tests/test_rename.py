@@ -132,7 +132,13 @@ def test_quart_run_serves_the_renamed_app(renamed: Path) -> None:
         [sys.executable, "-m", "quart", "run", "--port", str(port)],
         port=port,
         cwd=renamed,
-        env={**os.environ, "PYTHONPATH": str(renamed), "QUART_APP": NEW_NAME},
+        env={
+            **os.environ,
+            "PYTHONPATH": str(renamed),
+            "QUART_APP": NEW_NAME,
+            # As `make run` sets it: the made view requires tokens, from the development key.
+            f"{NEW_NAME.upper()}_AUTH_DEVELOPMENT_KEY": "true",
+        },
     )
     try:
         status, _, body = server.get("/openapi.json")

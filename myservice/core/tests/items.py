@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Integer, MetaData, String
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..access import public
 from ..database import get_or_404, reading, transaction
 from ..tables import NAMING_CONVENTION
 from ..validation import Model, validate_request, validate_response
@@ -58,6 +59,7 @@ items = Blueprint("_items", __name__, url_prefix="/_items")
 
 
 @items.post("")
+@public
 @validate_request(NewItem)
 @validate_response(ItemOut, 201)
 async def create_item(data: NewItem) -> tuple[ItemOut, int]:
@@ -70,6 +72,7 @@ async def create_item(data: NewItem) -> tuple[ItemOut, int]:
 
 
 @items.post("/later")
+@public
 @validate_request(NewItem)
 async def create_item_at_commit(data: NewItem) -> tuple[dict[str, str], int]:
     """Store an item without flushing: a conflict shows only when the transaction commits."""
@@ -79,6 +82,7 @@ async def create_item_at_commit(data: NewItem) -> tuple[dict[str, str], int]:
 
 
 @items.get("/<int:item_id>")
+@public
 @validate_response(ItemOut)
 async def read_item(item_id: int) -> ItemOut:
     """An item, or 404."""

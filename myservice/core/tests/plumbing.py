@@ -7,13 +7,18 @@ real app.
 
 from __future__ import annotations
 
+import importlib
+import sys
+import textwrap
 from collections.abc import Mapping
+from pathlib import Path
 from types import ModuleType
 
 from quart import Blueprint, current_app
 
 from ... import settings
 from .. import ServiceApp, create_service_app
+from ..access import public
 from ..startup import SERVICE
 
 NO_VIEWS = ModuleType(f"{SERVICE}.core.tests.no_views")
@@ -26,6 +31,7 @@ stand_in = Blueprint("_stand_in", __name__)
 
 
 @stand_in.get("/")
+@public
 async def front_door() -> dict[str, str]:
     """A JSON answer at /, logged and counted as any view's is."""
     return {"name": current_app.name}
@@ -36,3 +42,28 @@ def create_app(overrides: Mapping[str, object] | None = None) -> ServiceApp:
     app = create_service_app(settings.SETTINGS, NO_VIEWS, NO_TABLES, overrides)
     app.register_blueprint(stand_in)
     return app
+
+
+def create_app_with_views(
+    directory: Path, views: Mapping[str, str], overrides: Mapping[str, object] | None = None
+) -> ServiceApp:
+    """An app whose views are the modules `views` maps names to sources of, not the service's.
+
+    They are written to a package in `directory`, so that they go through discovery and the
+    start-up checks as a team's views do. A source imports the plumbing as `{SERVICE}.core`,
+    the placeholder replaced by the service's name.
+    """
+    name = f"_views_{abs(hash(directory))}"
+    package = directory / name
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for module, source in views.items():
+        text = textwrap.dedent(source).replace("{SERVICE}", SERVICE)
+        (package / f"{module}.py").write_text(text)
+    sys.path.insert(0, str(directory))
+    try:
+        importlib.invalidate_caches()
+        imported = importlib.import_module(name)
+        return create_service_app(settings.SETTINGS, imported, NO_TABLES, overrides)
+    finally:
+        sys.path.remove(str(directory))

@@ -12,7 +12,7 @@ from ..config_command import shown
 from ..database_url import DEFAULT_DATABASE_URL
 from ..settings import CORE_SETTINGS, settings_table
 from ..startup import ENV_PREFIX
-from ..testing import PROJECT
+from ..testing import PROJECT, TEST_VARIABLES
 from .plumbing import create_app
 
 SETTINGS = settings_table(service.SETTINGS)
@@ -40,7 +40,19 @@ def test_config_command_reports_values_and_their_layers(monkeypatch: pytest.Monk
 # What the test above expects of the skeleton's settings; the service's come in between.
 SKELETON_ROWS = {
     "API_DOCS": ("true", "default"),
+    "AUTH_ALGORITHMS": ('["RS256", "ES256"]', "default"),
+    "AUTH_AUDIENCE": ("null", "default"),
+    # The test plugin's: every test signs in with the development key.
+    "AUTH_DEVELOPMENT_KEY": ("true", f"{ENV_PREFIX}AUTH_DEVELOPMENT_KEY"),
+    "AUTH_ISSUER": ("null", "default"),
+    "AUTH_JWKS_COOLDOWN": ("30", "default"),
+    "AUTH_JWKS_REFRESH": ("300", "default"),
+    "AUTH_JWKS_URL": ("null", "default"),
+    "AUTH_LEEWAY": ("30", "default"),
     "BODY_TIMEOUT": ("5", "settings.yml, line 2"),
+    "CORS_ALLOW_CREDENTIALS": ("false", "default"),
+    "CORS_MAX_AGE": ("600", "default"),
+    "CORS_ORIGINS": ("[]", "default"),
     "DATABASE_POOL_SIZE": ("5", "default"),
     "DATABASE_POOL_TIMEOUT": ("5", "default"),
     "DATABASE_TIMEOUT": ("10", "default"),
@@ -54,10 +66,14 @@ SKELETON_ROWS = {
     "LOG_LEVEL": ('"INFO"', "default"),
     "MAX_CONTENT_LENGTH": ("1048576", "default"),
     "MAX_HEADER_SIZE": ("16384", "default"),
+    "MAX_IN_FLIGHT": ("512", "default"),
+    "RATE_LIMIT": ("null", "default"),
+    "RATE_LIMIT_STORAGE": ('"memory://"', "default"),
     "READINESS_TIMEOUT": ("2", "default"),
     "RESPONSE_TIMEOUT": ("60", "default"),
     "SECRET_KEY": ("null", "default"),
     "TESTING": ("true", "create_app() overrides"),
+    "TRUSTED_PROXIES": ("[]", "default"),
 }
 
 
@@ -83,6 +99,7 @@ def test_config_command_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
         ("DATABASE_PASSWORD", "hunter2", '"********"'),
         ("API_TOKEN", "abc", '"********"'),
         ("SECRET_KEY", None, "null"),
+        ("AUTH_DEVELOPMENT_KEY", True, "true"),
         ("GREETING", "hello", '"hello"'),
         ("PAGE_SIZE", 20, "20"),
     ],
@@ -92,8 +109,8 @@ def test_values_are_printed_as_yaml_and_secrets_masked(
 ) -> None:
     """Secrets are masked, and so are passwords in URLs; the rest prints as YAML.
 
-    A key naming a key, password, secret or token is masked once set; a URL's password is
-    masked under any key.
+    A key naming a key, password, secret or token is masked once set to text (a switch is no
+    secret); a URL's password is masked under any key.
     """
     assert shown(key, value) == printed
 
@@ -104,6 +121,8 @@ def test_the_documented_output_is_the_output(monkeypatch: pytest.MonkeyPatch) ->
     command = f"$ {ENV_PREFIX}SECRET_KEY=hunter2 make config\n"
     documented = config_rows(guide.split(command)[1].split("```")[0])
     monkeypatch.chdir(PROJECT)
+    for name in TEST_VARIABLES:
+        monkeypatch.delenv(name)
     monkeypatch.setenv(f"{ENV_PREFIX}SECRET_KEY", "hunter2")
     printed = config_rows(create_app().test_cli_runner().invoke(args=["config"]).output)
     assert {key: printed[key] for key in documented} == documented

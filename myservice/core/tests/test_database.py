@@ -170,7 +170,7 @@ async def test_a_locked_sqlite_database_is_503_then_recovers(tmp_path: Path) -> 
     assert recovered.status_code == 201
 
 
-@pytest.mark.skipif(not os.environ.get(SERVER_VARIABLE), reason="make test-postgres runs it")
+@pytest.mark.skipif(not os.environ.get(SERVER_VARIABLE), reason="make test-servers runs it")
 async def test_a_statement_slower_than_the_timeout_is_503(app: Quart) -> None:
     """PostgreSQL cancels a statement past DATABASE_TIMEOUT; the client hears 503, not a hang."""
     engine = open_engine({**app.config, "DATABASE_TIMEOUT": 1}).engine

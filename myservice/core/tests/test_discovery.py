@@ -49,9 +49,12 @@ async def test_a_new_view_module_is_served(extra_views: Path) -> None:
         """
         from quart import Blueprint
 
+        from ..core import public
+
         blueprint = Blueprint("probe_teams", __name__)
 
         @blueprint.get("/probe-teams")
+        @public
         async def teams() -> list[str]:
             return ["red", "blue"]
         """,

@@ -10,6 +10,7 @@ from quart.typing import TestClientProtocol as Client
 from werkzeug.exceptions import TooManyRequests, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
+from ..access import public
 from ..startup import SERVICE
 from .plumbing import create_app
 
@@ -21,14 +22,17 @@ def error_routes() -> Blueprint:
     blueprint = Blueprint("failing", __name__)
 
     @blueprint.get("/abort/<int:status>")
+    @public
     async def abort_with(status: int) -> str:
         abort(status)
 
     @blueprint.get("/slow-down")
+    @public
     async def slow_down() -> str:
         raise TooManyRequests(retry_after=120)
 
     @blueprint.get("/crash")
+    @public
     async def crash() -> str:
         raise RuntimeError("password=hunter2 in /srv/secret/config.py")
 

@@ -10,6 +10,7 @@ from typing import cast
 import pytest
 from quart import Quart, Response
 
+from ..access import public
 from .plumbing import create_app
 
 
@@ -17,6 +18,7 @@ async def test_responses_keep_quarts_conventions(app: Quart) -> None:
     """Keys sorted, datetimes as RFC 3339, Decimal and UUID as strings, text as UTF-8."""
 
     @app.get("/things")
+    @public
     async def things() -> dict[str, object]:
         return {
             "zebra": 1,
@@ -38,6 +40,7 @@ async def test_non_finite_numbers_become_null(app: Quart) -> None:
     """NaN and Infinity, which the json module would write as invalid JSON, are null."""
 
     @app.get("/odd")
+    @public
     async def odd() -> dict[str, float]:
         return {"nan": float("nan"), "inf": float("inf")}
 

@@ -14,6 +14,7 @@ import pytest
 from quart import Quart
 
 from .. import logs
+from ..access import public
 from ..live_server import LiveServer, free_port
 from ..startup import ENV_PREFIX, SERVICE
 from ..testing import PROJECT, clean_environment
@@ -43,10 +44,12 @@ def with_item_route(app: Quart) -> Quart:
     """Add GET /items/<int:item_id> and a route that crashes."""
 
     @app.get("/items/<int:item_id>")
+    @public
     async def item(item_id: int) -> dict[str, int]:
         return {"id": item_id}
 
     @app.get("/crash")
+    @public
     async def crash() -> str:
         raise RuntimeError("boom")
 

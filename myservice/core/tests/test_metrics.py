@@ -8,6 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
+from ..access import public
 from .plumbing import create_app
 
 
@@ -15,10 +16,12 @@ def with_routes(app: Quart, release: asyncio.Event | None = None) -> Quart:
     """Add GET /items/<int:item_id>, and GET /slow that waits for `release`."""
 
     @app.get("/items/<int:item_id>")
+    @public
     async def item(item_id: int) -> dict[str, int]:
         return {"id": item_id}
 
     @app.get("/slow")
+    @public
     async def slow() -> dict[str, bool]:
         assert release is not None
         await release.wait()

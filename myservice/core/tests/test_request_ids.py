@@ -11,6 +11,7 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
+from ..access import public
 from ..startup import SERVICE
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -78,6 +79,7 @@ async def test_the_id_reaches_a_500_problem(app: Quart) -> None:
     """A server error's problem body names the id the client sent, for its bug report."""
 
     @app.get("/crash")
+    @public
     async def crash() -> str:
         raise RuntimeError("boom")
 

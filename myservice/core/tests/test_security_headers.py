@@ -6,6 +6,8 @@ import pytest
 from quart import Quart, Response
 from quart.typing import TestClientProtocol as Client
 
+from ..access import public
+
 
 @pytest.mark.parametrize(
     ("method", "path"),
@@ -24,6 +26,7 @@ async def test_a_view_may_choose_its_own_caching(app: Quart) -> None:
     """A Cache-Control header set by the view is kept as it is."""
 
     @app.get("/cacheable")
+    @public
     async def cacheable() -> Response:
         response = Response("{}", content_type="application/json")
         response.cache_control.max_age = 60
@@ -39,6 +42,7 @@ async def test_a_view_that_forbids_sniffing_itself_says_it_once(app: Quart) -> N
     """The skeleton adds nosniff only where the view did not set it already."""
 
     @app.get("/already")
+    @public
     async def already() -> Response:
         return Response(
             "{}", content_type="application/json", headers={"X-Content-Type-Options": "nosniff"}

@@ -13,7 +13,7 @@ import pytest
 from ... import settings as service
 from ..settings import Setting, load_settings, settings_table
 from ..startup import ENV_PREFIX, SERVICE, StartupError
-from ..testing import PROJECT
+from ..testing import PROJECT, TEST_VARIABLES
 from .plumbing import create_app
 
 SETTINGS = settings_table(service.SETTINGS)
@@ -257,6 +257,8 @@ def test_shipped_settings_file_documents_every_key_and_keeps_the_defaults(
         [index] = found
         assert lines[index - 1].startswith("# "), f"{key} has no comment above it"
     monkeypatch.setenv("QUART_SETTINGS", str(shipped))
+    for name in TEST_VARIABLES:
+        monkeypatch.delenv(name)
     config = create_app().config
     assert {key: config[key] for key in SETTINGS} == {key: s.default for key, s in SETTINGS.items()}
 

@@ -10,6 +10,7 @@ from pydantic import Field
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol as Client
 
+from ..access import public
 from ..validation import (
     Model,
     Query,
@@ -53,6 +54,7 @@ probe = Blueprint("probe", __name__)
 
 
 @probe.post("/orders")
+@public
 @validate_request(Order)
 async def create_order(data: Order) -> dict[str, Any]:
     """Echo the validated order, its types made visible."""
@@ -60,6 +62,7 @@ async def create_order(data: Order) -> dict[str, Any]:
 
 
 @probe.get("/orders")
+@public
 @validate_querystring(Paging)
 async def list_orders(query_args: Paging) -> dict[str, int]:
     """Echo the validated limit."""
@@ -67,6 +70,7 @@ async def list_orders(query_args: Paging) -> dict[str, int]:
 
 
 @probe.get("/broken")
+@public
 @validate_response(Echo)
 async def broken() -> dict[str, object]:
     """Answer a body its own model refuses."""
@@ -74,6 +78,7 @@ async def broken() -> dict[str, object]:
 
 
 @probe.get("/as-data")
+@public
 @validate_response(Echo)
 async def as_data() -> dict[str, object]:
     """Answer data that its model accepts, rather than the model itself."""
@@ -81,6 +86,7 @@ async def as_data() -> dict[str, object]:
 
 
 @probe.post("/created")
+@public
 @validate_response(Echo, 201)
 async def created() -> tuple[dict[str, object], int, dict[str, str]]:
     """Answer 201 with data, a status and a header of the view's own."""
@@ -88,6 +94,7 @@ async def created() -> tuple[dict[str, object], int, dict[str, str]]:
 
 
 @probe.get("/misdeclared")
+@public
 @validate_querystring(int)  # the mistake under test: int is no model
 async def misdeclared(query_args: int) -> dict[str, int]:
     """Declare a query model that is no model."""

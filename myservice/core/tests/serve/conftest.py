@@ -13,17 +13,20 @@ import asyncio
 import os
 
 from {SERVICE} import create_app as create_service
+from {SERVICE}.core import public
 
 
 def create_app():
     app = create_service()
 
     @app.get("/sleep/<float:seconds>")
+    @public
     async def sleep(seconds):
         await asyncio.sleep(seconds)
         return {{"slept": seconds}}
 
     @app.get("/pid")
+    @public
     async def pid():
         return {{"pid": os.getpid()}}
 

@@ -1,0 +1,62 @@
+"""The client's address: the peer's, or what X-Forwarded-For says when a trusted proxy sent it.
+
+Anyone can send X-Forwarded-For, so it counts only when the peer is one of TRUSTED_PROXIES,
+and then it is read from the right: the proxies append, so the first address from the right
+that is not a trusted proxy is the one the nearest trusted proxy saw.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+
+Network = IPv4Network | IPv6Network
+
+
+def trusted_proxies(value: object) -> list[str]:
+    """The TRUSTED_PROXIES setting: addresses or networks, such as 10.0.0.0/8 or ::1."""
+    networks(value)
+    return [str(entry) for entry in value] if isinstance(value, list) else []
+
+
+def networks(value: object) -> list[Network]:
+    """The networks a TRUSTED_PROXIES list names; ValueError for an entry that names none."""
+    parsed = []
+    for entry in value if isinstance(value, list) else []:
+        try:
+            parsed.append(ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"holds {entry!r}, which is not an IP address or network such as 10.0.0.0/8"
+            ) from None
+    return parsed
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted: list[Network]
+) -> str | None:
+    """The client's address, given the peer's, its X-Forwarded-For header and the trusted proxies."""
+    if not trusted or forwarded_for is None or not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",")]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop if _is_address(hop) else peer
+    return hops[0] if _is_address(hops[0]) else peer
+
+
+def _is_trusted(address: str | None, trusted: list[Network]) -> bool:
+    if address is None:
+        return False
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in trusted)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ip_address(text)
+    except ValueError:
+        return False
+    return True
