@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from joserfc import errors, jwt
 from joserfc.jwk import KeySet
 
+from .verified_tokens import VerifiedTokens
+
 # The asymmetric algorithms of RFC 7518, RFC 8037 and RFC 9864: a public key verifies, only its
 # owner signs. EdDSA, which RFC 9864 deprecates for Ed25519 and Ed448, is still what most
 # providers send (joserfc warns when it verifies one).
@@ -108,11 +110,19 @@ class TokenVerifier:
             exp={"essential": True},
             sub={"essential": True},
         )
+        self._verified = VerifiedTokens()
 
     async def verify(self, token: str) -> Caller:
         """The caller `token` speaks for; TokenRejected or KeysUnavailable otherwise."""
         if len(token) > LONGEST_TOKEN or token.count(".") != 2:
             raise TokenRejected("The token is not a signed JWT.")
+        caller = self._verified.get(token)
+        if caller is None:
+            caller = await self._check(token)
+            self._verified.keep(token, caller)
+        return caller
+
+    async def _check(self, token: str) -> Caller:
         keys = await self.source.current()
         try:
             try:
