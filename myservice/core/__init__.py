@@ -2,9 +2,9 @@
 
 `create_service_app` builds an app in a fixed order: the settings (the skeleton's and the
 service's) are validated; logging, metrics, errors, validation, the OpenAPI document and its
-UI, the probes, the database and its migrations, authentication, limits and CORS are set up;
-then the service's tables are imported and its blueprints registered, and every route must say
-who may call it. The names below are the ones the service's views and tests import.
+UI, the probes, the database and its migrations, the downstreams, authentication, limits and
+CORS are set up; then the service's tables are imported and its blueprints registered, and
+every route must say who may call it. The names below are the ones the service's views and tests import.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from . import (
     config_command,
     database,
     database_errors,
+    downstreams,
     errors,
     gate,
     logs,
@@ -33,6 +34,7 @@ from .auth import current_caller
 from .cors import Cors
 from .database import get_or_404, reading, transaction
 from .discovery import discover_blueprints, import_tables
+from .downstreams import downstream
 from .errors import problem_response
 from .openapi import media_response, problems
 from .probes import NotReady, add_readiness_check
@@ -63,6 +65,7 @@ __all__ = [
     "add_readiness_check",
     "create_service_app",
     "current_caller",
+    "downstream",
     "get_or_404",
     "init_app",
     "media_response",
@@ -120,6 +123,7 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     probes.init_app(app)
     database.init_app(app)
     migrations.init_app(app)
+    downstreams.init_app(app)
     auth.init_app(app)
     app.gate = gate.init_app(app)
     config = app.config

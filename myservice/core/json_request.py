@@ -70,6 +70,8 @@ class JSONRequest(Request):
     # Set by the gate: the verified caller of a protected route, and the rate limit's standing.
     caller: Caller | None = None
     rate_limit: tuple[int, int] | None = None
+    # Set by the app: when handling began (time.perf_counter()), for the calls' deadlines.
+    started: float | None = None
 
 
 def _refuse_constant(name: str) -> NoReturn:

@@ -98,11 +98,13 @@ PROBLEMS: dict[int, tuple[str, str, type[Problem]]] = {
         Problem,
     ),
     500: ("InternalServerError", "The server failed; the request id is in its logs.", Problem),
+    502: ("BadGateway", "A service this one called failed; `downstream` names it.", Problem),
     503: (
         "ServiceUnavailable",
         "The service cannot take this request now (Retry-After says when to try again).",
         Problem,
     ),
+    504: ("GatewayTimeout", "A service this one called did not answer in time.", Problem),
 }
 BODY_PROBLEMS = (400, 408, 413, 415, 422)
 SECURITY_SCHEME = "bearer"

@@ -9,7 +9,6 @@ or variable), the key and what was expected.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -17,7 +16,9 @@ from .client_address import trusted_proxies
 from .config_files import Entry, did_you_mean, read_config_file, yaml_entries
 from .cors import origins
 from .database_url import DEFAULT_DATABASE_URL, database_url
-from .startup import ENV_PREFIX, StartupError
+from .downstreams import downstreams
+from .environment import FieldOverride, environment_entries
+from .startup import StartupError
 from .throttling import MEMORY, rate_limit, storage_url
 from .tokens import algorithms, jwks_url
 
@@ -30,14 +31,15 @@ class Setting:
     """What a setting must be: its type, whether null is allowed, its smallest value or choices.
 
     A `list` setting is a list of strings; in an environment variable, a JSON list or the
-    strings separated by commas or spaces (`a.example, b.example`).
+    strings separated by commas or spaces (`a.example, b.example`). A `dict` setting maps names
+    to mappings (DOWNSTREAMS); a variable may set one field of one entry (environment.py).
 
     `check`, if given, takes a value of the right type and gives the value to use, or raises
     ValueError saying what is wrong with it ("is not a database URL").
     """
 
-    default: bool | int | str | list[str] | None
-    kind: type[bool] | type[int] | type[str] | type[list[str]]
+    default: bool | int | str | list[str] | dict[str, object] | None
+    kind: type[bool] | type[int] | type[str] | type[list[str]] | type[dict[str, object]]
     minimum: int | None = None
     nullable: bool = False
     choices: tuple[str, ...] = ()
@@ -64,6 +66,7 @@ CORE_SETTINGS: dict[str, Setting] = {
     "DATABASE_TIMEOUT": Setting(10, int, minimum=1),
     "DATABASE_URL": Setting(DEFAULT_DATABASE_URL, str, check=database_url),
     "DEBUG": Setting(False, bool),
+    "DOWNSTREAMS": Setting({}, dict, check=downstreams),
     "DRAIN_DELAY": Setting(5, int, minimum=0),
     "GRACEFUL_TIMEOUT": Setting(20, int, minimum=1),
     "KEEP_ALIVE_TIMEOUT": Setting(75, int, minimum=1),
@@ -103,12 +106,13 @@ def load_settings(
     origins = dict.fromkeys(table, "default")
     layers = (
         _file_entries(),
-        _environment_entries(table),
+        environment_entries(table),
         [("create_app() overrides", key, value) for key, value in (overrides or {}).items()],
     )
     for layer in layers:
-        for origin, key, value in layer:
+        for origin, key, given in layer:
             name = _known_key(table, origin, key)
+            value = given.applied_to(values[name]) if isinstance(given, FieldOverride) else given
             values[name] = _validated(table[name], origin, name, value)
             origins[name] = origin
     return Settings(values, origins)
@@ -127,29 +131,6 @@ def _file_entries() -> list[Entry]:
     if found is None:
         return []
     return yaml_entries(*found)
-
-
-def _environment_entries(table: Mapping[str, Setting]) -> list[Entry]:
-    entries: list[Entry] = []
-    for variable, raw in sorted(os.environ.items()):
-        if variable.startswith(ENV_PREFIX):
-            key = variable.removeprefix(ENV_PREFIX)
-            entries.append((variable, key, _from_environment(table.get(key), raw)))
-    return entries
-
-
-def _from_environment(setting: Setting | None, raw: str) -> object:
-    """Read the value as JSON where it parses, else as the string itself (as Quart does)."""
-    try:
-        value: object = json.loads(raw)
-    except ValueError:
-        value = raw
-    # A string setting keeps its text as written: <PREFIX>SECRET_KEY=1234 is "1234", not 1234.
-    if setting is not None and setting.kind is str and not isinstance(value, str):
-        return raw
-    if setting is not None and setting.kind is list and not isinstance(value, list | None):
-        return raw.replace(",", " ").split()
-    return value
 
 
 def _known_key(table: Mapping[str, Setting], origin: str, key: object) -> str:
@@ -178,6 +159,8 @@ def _fits(setting: Setting, value: object) -> bool:
         return False
     if isinstance(value, list):
         return all(isinstance(item, str) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(name, str) for name in value)
     if setting.choices:
         return value in setting.choices
     return setting.minimum is None or (isinstance(value, int) and value >= setting.minimum)
@@ -192,6 +175,8 @@ def _expected(setting: Setting) -> str:
             expected += f" of at least {setting.minimum}"
     elif setting.kind is list:
         expected = "a list of strings"
+    elif setting.kind is dict:
+        expected = "a mapping of names"
     elif setting.choices:
         expected = "one of " + ", ".join(setting.choices)
     else:

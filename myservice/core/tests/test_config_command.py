@@ -58,6 +58,7 @@ SKELETON_ROWS = {
     "DATABASE_TIMEOUT": ("10", "default"),
     "DATABASE_URL": (f'"{DEFAULT_DATABASE_URL}"', "default"),
     "DEBUG": ("true", f"{ENV_PREFIX}DEBUG"),
+    "DOWNSTREAMS": ("{}", "default"),
     "DRAIN_DELAY": ("5", "default"),
     "GRACEFUL_TIMEOUT": ("20", "default"),
     "KEEP_ALIVE_TIMEOUT": ("75", "default"),

@@ -1,0 +1,87 @@
+"""A downstream for the tests, on a port of 127.0.0.1: it echoes, fails, stalls or hangs up.
+
+    /echo                the request's method, headers (names lowercase) and body, as JSON
+    /status/<code>       answers <code>
+    /flaky/<code>/<n>    answers <code> to the first n requests, then 200
+    /slow/<seconds>      answers 200 after that long
+    /drop                closes the connection without an answer
+    /text                200, a body that is not JSON
+
+`hits` counts the requests each path received.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class DownstreamStub:
+    """The downstream, listening until stop()."""
+
+    def __init__(self) -> None:
+        self.hits: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True).start()
+
+    def hit(self, path: str) -> int:
+        """Count a request to `path`; give how many it has had, this one included."""
+        with self._lock:
+            self.hits[path] += 1
+            return self.hits[path]
+
+    def stop(self) -> None:
+        """Stop listening."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler(stub: DownstreamStub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self._answer()
+
+        def do_POST(self) -> None:
+            self._answer()
+
+        def _answer(self) -> None:
+            path = self.path.partition("?")[0]
+            seen = stub.hit(path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            parts = path.strip("/").split("/")
+            if parts[0] == "drop":
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                return
+            if parts[0] == "slow":
+                time.sleep(float(parts[1]))
+            failing = parts[0] == "status" or (parts[0] == "flaky" and seen <= int(parts[2]))
+            status = int(parts[1]) if failing else 200
+            if parts[0] == "text":
+                self._send(status, b"plain words", "text/plain")
+                return
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            echoed = {"method": self.command, "headers": headers, "body": body.decode()}
+            self._send(status, json.dumps(echoed).encode(), "application/json")
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Write nothing: the test's output is the service's."""
+
+    return Handler
