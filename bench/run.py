@@ -5,9 +5,12 @@ two do not compete. Rounds alternate between the servers and the medians are rep
 busy each CPU was: a server CPU near 100% and a load-generator CPU well below it show that the
 server, not wrk, set the pace. A round where wrk was the busier, or that saw an error, fails the
 run. Then the database-backed routes (bench/items.py, one row by id and a page of 20, on a seeded
-SQLite file) are measured against their FastAPI + SQLAlchemy twin with the same engine, and last,
-one worker's resident memory is read before and after two runs of BENCH_REQUESTS requests each:
-it must not grow between them.
+SQLite file) are measured against their FastAPI + SQLAlchemy twin with the same engine; then a
+route that requires a token against a public one on the same server (bench/callers.py, its keys
+from a stand-in identity provider); then a route awaiting a downstream that answers in 20 ms,
+under 256 connections, against its FastAPI twin (bench/calls.py); last, one worker's resident
+memory is read before and after two runs of BENCH_REQUESTS requests each: it must not grow
+between them.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bench.callers import SCOPE
 from bench.items import PAGE, SEEDED, seed
 from bench.memory import resident_mib
-from bench.wrk import SERVER_CPU, Round, can_pin, find_wrk, load, pinned
+from bench.wrk import LOAD_CPU, SERVER_CPU, Round, can_pin, find_wrk, load, pinned
 from myservice import create_app
+from myservice.core.key_server import KeyServer
 from myservice.core.live_server import LiveServer, ServerStartError, free_port
 from myservice.core.testing import events
 
@@ -60,6 +65,8 @@ class Target:
     command: tuple[str, ...]
     environment: tuple[tuple[str, str], ...] = SERVICE_ENVIRONMENT
     path: str = "/"
+    headers: tuple[tuple[str, str], ...] = ()
+    connections: int = CONNECTIONS
 
     def start(self) -> LiveServer:
         """Start the server on a free port, pinned to the server CPU, and wait until it answers."""
@@ -126,6 +133,29 @@ READ_TWIN = Target("db read, FastAPI", FASTAPI_ITEMS, SERVICE_ENVIRONMENT, READ.
 LIST = Target(f"db list of {PAGE}, make serve", SERVE_ITEMS, SERVE_ITEMS_ENVIRONMENT, "/items")
 LIST_TWIN = Target(f"db list of {PAGE}, FastAPI", FASTAPI_ITEMS, SERVICE_ENVIRONMENT, LIST.path)
 DATABASE_TARGETS = (READ, READ_TWIN, LIST, LIST_TWIN)
+# A public route and one that verifies a token, served together (bench/callers.py).
+SERVE_CALLERS = (sys.executable, "-m", "myservice.core.serve", "bench.callers:create_app")
+PUBLIC_ROUTE = Target("public route, make serve", SERVE_CALLERS, SERVE_ITEMS_ENVIRONMENT, "/open")
+PROTECTED_ROUTE = Target(
+    "token checked, make serve", SERVE_CALLERS, SERVE_ITEMS_ENVIRONMENT, "/mine"
+)
+# A route that awaits a downstream answering in 20 ms (bench/calls.py), and its FastAPI twin,
+# under enough connections that waiting, not the CPU, would cap a server that blocked.
+CALL_CONNECTIONS = 256
+RELAY = Target(
+    "relay 20 ms, make serve",
+    (sys.executable, "-m", "myservice.core.serve", "bench.calls:create_app"),
+    SERVE_ITEMS_ENVIRONMENT,
+    "/relay",
+    connections=CALL_CONNECTIONS,
+)
+RELAY_TWIN = Target(
+    "relay 20 ms, FastAPI",
+    (str(BIN / "uvicorn"), *UVICORN, "bench.fastapi_calls:app"),
+    (),
+    "/relay",
+    connections=CALL_CONNECTIONS,
+)
 # What each ratio divides, and the bar it must clear where there is one.
 RATIOS = (
     ("plumbing: make serve / bare Quart, same server", SERVE, BARE, 0.90),
@@ -133,6 +163,13 @@ RATIOS = (
     ("make serve / FastAPI on uvicorn", SERVE, FASTAPI, None),
     ("db read: make serve / FastAPI + SQLAlchemy", READ, READ_TWIN, None),
     (f"db list of {PAGE}: make serve / FastAPI + SQLAlchemy", LIST, LIST_TWIN, None),
+    ("a token checked: protected route / public route", PROTECTED_ROUTE, PUBLIC_ROUTE, None),
+    (
+        f"a 20 ms downstream x{CALL_CONNECTIONS}: make serve / FastAPI",
+        RELAY,
+        RELAY_TWIN,
+        None,
+    ),
 )
 
 
@@ -148,10 +185,57 @@ def main() -> None:
         print(f"==> seeding {SEEDED} rows into a SQLite file", flush=True)
         asyncio.run(seed({**create_app().config, "DATABASE_URL": database}))
         results = measure(wrk, TARGETS) | measure(wrk, DATABASE_TARGETS)
+        results |= measure(wrk, caller_targets())
+        with slow_downstream() as downstream_url:
+            results |= measure(wrk, call_targets(downstream_url))
         failures = report(results)
         failures += check_memory(wrk, median(results[SERVE.label]).requests_per_second)
     if failures:
         sys.exit("make bench: " + "; ".join(failures))
+
+
+def caller_targets() -> tuple[Target, ...]:
+    """The public and the protected route, their server's keys from a stand-in provider."""
+    provider = KeyServer()
+    settings = tuple(
+        (f"MYSERVICE_{name}", str(value)) for name, value in provider.settings().items()
+    )
+    token = provider.mint(SCOPE, lifetime=3600)
+    return (
+        replace(PUBLIC_ROUTE, environment=PUBLIC_ROUTE.environment + settings),
+        replace(
+            PROTECTED_ROUTE,
+            environment=PROTECTED_ROUTE.environment + settings,
+            headers=(("Authorization", f"Bearer {token}"),),
+        ),
+    )
+
+
+@contextmanager
+def slow_downstream() -> Iterator[str]:
+    """bench/slow_downstream.py on a free port, beside wrk's CPU; give its URL."""
+    port = free_port()
+    command = [*pinned(LOAD_CPU), sys.executable, "-m", "bench.slow_downstream", str(port)]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    try:
+        server = LiveServer.start(command, port=port, cwd=ROOT, env=environment)
+    except ServerStartError as error:
+        sys.exit(f"the slow downstream: {error}")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop(signal.SIGTERM)
+
+
+def call_targets(downstream_url: str) -> tuple[Target, ...]:
+    """The relay route of the service and of FastAPI, both calling the slow downstream."""
+    entry = {"slow": {"url": downstream_url, "pool": CALL_CONNECTIONS + 44, "deadline": 5}}
+    # Braces doubled: Target.start formats each value for {port}.
+    setting = json.dumps(entry).replace("{", "{{").replace("}", "}}")
+    return (
+        replace(RELAY, environment=(*RELAY.environment, ("MYSERVICE_DOWNSTREAMS", setting))),
+        replace(RELAY_TWIN, environment=(("SLOW_DOWNSTREAM_URL", downstream_url),)),
+    )
 
 
 def measure(wrk: str, targets: tuple[Target, ...]) -> dict[str, list[Round]]:
@@ -161,12 +245,14 @@ def measure(wrk: str, targets: tuple[Target, ...]) -> dict[str, list[Round]]:
         check_same_answers(started)
         for target, server in started:
             print(f"==> warming up {target.label}", flush=True)
-            load(wrk, url(server, target.path), 2, CONNECTIONS)
+            load(wrk, url(server, target.path), 2, target.connections, target.headers)
         for number in range(1, ROUNDS + 1):
             for target, server in started:
                 print(f"==> round {number}/{ROUNDS}: {target.label}", flush=True)
                 results.setdefault(target.label, []).append(
-                    load(wrk, url(server, target.path), DURATION, CONNECTIONS)
+                    load(
+                        wrk, url(server, target.path), DURATION, target.connections, target.headers
+                    )
                 )
     return results
 
@@ -193,7 +279,7 @@ def check_same_answers(started: list[tuple[Target, LiveServer]]) -> None:
     """Servers loaded on one path must answer it with the same JSON, or the comparison lies."""
     answers: dict[str, dict[str, object]] = {}
     for target, server in started:
-        status, _, body = server.get(target.path)
+        status, _, body = server.get(target.path, dict(target.headers))
         if status != 200:
             sys.exit(f"{target.label} answers GET {target.path} with {status}: {body[:200]!r}")
         answers.setdefault(target.path, {})[target.label] = json.loads(body)

@@ -63,11 +63,24 @@ def pinned(cpu: int) -> list[str]:
     return []
 
 
-def load(wrk: str, url: str, seconds: int, connections: int) -> Round:
-    """Drive GET `url` with wrk for `seconds`, measuring the CPUs meanwhile."""
+def load(
+    wrk: str,
+    url: str,
+    seconds: int,
+    connections: int,
+    headers: tuple[tuple[str, str], ...] = (),
+) -> Round:
+    """Drive GET `url`, sending `headers`, with wrk for `seconds`, measuring the CPUs meanwhile."""
+    sent = [option for name, value in headers for option in ("-H", f"{name}: {value}")]
     before = cpu_times()
     output = subprocess.run(
-        [*pinned(LOAD_CPU), *(wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url)],
+        [
+            *pinned(LOAD_CPU),
+            *(wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *sent),
+            # wrk counts an answer slower than its 2 s default as an error; under 256
+            # connections a saturated server's slowest answers take longer, and are figures.
+            *("--timeout", "10s", url),
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -15,8 +15,12 @@ from bench.run import (
     FASTAPI,
     LIST,
     LIST_TWIN,
+    PROTECTED_ROUTE,
+    PUBLIC_ROUTE,
     READ,
     READ_TWIN,
+    RELAY,
+    RELAY_TWIN,
     SERVE,
     TARGETS,
     median,
@@ -86,7 +90,14 @@ def rounds(
     """One round a target at the given rates, every other target at 1000 req/s."""
     return {
         target.label: [Round(rates.get(target.label, 1000.0), 1, 1.0, 2.0, server_cpu, load_cpu)]
-        for target in (*TARGETS, *DATABASE_TARGETS)
+        for target in (
+            *TARGETS,
+            *DATABASE_TARGETS,
+            PUBLIC_ROUTE,
+            PROTECTED_ROUTE,
+            RELAY,
+            RELAY_TWIN,
+        )
     }
 
 
@@ -103,6 +114,10 @@ def test_the_report_prints_every_ratio_and_passes_when_each_bar_is_met(
         READ_TWIN.label: 2000.0,
         LIST.label: 1500.0,
         LIST_TWIN.label: 1500.0,
+        PUBLIC_ROUTE.label: 9000.0,
+        PROTECTED_ROUTE.label: 6300.0,
+        RELAY.label: 3000.0,
+        RELAY_TWIN.label: 2500.0,
     }
     assert report(rounds(rates)) == []
     output = capsys.readouterr().out
@@ -115,6 +130,8 @@ def test_the_report_prints_every_ratio_and_passes_when_each_bar_is_met(
     assert "make serve / FastAPI on uvicorn                     0.50\n" in output
     assert "db read: make serve / FastAPI + SQLAlchemy          0.80\n" in output
     assert "db list of 20: make serve / FastAPI + SQLAlchemy    1.00\n" in output
+    assert "a token checked: protected route / public route     0.70\n" in output
+    assert "a 20 ms downstream x256: make serve / FastAPI       1.20\n" in output
 
 
 def test_a_ratio_under_its_bar_or_a_load_bound_round_fails_the_run(
