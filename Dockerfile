@@ -15,9 +15,15 @@ RUN python -m venv --without-pip /opt/venv
 # Dependencies first, in a layer of their own: a change to the code alone reuses it.
 # --no-deps: exactly the pinned set goes in, nothing resolved on the day; pip check proves it
 # is complete.
-COPY requirements.txt ./
+COPY requirements.txt requirements-tracing.txt ./
 RUN python -m pip --python /opt/venv/bin/python install --no-deps --only-binary=:all: \
         --requirement requirements.txt
+# OpenTelemetry, only in an image built with --build-arg TRACING=true (docs/observability.md).
+ARG TRACING=false
+RUN if [ "$TRACING" = true ]; then \
+        python -m pip --python /opt/venv/bin/python install --no-deps --only-binary=:all: \
+            --requirement requirements-tracing.txt; \
+    fi
 # The service's own wheel is built with a pinned setuptools that stays in this stage.
 COPY setup.py pyproject.toml README.md ./
 COPY myservice ./myservice

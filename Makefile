@@ -49,7 +49,7 @@ migration: $(RUNTIME) ## Write a migration from the tables in data/: make migrat
 	QUART_APP=myservice $(BIN)/quart db revision -m "$(MESSAGE)"
 	$(BIN)/python -m ruff format --quiet myservice/migrations/versions
 
-image: ## Build the container image myservice:<version> with Docker or Podman (set IMAGE, ENGINE)
+image: ## Build the container image myservice:<version> with Docker or Podman (set IMAGE, ENGINE, TRACING=true)
 	@if [ -z "$(ENGINE)" ]; then \
 		echo "make image: no container engine: install Docker or Podman, or name one with ENGINE=" >&2; \
 		exit 1; fi
@@ -62,7 +62,7 @@ image: ## Build the container image myservice:<version> with Docker or Podman (s
 	@# --pull: a fresh base image, with its security fixes. Podman keeps HEALTHCHECK only in
 	@# Docker's image format.
 	$(ENGINE) build --pull $(if $(findstring podman,$(notdir $(ENGINE))),--format docker) \
-		--build-arg VERSION=$(VERSION) --tag $(IMAGE) .
+		--build-arg VERSION=$(VERSION) $(if $(TRACING),--build-arg TRACING=$(TRACING)) --tag $(IMAGE) .
 
 bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (about 2 min; needs wrk)
 	$(BIN)/python -m bench.run
@@ -148,9 +148,9 @@ $(RUNTIME): requirements.txt setup.py pyproject.toml | $(BIN)/python
 	$(PIP_INSTALL) -r requirements.txt -e .
 	@touch $@
 
-$(DEV): $(RUNTIME) requirements-dev.txt
-	@echo "==> Installing the pinned test and development tools into $(VENV)"
-	$(PIP_INSTALL) -r requirements-dev.txt
+$(DEV): $(RUNTIME) requirements-dev.txt requirements-tracing.txt
+	@echo "==> Installing the pinned test and development tools, and OpenTelemetry, into $(VENV)"
+	$(PIP_INSTALL) -r requirements-dev.txt -r requirements-tracing.txt
 	@touch $@
 
 $(CHECKERS): $(DEV) requirements-check.txt

@@ -2,8 +2,8 @@
 
 `create_service_app` builds an app in a fixed order: the settings (the skeleton's and the
 service's) are validated; logging, metrics, errors, validation, the OpenAPI document and its
-UI, the probes, the database and its migrations, the downstreams, authentication, limits and
-CORS are set up; then the service's tables are imported and its blueprints registered, and
+UI, the probes, the database and its migrations, tracing, the downstreams, authentication,
+limits and CORS are set up; then the service's tables are imported and its blueprints registered, and
 every route must say who may call it. The names below are the ones the service's views and tests import.
 """
 
@@ -26,6 +26,7 @@ from . import (
     migrations,
     openapi,
     probes,
+    tracing,
     validation,
 )
 from .access import check_declared, public, requires, unlimited
@@ -123,6 +124,7 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     probes.init_app(app)
     database.init_app(app)
     migrations.init_app(app)
+    app.tracing = tracing.init_app(app)
     downstreams.init_app(app)
     auth.init_app(app)
     app.gate = gate.init_app(app)

@@ -36,6 +36,7 @@ from .json_request import JSONRequest
 from .request_ids import HEADER, assign_request_id, current_request_id, sent_request_id
 from .security_headers import add_security_headers
 from .throttling import answer_busy
+from .tracing import Tracing
 
 UNMATCHED_ROUTE = "unmatched"
 OTHER_METHOD = "other"
@@ -54,9 +55,11 @@ class ServiceApp(Quart):
     request_class = JSONRequest
     json_provider_class = ORJSONProvider
 
-    # Set up by create_service_app: the gate, CORS when on, the cap and the paths it spares.
+    # Set up by create_service_app: the gate, CORS and tracing when on, the cap and the paths
+    # it spares.
     gate: Gate
     cors: Cors | None = None
+    tracing: Tracing | None = None
     max_in_flight: float = float("inf")
     uncapped_paths: frozenset[str] = frozenset()
     in_flight = 0
@@ -99,6 +102,16 @@ class ServiceApp(Quart):
         await answer_busy(send, request_id, int(self.max_in_flight))
 
     async def handle_request(self, request: Request) -> ResponseTypes:
+        """Answer the request as Quart does, in its span when tracing (the probes in none)."""
+        tracing = self.tracing
+        if tracing is None or request.path in self.uncapped_paths:
+            return await self._answer(request)
+        with tracing.server_span(request) as span:
+            response = await self._answer(request)
+            tracing.answered(span, request.method, route_of(request), response.status_code)
+            return response
+
+    async def _answer(self, request: Request) -> ResponseTypes:
         """Answer the request as Quart does, then count it and write its log line."""
         started = cast(JSONRequest, request).started = time.perf_counter()
         recorder: metrics.RequestMetrics = self.extensions[metrics.EXTENSION_KEY]

@@ -35,6 +35,7 @@ from .request_ids import HEADER, current_request_id
 
 if TYPE_CHECKING:
     from .downstreams import Downstream
+    from .tracing import Tracing
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 RETRIED_STATUSES = frozenset({502, 503, 504})
@@ -103,9 +104,14 @@ class DownstreamClient:
     """One downstream's connection pool, called with a deadline, retries and measurement."""
 
     def __init__(
-        self, downstream: Downstream, metrics: DownstreamMetrics, response_timeout: float
+        self,
+        downstream: Downstream,
+        metrics: DownstreamMetrics,
+        response_timeout: float,
+        tracing: Tracing | None = None,
     ) -> None:
         """A pool of `downstream.pool` connections to its URL; made while the app serves."""
+        self._tracing = tracing
         self.name = downstream.name
         self._base = downstream.url.rstrip("/")
         self._deadline = downstream.deadline
@@ -173,7 +179,10 @@ class DownstreamClient:
         )
         try:
             async with asyncio.timeout(budget):
-                return await call.run(options)
+                if self._tracing is None:
+                    return await call.run(options)
+                with self._tracing.client_span(self.name, method, sent):
+                    return await call.run(options)
         except TimeoutError:
             call.outcome = "deadline passed"
             raise DownstreamError(

@@ -86,7 +86,9 @@ def init_app(app: Quart) -> None:
 
     async def open_clients() -> None:
         for one in configured:
-            clients[one.name] = DownstreamClient(one, measured, app.config["RESPONSE_TIMEOUT"])
+            clients[one.name] = DownstreamClient(
+                one, measured, app.config["RESPONSE_TIMEOUT"], getattr(app, "tracing", None)
+            )
 
     async def close_clients() -> None:
         for client in clients.values():

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TextIO, TypeVar
 
 import orjson
+import structlog
 from quart import Quart, Request
 from structlog.typing import Processor
 
@@ -55,6 +56,7 @@ class RequestLog:
         """Lines at `level` and above go to `stream`, as JSON or through `renderer`."""
         self._views = app.view_functions
         self._trusted = networks(app.config["TRUSTED_PROXIES"])
+        self._traced: bool = app.config["TRACING"]
         self._threshold: int = logging.getLevelName(level)
         self._render = _as_json if renderer is None else _by(renderer)
         self._stream = stream
@@ -98,6 +100,9 @@ class RequestLog:
         if caller is not None:
             event["subject"] = caller.subject
             event["scopes"] = sorted(caller.scopes)
+        if self._traced:
+            # The request's span's ids, bound by tracing.py.
+            event.update(structlog.contextvars.get_contextvars())
         self._add(level, event)
 
     def write_shed(self, request_id: str, method: str, client: str | None) -> None:

@@ -82,6 +82,7 @@ CORE_SETTINGS: dict[str, Setting] = {
     "RESPONSE_TIMEOUT": Setting(60, int, minimum=1),
     "SECRET_KEY": Setting(None, str, nullable=True),
     "TESTING": Setting(False, bool),
+    "TRACING": Setting(False, bool),
     "TRUSTED_PROXIES": Setting([], list, check=trusted_proxies),
 }
 

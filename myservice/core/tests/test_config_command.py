@@ -74,6 +74,7 @@ SKELETON_ROWS = {
     "RESPONSE_TIMEOUT": ("60", "default"),
     "SECRET_KEY": ("null", "default"),
     "TESTING": ("true", "create_app() overrides"),
+    "TRACING": ("false", "default"),
     "TRUSTED_PROXIES": ("[]", "default"),
 }
 
