@@ -117,7 +117,7 @@ def chained_factory(directory: Path) -> str:
     views = directory / "chained_views"
     views.mkdir()
     (views / "__init__.py").write_text("")
-    (views / "upstream.py").write_text(view.replace("from myservice.", f"from {SERVICE}."))
+    (views / "upstream.py").write_text(view)
     (directory / "chained_app.py").write_text(
         textwrap.dedent(
             f"""
