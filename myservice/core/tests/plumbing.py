@@ -16,7 +16,7 @@ from types import ModuleType
 
 from quart import Blueprint, current_app
 
-from ... import settings
+from ... import __version__, settings
 from .. import ServiceApp, create_service_app
 from ..access import public
 from ..startup import SERVICE
@@ -33,8 +33,12 @@ stand_in = Blueprint("_stand_in", __name__)
 @stand_in.get("/")
 @public
 async def front_door() -> dict[str, str]:
-    """A JSON answer at /, logged and counted as any view's is."""
-    return {"name": current_app.name}
+    """A JSON answer at /, logged and counted as any view's is: the name and version."""
+    return {"name": current_app.name, "version": __version__}
+
+
+# The factory of create_app() below, for a test to serve the plumbing for real (`serve`).
+FACTORY = f"{__name__}:create_app"
 
 
 def create_app(overrides: Mapping[str, object] | None = None) -> ServiceApp:

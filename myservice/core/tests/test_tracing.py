@@ -21,7 +21,7 @@ from ..live_server import LiveServer
 from ..startup import SERVICE
 from ..testing import PROJECT
 from .otlp_receiver import OTLPReceiver
-from .plumbing import create_app
+from .plumbing import FACTORY, create_app
 
 SERVER, CLIENT = 2, 3  # the span kinds of OTLP
 
@@ -139,7 +139,7 @@ def test_a_trace_crosses_two_services_on_loopback(
     receiver: OTLPReceiver, serve: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
     """A's server span, its call's client span, and B's server span: one trace, each the parent."""
-    catalogue = serve(TRACING=True)
+    catalogue = serve(factory=FACTORY, TRACING=True)
     caller = serve(
         factory=chained_factory(tmp_path),
         TRACING=True,
