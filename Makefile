@@ -79,7 +79,7 @@ rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=p
 spec: $(RUNTIME) ## Rewrite openapi.json, the API snapshot the tests compare, after an API change
 	$(BIN)/python -m scripts.spec
 
-test: $(DEV) ## Run the service's tests (core's and yours) with coverage, in seconds; fails under 95%
+test: $(DEV) ## Run the service's tests (core's and yours) with coverage, about 1 min; fails under 95%
 	@$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest -n auto --dist worksteal -m "not commands and not browser" $(PYTEST_ARGS)
 	@$(BIN)/coverage combine --quiet

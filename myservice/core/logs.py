@@ -88,6 +88,10 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     # httpx logs each request it sends at INFO; the service writes its own line for what it
     # fetches, without the query strings httpx would show.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # Alembic says at INFO which of its plugins it set up, each time it loads.
+    logging.getLogger("alembic.runtime.plugins").setLevel(
+        max(logging.WARNING, logging.getLevelName(level))
+    )
     return renderer
 
 

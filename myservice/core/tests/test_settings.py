@@ -260,7 +260,11 @@ def test_shipped_settings_file_documents_every_key_and_keeps_the_defaults(
     for name in TEST_VARIABLES:
         monkeypatch.delenv(name)
     config = create_app().config
-    assert {key: config[key] for key in SETTINGS} == {key: s.default for key, s in SETTINGS.items()}
+    changed = {key for key, setting in SETTINGS.items() if config[key] != setting.default}
+    assert changed == set(), (
+        f"settings.yml must hold the defaults, not {sorted(changed)}: put a deployment's values"
+        f" in {ENV_PREFIX}* variables or a QUART_SETTINGS file"
+    )
 
 
 BAD_SETTING_LINE = (
