@@ -90,7 +90,7 @@ test-servers: $(DEV) ## Run make test on real servers: databases on PostgreSQL, 
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(MAKE) --no-print-directory test
 
-test-all: $(DEV) $(BENCH) ## Run every test: the service's, its commands' and the tooling's end to end (1.5 min)
+test-all: $(DEV) $(BENCH) ## Run every test: the service's, its commands', the browser's and the tooling's end to end (4 min)
 	@$(BIN)/coverage erase
 	$(BIN)/coverage run --source=myservice,scripts -m pytest -n auto --dist worksteal $(PYTEST_ARGS) \
 		myservice scripts/tests bench/tests deploy/tests
