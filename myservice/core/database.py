@@ -155,6 +155,8 @@ UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
 
 
 def _unavailable_when_it_is(context: ExceptionContext) -> None:
+    if context.is_pre_ping:
+        return  # a stale pooled connection: SQLAlchemy replaces it, the request goes on
     error = context.original_exception
     state = sql_state(error)
     sqlite_busy = "database is locked" in str(error) or "unable to open database" in str(error)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
 import structlog
+from multidict import CIMultiDict, CIMultiDictProxy
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from quart import has_request_context, request
 
@@ -160,6 +161,8 @@ class DownstreamClient:
 
         The answer when its status is under 500, else DownstreamError.
         """
+        if not path.startswith("/"):
+            raise ValueError(f"a path of {self.name} starts with /, not {path[:40]!r}")
         method = method.upper()
         sent = dict(headers or {})
         request_id = current_request_id() if has_request_context() else None
@@ -248,9 +251,15 @@ class _Call:
             self.attempts += 1
             last = self.attempts > self.retries
             try:
-                async with self.session.request(self.method, self.url, **options) as answer:
+                # A redirect is the caller's to follow: followed here, it would carry the
+                # headers to another host, and turn a POST into a GET.
+                async with self.session.request(
+                    self.method, self.url, allow_redirects=False, **options
+                ) as answer:
                     response = DownstreamResponse(
-                        answer.status, dict(answer.headers), await answer.read()
+                        answer.status,
+                        CIMultiDictProxy(CIMultiDict(answer.headers)),
+                        await answer.read(),
                     )
             except aiohttp.ConnectionTimeoutError:
                 self._count("no_connection")
@@ -260,14 +269,13 @@ class _Call:
                 self._count("connect_error")
                 if last:
                     raise self._failure(503, f"{name} cannot be reached.", RETRY_AFTER) from None
-            except (
-                aiohttp.ClientOSError,
-                aiohttp.ServerDisconnectedError,
-                aiohttp.ClientPayloadError,
-            ):
+            except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError):
                 self._count("dropped")
                 if last or not idempotent:
                     raise self._failure(502, f"{name} dropped the connection.") from None
+            except aiohttp.ClientError:
+                self._count("bad_answer")
+                raise self._failure(502, f"{name} sent an answer that is not HTTP.") from None
             else:
                 self.status = response.status_code
                 self._count(f"{response.status_code // 100}xx")

@@ -11,6 +11,7 @@ service should not go unready because a dependency is down unless it cannot work
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -55,14 +56,19 @@ def downstreams(value: object) -> dict[str, dict[str, object]]:
 def _entry(name: str, entry: object) -> dict[str, object]:
     if not isinstance(entry, dict):
         raise ValueError(f"{name} must be a mapping such as {{url: https://{name}.internal}}")
-    unknown = sorted(set(entry) - {"url", *DEFAULTS})
+    unknown = sorted(map(str, set(entry) - {"url", *DEFAULTS}))
     if unknown:
         raise ValueError(f"{name} has {', '.join(unknown)}; known: url, {', '.join(DEFAULTS)}")
     filled = {**DEFAULTS, **entry}
     url, deadline = filled.get("url"), filled["deadline"]
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
         raise ValueError(f"{name} needs its url, an http(s) URL such as https://{name}.internal")
-    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or deadline <= 0:
+    if (
+        isinstance(deadline, bool)
+        or not isinstance(deadline, int | float)
+        or not math.isfinite(deadline)
+        or deadline <= 0
+    ):
         raise ValueError(f"{name}: deadline must be seconds, more than 0, not {deadline!r}")
     for field, least in (("pool", 1), ("retries", 0)):
         number = filled[field]

@@ -26,26 +26,27 @@ FIELD_SEPARATOR = "__"
 
 @dataclass(frozen=True)
 class FieldOverride:
-    """One field of one entry of a mapping setting, as a variable sets it."""
+    """The fields of entries of a mapping setting that variables set, all applied at once."""
 
-    entry: str
-    field: str
-    value: object
+    fields: tuple[tuple[str, str, object], ...]
 
     def applied_to(self, mapping: object) -> dict[str, object]:
-        """`mapping` with the field set, the rest of it and of its entry as they were."""
+        """`mapping` with the fields set, the rest of it and of its entries as they were."""
         entries = dict(mapping) if isinstance(mapping, dict) else {}
-        current = entries.get(self.entry)
-        entries[self.entry] = {
-            **(current if isinstance(current, dict) else {}),
-            self.field: self.value,
-        }
+        for entry, field, value in self.fields:
+            current = entries.get(entry)
+            entries[entry] = {**(current if isinstance(current, dict) else {}), field: value}
         return entries
 
 
 def environment_entries(table: Mapping[str, Setting]) -> list[Entry]:
-    """The settings the environment sets, as (variable, key, value), in variable order."""
+    """The settings the environment sets, as (variables, key, value), in variable order.
+
+    A mapping setting's field variables make one entry, so that an entry they create is
+    checked once it has all its fields.
+    """
     entries: list[Entry] = []
+    fields: dict[str, list[tuple[str, tuple[str, str, object]]]] = {}
     for variable, raw in sorted(os.environ.items()):
         if not variable.startswith(ENV_PREFIX):
             continue
@@ -53,18 +54,23 @@ def environment_entries(table: Mapping[str, Setting]) -> list[Entry]:
         entry, _, field = rest.partition(FIELD_SEPARATOR)
         setting = table.get(key)
         if setting is not None and setting.kind is dict and entry and field:
-            override = FieldOverride(entry.lower(), field.lower(), _parsed(raw))
-            entries.append((variable, key, override))
+            fields.setdefault(key, []).append(
+                (variable, (entry.lower(), field.lower(), _parsed(raw)))
+            )
         else:
             entries.append((variable, variable.removeprefix(ENV_PREFIX), _value(setting, raw)))
+    for key, named in fields.items():
+        variables = ", ".join(variable for variable, _ in named)
+        entries.append((variables, key, FieldOverride(tuple(field for _, field in named))))
     return entries
 
 
 def _value(setting: Setting | None, raw: str) -> object:
     value = _parsed(raw)
-    # A string setting keeps its text as written: <PREFIX>SECRET_KEY=1234 is "1234", not 1234.
+    # A string setting keeps its text as written: <PREFIX>SECRET_KEY=1234 is "1234", not 1234;
+    # null is null where the setting may be null (<PREFIX>RATE_LIMIT=null turns it off).
     if setting is not None and setting.kind is str and not isinstance(value, str):
-        return raw
+        return None if value is None and setting.nullable else raw
     if setting is not None and setting.kind is list and not isinstance(value, list | None):
         return raw.replace(",", " ").split()
     return value

@@ -101,9 +101,19 @@ class Tracing:
             if spans:
                 spans.pop().end()
 
+        def failed(context: Any) -> None:
+            if context.connection is not None:
+                spans = context.connection.info.get("spans")
+                if spans:
+                    span = spans.pop()
+                    span.set_status(self._trace.StatusCode.ERROR)
+                    span.end()
+
         event.listen(engine.sync_engine, "before_cursor_execute", before)
         event.listen(engine.sync_engine, "after_cursor_execute", after)
-        event.listen(engine.sync_engine, "handle_error", lambda context: after(context.connection))
+        # First: a listener that raises (database.py's, for an unavailable database) stops the
+        # ones after it.
+        event.listen(engine.sync_engine, "handle_error", failed, insert=True)
 
     def close(self) -> None:
         """Send the spans not yet sent, within EXPORT_TIMEOUT, and stop."""

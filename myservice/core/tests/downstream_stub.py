@@ -6,6 +6,8 @@
     /slow/<seconds>      answers 200 after that long
     /drop                closes the connection without an answer
     /text                200, a body that is not JSON
+    /redirect            302 to its own /echo
+    /garbled             an answer that is not HTTP
 
 `hits` counts the requests each path received.
 """
@@ -59,6 +61,16 @@ def _handler(stub: DownstreamStub) -> type[BaseHTTPRequestHandler]:
             seen = stub.hit(path)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             parts = path.strip("/").split("/")
+            if parts[0] == "garbled":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nthis is no header\r\n\r\n")
+                self.close_connection = True
+                return
+            if parts[0] == "redirect":
+                self.send_response(302)
+                self.send_header("Location", f"{stub.url}/echo")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if parts[0] == "drop":
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True

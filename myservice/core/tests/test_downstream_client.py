@@ -232,3 +232,25 @@ async def test_the_failures_a_view_declares_are_documented(client: Client) -> No
     assert responses["502"] == {"$ref": "#/components/responses/BadGateway"}
     assert responses["504"] == {"$ref": "#/components/responses/GatewayTimeout"}
     assert "503" in responses
+
+
+async def test_a_redirect_is_handed_back_not_followed(client: Client, stub: DownstreamStub) -> None:
+    """A 302 reaches the view: followed, it would carry the headers on and make a POST a GET."""
+    response = await client.post("/call/redirect", data=b"{}")
+    assert response.status_code == 502  # the view asks for JSON; a 302 has no body
+    assert stub.hits["/redirect"] == 1
+    assert stub.hits["/echo"] == 0
+
+
+async def test_an_answer_that_is_not_http_is_a_502(client: Client, stub: DownstreamStub) -> None:
+    """Garbage where an answer should be: 502 naming the downstream, not a traceback."""
+    response = await client.get("/call/garbled")
+    assert response.status_code == 502
+    assert (await response.get_json())["detail"] == "stub sent an answer that is not HTTP."
+
+
+async def test_a_path_must_start_with_a_slash(served: tuple[Quart, io.StringIO]) -> None:
+    """A path such as "@evil.example/x" would change the host: refused before anything is sent."""
+    async with served[0].app_context():
+        with pytest.raises(ValueError, match="a path of stub starts with /"):
+            await downstream("stub").get("@evil.example/x")

@@ -46,6 +46,8 @@ def test_an_entry_gets_the_defaults_it_leaves_out() -> None:
         ({"billing": {"url": "ftp://b"}}, "billing needs its url"),
         ({"billing": {"url": "https://b", "timeout": 3}}, "billing has timeout; known: url,"),
         ({"billing": {"url": "https://b", "deadline": 0}}, "billing: deadline must be seconds"),
+        ({"billing": {"url": "https://b", "deadline": float("nan")}}, "billing: deadline must be"),
+        ({"billing": {"url": "https://b", 1: 2}}, "billing has 1; known: url,"),
         ({"billing": {"url": "https://b", "pool": 0}}, "billing: pool must be a whole number"),
         ({"billing": {"url": "https://b", "retries": True}}, "billing: retries must be a whole"),
         ({"billing": {"url": "https://b", "ready_path": "readyz"}}, "billing: ready_path must be"),

@@ -61,3 +61,18 @@ def test_a_list_is_json_or_words(monkeypatch: pytest.MonkeyPatch, raw: str) -> N
     """A list setting takes a JSON list, or words separated by commas or spaces."""
     monkeypatch.setenv(f"{ENV_PREFIX}CORS_ORIGINS", raw)
     assert create_app().config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
+
+
+def test_variables_may_add_a_downstream_field_by_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DEADLINE before URL, in name order: the entry is checked once it has them both."""
+    monkeypatch.setenv(f"{ENV_PREFIX}DOWNSTREAMS__LEDGER__DEADLINE", "2")
+    monkeypatch.setenv(f"{ENV_PREFIX}DOWNSTREAMS__LEDGER__URL", "https://ledger.internal")
+    ledger = create_app().config["DOWNSTREAMS"]["ledger"]
+    assert (ledger["url"], ledger["deadline"]) == ("https://ledger.internal", 2)
+
+
+def test_null_turns_off_a_setting_that_may_be_null(monkeypatch: pytest.MonkeyPatch) -> None:
+    """<PREFIX>RATE_LIMIT=null over the file's rate: no limit, not the text "null"."""
+    Path("settings.yml").write_text("RATE_LIMIT: 10/second\n")
+    monkeypatch.setenv(f"{ENV_PREFIX}RATE_LIMIT", "null")
+    assert create_app().config["RATE_LIMIT"] is None
