@@ -19,7 +19,8 @@ from typing import cast
 
 from quart import Quart, Response, current_app
 
-from .downstream_client import DownstreamClient, DownstreamError, DownstreamMetrics
+from .downstream_attempts import DownstreamError, DownstreamMetrics
+from .downstream_client import DownstreamClient
 from .errors import problem_response
 from .metrics import EXTENSION_KEY as METRICS_KEY
 from .metrics import RequestMetrics

@@ -1,12 +1,15 @@
-"""Core's tests get the skeleton's plumbing alone as their `app` (see plumbing.py)."""
+"""Core's tests get the plumbing alone as their `app` (plumbing.py), and a downstream to call."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import io
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from .. import ServiceApp
+from .. import ServiceApp, logs
+from .calling import calling_app
+from .downstream_stub import DownstreamStub
 from .plumbing import create_app
 
 
@@ -16,3 +19,21 @@ async def app(database_url: str) -> AsyncIterator[ServiceApp]:
     app = create_app({"TESTING": True, "DATABASE_URL": database_url})
     async with app.test_app():
         yield app
+
+
+@pytest.fixture
+def stub() -> Iterator[DownstreamStub]:
+    """A downstream on loopback that echoes, fails, stalls or hangs up; stopped after the test."""
+    server = DownstreamStub()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def calling(stub: DownstreamStub) -> AsyncIterator[tuple[ServiceApp, io.StringIO]]:
+    """An app whose /call view passes requests on to `stub`, serving, its log lines kept."""
+    app = calling_app(stub.url, deadline=2, retries=2)
+    lines = io.StringIO()
+    logs.init_app(app, lines)
+    async with app.test_app():
+        yield app, lines

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,14 +15,6 @@ from ..startup import SERVICE
 from ..testing import PROJECT
 from .downstream_stub import DownstreamStub
 from .plumbing import FACTORY, create_app, create_app_with_views
-
-
-@pytest.fixture
-def stub() -> Iterator[DownstreamStub]:
-    """A downstream on loopback, stopped after the test."""
-    server = DownstreamStub()
-    yield server
-    server.stop()
 
 
 def app_calling(**entries: dict[str, object]) -> Quart:
