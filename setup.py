@@ -28,8 +28,10 @@ setup(
     long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
+    # The tests and the test support (core/testing/, which imports pytest) do not ship.
     packages=find_packages(
-        include=["myservice", "myservice.*"], exclude=["myservice.tests*", "myservice.core.tests*"]
+        include=["myservice", "myservice.*"],
+        exclude=["myservice.tests*", "myservice.core.tests*", "myservice.core.testing*"],
     ),
     # Alembic's template for new revisions lives beside them.
     package_data={"myservice.migrations": ["script.py.mako"]},

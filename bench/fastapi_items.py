@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bench.items import PAGE, BenchItem, Item, Page
 from myservice import create_app as create_service
-from myservice.core.database import open_engine
+from myservice.core.data.database import open_engine
 
 database = open_engine(create_service().config)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from myservice import create_app as create_service
 from myservice.core import Model, get_or_404, public, reading, validate_response
-from myservice.core.database import open_engine
+from myservice.core.data.database import open_engine
 
 SEEDED = 1000
 PAGE = 20

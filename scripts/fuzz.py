@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from myservice.core.live_server import LiveServer, ServerStartError, free_port
+from myservice.core.testing.live_server import LiveServer, ServerStartError, free_port
 from scripts.project import ScriptError, argument_parser, package_name, run_python
 
 SEED = 20261121

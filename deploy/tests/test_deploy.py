@@ -22,9 +22,9 @@ from quart import Quart
 
 import myservice
 from myservice import create_app
-from myservice.core.live_server import LiveServer
 from myservice.core.serve.supervisor import shutdown_bound
-from myservice.core.testing import PROJECT as REPO
+from myservice.core.testing.live_server import LiveServer
+from myservice.core.testing.service import PROJECT as REPO
 
 DEPLOY = REPO / "deploy" / "base"
 # Kubernetes and docker start their clock a little before the server sees SIGTERM: the server's

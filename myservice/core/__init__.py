@@ -12,39 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import ModuleType
 
-from . import (
-    api_docs,
-    auth,
-    config_command,
-    database,
-    database_errors,
-    downstreams,
-    errors,
-    gate,
-    logs,
-    metrics,
-    migrations,
-    openapi,
-    probes,
-    tracing,
-    validation,
-)
-from .access import check_declared, public, requires, unlimited
-from .app_class import ServiceApp, no_content
-from .auth import current_caller
-from .cors import Cors
-from .database import get_or_404, reading, transaction
-from .discovery import discover_blueprints, import_tables
-from .downstreams import downstream
-from .errors import problem_response
-from .openapi import media_response, problems
-from .probes import NotReady, add_readiness_check
-from .request_log import quiet
-from .settings import Setting, Settings, load_settings
-from .startup import SERVICE, StartupError, cannot_start
-from .tables import Base
-from .tokens import Caller
-from .validation import (
+from .api import docs, openapi, validation
+from .api.openapi import media_response, problems
+from .api.validation import (
     Model,
     PlainText,
     Query,
@@ -52,6 +22,27 @@ from .validation import (
     validate_request,
     validate_response,
 )
+from .app_class import ServiceApp, no_content
+from .callers import auth, cors, gate, in_flight
+from .callers.access import check_declared, public, requires, unlimited
+from .callers.auth import current_caller
+from .callers.caller import Caller
+from .calls import downstreams
+from .calls.downstreams import downstream
+from .data import database, errors, migration_commands, migrations
+from .data.database import get_or_404, reading, transaction
+from .data.tables import Base
+from .discovery import discover_blueprints, import_tables
+from .http import problems as http_problems
+from .http.problems import problem_response
+from .observability import logs, metrics, probes, tracing
+from .observability.probes import NotReady, add_readiness_check
+from .observability.request_log import quiet
+from .settings import command as config_command
+from .settings.loader import Settings, load_settings
+from .settings.setting import Setting
+from .settings_table import settings_table
+from .startup import SERVICE, StartupError, cannot_start
 
 __all__ = [
     "Base",
@@ -97,7 +88,7 @@ def create_service_app(
     `quart run` and the servers print no traceback for it.
     """
     try:
-        settings = load_settings(service_settings, overrides)
+        settings = load_settings(settings_table(service_settings), overrides)
         import_tables(data)
         blueprints = discover_blueprints(views)
         app = ServiceApp(SERVICE, static_folder=None)
@@ -116,22 +107,18 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     config_command.init_app(app, settings)
     logs.init_app(app)
     metrics.init_app(app)
+    http_problems.init_app(app)
     errors.init_app(app)
-    database_errors.init_app(app)
     validation.init_app(app)
     openapi.init_app(app)
-    api_docs.init_app(app)
+    docs.init_app(app)
     probes.init_app(app)
     database.init_app(app)
     migrations.init_app(app)
-    app.tracing = tracing.init_app(app)
+    migration_commands.init_app(app)
+    tracing.init_app(app)
     downstreams.init_app(app)
     auth.init_app(app)
-    app.gate = gate.init_app(app)
-    config = app.config
-    if config["CORS_ORIGINS"]:
-        app.cors = Cors(
-            config["CORS_ORIGINS"], config["CORS_ALLOW_CREDENTIALS"], config["CORS_MAX_AGE"]
-        )
-    app.max_in_flight = config["MAX_IN_FLIGHT"]
-    app.uncapped_paths = probes.paths(app)
+    gate.init_app(app)
+    cors.init_app(app)
+    in_flight.init_app(app)

@@ -13,13 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any, cast
 
-from hypercorn.typing import (
-    ASGIReceiveCallable,
-    ASGISendCallable,
-    ASGISendEvent,
-    HTTPScope,
-    Scope,
-)
+from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
 from pydantic import BaseModel
 from quart import Quart, Request, Response, current_app
 from quart.ctx import RequestContext
@@ -27,22 +21,15 @@ from quart.globals import request_ctx
 from quart.typing import ResponseReturnValue, ResponseTypes
 from werkzeug.exceptions import HTTPException
 
-from . import metrics, request_log
-from .cors import Cors, is_preflight
-from .errors import problem_response
-from .gate import Gate
-from .json_provider import ORJSONProvider
-from .json_request import JSONRequest
-from .request_ids import HEADER, assign_request_id, current_request_id, sent_request_id
-from .security_headers import add_security_headers
-from .throttling import answer_busy
-from .tracing import Tracing
-
-UNMATCHED_ROUTE = "unmatched"
-OTHER_METHOD = "other"
-KNOWN_METHODS = frozenset(
-    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
-)
+from .callers import cors, gate, in_flight
+from .http.json_provider import ORJSONProvider
+from .http.problems import problem_response
+from .http.request import JSONRequest
+from .http.request_ids import HEADER, assign_request_id, current_request_id, sent_request_id
+from .http.routes import method_label, route_of
+from .http.security_headers import add_security_headers
+from .observability import metrics, request_log
+from .observability.tracing import tracing_of
 
 
 class ServiceApp(Quart):
@@ -54,15 +41,6 @@ class ServiceApp(Quart):
 
     request_class = JSONRequest
     json_provider_class = ORJSONProvider
-
-    # Set up by create_service_app: the gate, CORS and tracing when on, the cap and the paths
-    # it spares.
-    gate: Gate
-    cors: Cors | None = None
-    tracing: Tracing | None = None
-    max_in_flight: float = float("inf")
-    uncapped_paths: frozenset[str] = frozenset()
-    in_flight = 0
 
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -82,29 +60,20 @@ class ServiceApp(Quart):
                 message["headers"] = headers
             await send(message)
 
-        if self.in_flight >= self.max_in_flight and scope["path"] not in self.uncapped_paths:
-            await self._shed(scope, send_with_headers, request_id)
+        cap: in_flight.InFlightCap = self.extensions[in_flight.EXTENSION_KEY]
+        if not cap.admits(scope["path"]):
+            await in_flight.refuse(self, scope, send_with_headers, request_id)
             return
-        self.in_flight += 1
+        cap.count += 1
         try:
             await super().asgi_app(scope, receive, send_with_headers)
         finally:
-            self.in_flight -= 1
-
-    async def _shed(self, scope: HTTPScope, send: ASGISendCallable, request_id: str) -> None:
-        """Refuse a request over MAX_IN_FLIGHT at once: counted, logged, answered 503."""
-        recorder: metrics.RequestMetrics = self.extensions[metrics.EXTENSION_KEY]
-        recorder.shed.inc()
-        log: request_log.RequestLog = self.extensions[request_log.EXTENSION_KEY]
-        client = scope.get("client")
-        method = scope["method"] if scope["method"] in KNOWN_METHODS else OTHER_METHOD
-        log.write_shed(request_id, method, client[0] if client else None)
-        await answer_busy(send, request_id, int(self.max_in_flight))
+            cap.count -= 1
 
     async def handle_request(self, request: Request) -> ResponseTypes:
         """Answer the request as Quart does, in its span when tracing (the probes in none)."""
-        tracing = self.tracing
-        if tracing is None or request.path in self.uncapped_paths:
+        tracing = tracing_of(self)
+        if tracing is None or request.path in tracing.untraced:
             return await self._answer(request)
         with tracing.server_span(request) as span:
             response = await self._answer(request)
@@ -121,12 +90,14 @@ class ServiceApp(Quart):
         finally:
             recorder.in_progress.dec()
         standing = cast(JSONRequest, request).rate_limit
-        if standing is not None and self.gate.limiter is not None:
-            response.headers.extend(self.gate.limiter.headers(standing))
-        if self.cors is not None:
-            self.cors.add_headers(request, cast(Response, response))
+        limiter = self.extensions[gate.EXTENSION_KEY].limiter
+        if standing is not None and limiter is not None:
+            response.headers.extend(limiter.headers(standing))
+        allowed: cors.Cors | None = self.extensions.get(cors.EXTENSION_KEY)
+        if allowed is not None:
+            allowed.add_headers(request, cast(Response, response))
         seconds = time.perf_counter() - started
-        method, route = method_of(request), route_of(request)
+        method, route = method_label(request.method), route_of(request)
         recorder.observe(method, route, response.status_code, seconds)
         log: request_log.RequestLog = self.extensions[request_log.EXTENSION_KEY]
         request_id = current_request_id() or ""
@@ -145,7 +116,7 @@ class ServiceApp(Quart):
         if rule is not None and not (
             request.method == "OPTIONS" and rule.provide_automatic_options
         ):
-            await self.gate.admit(request, rule.endpoint)
+            await self.extensions[gate.EXTENSION_KEY].admit(request, rule.endpoint)
         return await super().dispatch_request(request_context)
 
     async def make_response(
@@ -181,12 +152,11 @@ class ServiceApp(Quart):
         A CORS preflight gets what its origin may do, or 403 when its origin is not allowed.
         """
         response = _without_body(await super().make_default_options_response())
-        if self.cors is None:
-            return response
+        allowed: cors.Cors | None = self.extensions.get(cors.EXTENSION_KEY)
         request = cast(JSONRequest, request_ctx.request)
-        if not is_preflight(request):
+        if allowed is None or not cors.is_preflight(request):
             return response
-        answered = self.cors.answer_preflight(request, response)
+        answered = allowed.answer_preflight(request, response)
         if answered is None:
             origin = request.headers["Origin"]
             detail = f"Pages from {origin} may not call this service (CORS_ORIGINS)."
@@ -205,18 +175,3 @@ def _without_body(response: Response) -> Response:
     del response.headers["Content-Type"]
     del response.headers["Content-Length"]  # RFC 9110 forbids it on a 204
     return response
-
-
-def route_of(request: Request) -> str:
-    """The URL rule the request matched, such as /teams/<int:team_id>, or `unmatched`.
-
-    Clients choose paths freely, so a path never goes into a log field or a metric label as sent.
-    """
-    rule = request.url_rule
-    return rule.rule if rule is not None else UNMATCHED_ROUTE
-
-
-def method_of(request: Request) -> str:
-    """The request's method when it is a standard one, else `other`, for the same reason."""
-    method = request.method
-    return method if method in KNOWN_METHODS else OTHER_METHOD

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from myservice.core.live_server import LiveServer, free_port
+from myservice.core.testing.live_server import LiveServer, free_port
 from scripts import new_view, rename
 from scripts.project import ROOT, run_python
 from scripts.tests.conftest import (

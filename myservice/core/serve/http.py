@@ -12,13 +12,10 @@ from typing import Any
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from ..http.problems import problem_body
+
 HEAD_END = b"\r\n\r\n"
-PROBLEM = {
-    "type": "about:blank",
-    "title": "Request Header Fields Too Large",
-    "status": 431,
-    "detail": "The request line and headers are larger than the server accepts.",
-}
+PROBLEM = problem_body(431, "The request line and headers are larger than the server accepts.")
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):

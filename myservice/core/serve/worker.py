@@ -22,7 +22,7 @@ import structlog
 import uvicorn
 from quart import Quart
 
-from ..probes import start_draining
+from ..observability.probes import start_draining
 from ..startup import cannot_start
 from .config import uvicorn_config
 

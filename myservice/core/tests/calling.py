@@ -9,9 +9,9 @@ from typing import Any
 from quart import Blueprint, request
 
 from .. import ServiceApp
-from ..access import public
-from ..downstreams import downstream
-from ..openapi import problems
+from ..api.openapi import problems
+from ..callers.access import public
+from ..calls.downstreams import downstream
 from .plumbing import create_app
 
 calls = Blueprint("_calls", __name__)

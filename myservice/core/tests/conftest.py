@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from .. import ServiceApp, logs
+from .. import ServiceApp
+from ..observability import logs
 from .calling import calling_app
 from .downstream_stub import DownstreamStub
 from .plumbing import create_app

@@ -11,10 +11,10 @@ from sqlalchemy import ForeignKey, Integer, MetaData, String
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ..access import public
-from ..database import get_or_404, reading, transaction
-from ..tables import NAMING_CONVENTION
-from ..validation import Model, validate_request, validate_response
+from ..api.validation import Model, validate_request, validate_response
+from ..callers.access import public
+from ..data.database import get_or_404, reading, transaction
+from ..data.tables import NAMING_CONVENTION
 
 
 class ItemsBase(DeclarativeBase):

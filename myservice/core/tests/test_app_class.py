@@ -7,7 +7,7 @@ import datetime
 from pydantic import BaseModel
 from quart import Blueprint, Quart
 
-from ..access import public
+from ..callers.access import public
 from .plumbing import create_app
 
 

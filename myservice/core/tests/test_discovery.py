@@ -13,7 +13,7 @@ import pytest
 
 from ... import create_app, views
 from ..startup import SERVICE
-from ..testing import PROJECT
+from ..testing.service import PROJECT
 
 SERVICE_TESTS = PROJECT / SERVICE / "tests"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from ... import create_app
-from ..live_server import LiveServer, free_port
 from ..startup import SERVICE
-from ..testing import clean_environment
+from ..testing.live_server import LiveServer, free_port
+from ..testing.service import clean_environment
 
 HYPERCORN = str(Path(sys.executable).with_name("hypercorn"))
 
@@ -94,25 +94,3 @@ def test_hypercorn_answers_without_a_body(served: LiveServer, method: str, statu
         assert "content-type" not in headers
         assert "content-length" not in headers
         assert set(headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
-
-
-CORE = Path(__file__).resolve().parents[1]
-
-
-def test_every_module_of_core_has_its_test_module() -> None:
-    """Policy: core/<module>.py is tested by core/tests/test_<module>.py, and so on down.
-
-    __init__ modules are tested by test_init.py; a package's __main__ by its supervisor's tests.
-    """
-    untested = []
-    for module in CORE.rglob("*.py"):
-        relative = module.relative_to(CORE)
-        if relative.parts[0] == "tests" or module.name == "__main__.py":
-            continue
-        name = "init" if module.stem == "__init__" else module.stem
-        if module.stem == "__init__" and module.read_text().count("\n") <= 1:
-            continue  # a package with nothing but its docstring
-        expected = CORE / "tests" / relative.parent / f"test_{name}.py"
-        if not expected.is_file():
-            untested.append(str(relative))
-    assert untested == []

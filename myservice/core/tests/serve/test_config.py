@@ -8,7 +8,8 @@ import pytest
 
 from ...serve.config import Listener, address, bind, listener_from_environment, uvicorn_config
 from ...serve.http import BoundedHttpToolsProtocol
-from ...settings import load_settings
+from ...settings.loader import load_settings
+from ...settings_table import CORE_SETTINGS
 from ...startup import StartupError
 
 
@@ -76,7 +77,9 @@ def test_a_port_in_use_is_one_line() -> None:
 
 def test_uvicorn_runs_with_the_services_limits_and_no_banner() -> None:
     """The settings set the keep-alive, the graceful timeout and the backlog; no Server header."""
-    settings = load_settings({}, {"GRACEFUL_TIMEOUT": 7, "KEEP_ALIVE_TIMEOUT": 90}).values
+    settings = load_settings(
+        CORE_SETTINGS, {"GRACEFUL_TIMEOUT": 7, "KEEP_ALIVE_TIMEOUT": 90}
+    ).values
     config = uvicorn_config(object(), settings)
     assert config.timeout_keep_alive == 90
     assert config.timeout_graceful_shutdown == 7

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ...live_server import LiveServer
-from ...testing import start_service
+from ...testing.live_server import LiveServer
+from ...testing.service import start_service
 
 LIMIT = 4096
 

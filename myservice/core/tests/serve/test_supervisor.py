@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from ...live_server import LiveServer
 from ...startup import ENV_PREFIX, SERVICE
-from ...testing import events, json_lines, start_service
+from ...testing.live_server import LiveServer
+from ...testing.service import events, json_lines, start_service
 from .conftest import write_probe_app
 
 Serve = Callable[..., LiveServer]

@@ -11,8 +11,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
-from ...live_server import LiveServer
-from ...testing import events
+from ...testing.live_server import LiveServer
+from ...testing.service import events
 
 Serve = Callable[..., LiveServer]
 

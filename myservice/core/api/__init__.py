@@ -1,0 +1,1 @@
+"""The API's contract: request and response validation, the OpenAPI document, /docs."""

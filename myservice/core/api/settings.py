@@ -1,0 +1,9 @@
+"""The API's settings: whether /docs and /openapi.json are served."""
+
+from __future__ import annotations
+
+from ..settings.setting import Setting
+
+SETTINGS = {
+    "API_DOCS": Setting(True, bool),
+}

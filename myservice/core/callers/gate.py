@@ -1,0 +1,89 @@
+"""The gate every routed request passes before its view: the token, the rate limit, the scopes.
+
+In that order, so that the rate limit knows the caller, and so that a caller sending bad tokens
+is limited by its address as anyone is. Preflights (OPTIONS answered by Quart itself) and
+unrouted requests (404, 405) do not reach the gate.
+"""
+
+from __future__ import annotations
+
+from quart import Quart, Response
+
+from ..http.client_address import Network, client_address, networks
+from ..http.problems import problem_response
+from ..http.request import JSONRequest
+from . import auth
+from .access import Access, access_of, is_limited
+from .rate_limit import RateLimited, RateLimiter
+
+# A route added after the start-up check and declaring nothing: denied by default, as any
+# route that needs a token.
+UNDECLARED = Access(public=False)
+EXTENSION_KEY = __name__
+
+
+def init_app(app: Quart) -> None:
+    """The app's gate, rate-limiting when RATE_LIMIT is set; 429s answered as problems."""
+    config = app.config
+    limiter = None
+    if config["RATE_LIMIT"] is not None:
+        limiter = RateLimiter(config["RATE_LIMIT"], config["RATE_LIMIT_STORAGE"], app.logger)
+        app.after_serving(limiter.close)
+    gate = Gate(app, limiter, networks(config["TRUSTED_PROXIES"]))
+    app.extensions[EXTENSION_KEY] = gate
+
+    async def too_many_requests(limited: RateLimited) -> Response:
+        headers = [("Retry-After", str(limited.retry_after))]
+        if limiter is not None:
+            headers += limiter.headers((0, limited.retry_after))
+        detail = (
+            f"Over the rate limit of {config['RATE_LIMIT']}; try again in {limited.retry_after} s."
+        )
+        return problem_response(429, "Too Many Requests", detail, headers)
+
+    app.register_error_handler(RateLimited, too_many_requests)
+
+
+class Gate:
+    """What a request must show to reach its view, route by route."""
+
+    def __init__(self, app: Quart, limiter: RateLimiter | None, trusted: list[Network]) -> None:
+        """Check the routes of `app`; rate-limit with `limiter` when there is one."""
+        self._app = app
+        self._views = app.view_functions
+        self._rules: dict[str, tuple[Access, bool]] = {}
+        self.limiter = limiter
+        self._trusted = trusted
+
+    async def admit(self, request: JSONRequest, endpoint: str) -> None:
+        """Let the request through to `endpoint`'s view, or raise the refusal it gets."""
+        rule = self._rules.get(endpoint)
+        if rule is None:
+            rule = self._rules[endpoint] = self._rule_of(endpoint)
+        access, limited = rule
+        limiter = self.limiter if limited else None
+        if access.public:
+            if limiter is not None:
+                request.rate_limit = await limiter.hit(self.client_key(request))
+            return
+        try:
+            caller = await auth.authenticate(self._app, request)
+        except auth.Refused:
+            if limiter is not None:
+                await limiter.hit(self.client_key(request))
+            raise
+        request.caller = caller
+        if limiter is not None:
+            request.rate_limit = await limiter.hit(f"subject:{caller.subject}")
+        missing = access.missing(caller.scopes)
+        if missing:
+            raise auth.refuse_scopes(missing)
+
+    def client_key(self, request: JSONRequest) -> str:
+        """The rate limit's key for a caller known only by its address."""
+        forwarded = request.headers.get("X-Forwarded-For") if self._trusted else None
+        return f"address:{client_address(request.remote_addr, forwarded, self._trusted)}"
+
+    def _rule_of(self, endpoint: str) -> tuple[Access, bool]:
+        view = self._views[endpoint]
+        return access_of(view) or UNDECLARED, is_limited(view)

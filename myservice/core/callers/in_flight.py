@@ -1,0 +1,63 @@
+"""MAX_IN_FLIGHT: the requests a worker answers at once; one more is refused at once with 503.
+
+The cap acts before any routing, so that a flood queues nowhere: the request is counted, logged
+and answered 503 with Retry-After straight to the server. The probes are spared: a busy worker
+is not a dead one.
+"""
+
+from __future__ import annotations
+
+import orjson
+from hypercorn.typing import ASGISendCallable, HTTPScope
+from quart import Quart
+
+from ..http.problems import PROBLEM_CONTENT_TYPE, problem_body
+from ..http.routes import method_label
+from ..observability import metrics, probes, request_log
+
+EXTENSION_KEY = __name__
+# Seconds a client refused for MAX_IN_FLIGHT is told to wait.
+BUSY_RETRY_AFTER = 1
+
+
+class InFlightCap:
+    """How many requests the worker is answering, and how many it may."""
+
+    def __init__(self, limit: int, spared: frozenset[str]) -> None:
+        """At most `limit` at once; requests to the paths `spared` are never refused."""
+        self.limit, self.spared = limit, spared
+        self.count = 0
+
+    def admits(self, path: str) -> bool:
+        """Whether a request to `path` may start now."""
+        return self.count < self.limit or path in self.spared
+
+
+def init_app(app: Quart) -> None:
+    """Cap the app at MAX_IN_FLIGHT, sparing the probes (registered before this)."""
+    app.extensions[EXTENSION_KEY] = InFlightCap(app.config["MAX_IN_FLIGHT"], probes.paths(app))
+
+
+async def refuse(app: Quart, scope: HTTPScope, send: ASGISendCallable, request_id: str) -> None:
+    """Refuse a request over the cap: counted, logged, answered 503 with Retry-After."""
+    cap: InFlightCap = app.extensions[EXTENSION_KEY]
+    recorder: metrics.RequestMetrics = app.extensions[metrics.EXTENSION_KEY]
+    recorder.shed.inc()
+    log: request_log.RequestLog = app.extensions[request_log.EXTENSION_KEY]
+    client = scope.get("client")
+    log.write_shed(request_id, method_label(scope["method"]), client[0] if client else None)
+    detail = f"This worker is answering {cap.limit} requests, its most; try again shortly."
+    body = orjson.dumps(problem_body(503, detail))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(BUSY_RETRY_AFTER).encode()),
+            ],
+            "trailers": False,
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})

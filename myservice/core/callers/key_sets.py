@@ -1,0 +1,162 @@
+"""The identity provider's signing keys, from its JWKS URL (RFC 7517), kept fresh without a restart.
+
+The set is fetched with httpx, never on the request path once loaded: after AUTH_JWKS_REFRESH
+seconds a request starts a refresh in the background and goes on with the keys it has. A token
+whose key id the set lacks (the provider rotated its keys) makes one fetch at most every
+AUTH_JWKS_COOLDOWN seconds, shared by every request waiting on it, so that a flood of forged key
+ids cannot turn into a flood of fetches. A failed fetch keeps the last good set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+import httpx
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, import_key
+
+from ..observability.probes import NotReady
+from .tokens import KeysUnavailable
+
+# Seconds a fetch may take; a key set is a few kilobytes.
+FETCH_TIMEOUT = 5.0
+LARGEST_KEY_SET = 1024 * 1024
+
+
+class RemoteKeySet:
+    """The keys published at a JWKS URL: fetched at start, refreshed, shared by every request."""
+
+    def __init__(self, url: str, refresh: float, cooldown: float, logger: logging.Logger) -> None:
+        """Keep the set at `url` at most `refresh` s old; fetch at most every `cooldown` s."""
+        self.url = url
+        self.refresh = refresh
+        self.cooldown = cooldown
+        self.keys: KeySet | None = None
+        self.failure = "not fetched yet"
+        self._logger = logger
+        self._loaded_at = self._attempted_at = self._refetched_at = -float("inf")
+        self._fetch: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    async def open(self) -> None:
+        """Start the first fetch; requests and /readyz wait for it only while no set has loaded."""
+        self._client = httpx.AsyncClient(
+            timeout=FETCH_TIMEOUT, headers={"Accept": "application/json"}
+        )
+        self._start_fetch()
+
+    async def close(self) -> None:
+        """Stop any fetch under way and close the connections."""
+        if self._fetch is not None:
+            self._fetch.cancel()
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def current(self) -> KeySet:
+        """The keys now; KeysUnavailable if none has ever loaded (a fetch is tried first)."""
+        if self.keys is None:
+            await self._fetch_unless_recent()
+            if self.keys is None:
+                raise KeysUnavailable(self.failure)
+        elif time.monotonic() - self._loaded_at > self.refresh:
+            self._start_fetch()
+        return self.keys
+
+    async def after_unknown_key(self) -> KeySet:
+        """The keys after a token named a key id they lack: fetched again, once per cooldown.
+
+        The cooldown counts from the last fetch an unknown key id caused, so that keys rotated
+        just after a scheduled fetch are still picked up at once.
+        """
+        if self._fetch is None or self._fetch.done():
+            if time.monotonic() - self._refetched_at < self.cooldown:
+                return await self.current()
+            self._refetched_at = time.monotonic()
+            self._start_fetch()
+        await self._joined()
+        return await self.current()
+
+    def retry_after(self) -> int:
+        """Seconds until the next fetch may be tried, for a client's Retry-After."""
+        waited = time.monotonic() - self._attempted_at
+        return max(1, round(self.cooldown - waited))
+
+    async def ready(self) -> None:
+        """The readiness check: NotReady while no key set has ever loaded."""
+        if self.keys is None:
+            await self._fetch_unless_recent()
+        if self.keys is None:
+            raise NotReady(f"no key set has loaded from AUTH_JWKS_URL ({self.failure})")
+
+    async def _fetch_unless_recent(self) -> None:
+        """Join the fetch under way, or start one if the last began over `cooldown` s ago."""
+        if self._fetch is None or self._fetch.done():
+            if time.monotonic() - self._attempted_at < self.cooldown:
+                return
+            self._start_fetch()
+        await self._joined()
+
+    async def _joined(self) -> None:
+        """Wait for the fetch under way, shared: one cancelled request cancels no one's fetch."""
+        if self._fetch is not None:
+            await asyncio.shield(self._fetch)
+
+    def _start_fetch(self) -> None:
+        if self._fetch is None or self._fetch.done():
+            self._attempted_at = time.monotonic()
+            self._fetch = asyncio.get_running_loop().create_task(self._load())
+
+    async def _load(self) -> None:
+        if self._client is None:
+            headers = {"Accept": "application/json"}
+            self._client = httpx.AsyncClient(timeout=FETCH_TIMEOUT, headers=headers)
+        try:
+            response = await self._client.get(self.url)
+            response.raise_for_status()
+            if len(response.content) > LARGEST_KEY_SET:
+                raise ValueError(f"the key set is larger than {LARGEST_KEY_SET} bytes")
+            keys = signing_keys(response.content)
+        except httpx.HTTPStatusError as error:
+            self._failed(f"HTTP {error.response.status_code}")
+        except httpx.HTTPError as error:
+            self._failed(str(error) or type(error).__name__)
+        except ValueError as error:
+            self._failed(str(error))
+        else:
+            self.keys, self._loaded_at, self.failure = keys, time.monotonic(), ""
+            kids = sorted(str(key.kid) for key in keys)
+            self._logger.info("key set loaded from %s: key ids %s", self.url, ", ".join(kids))
+
+    def _failed(self, reason: str) -> None:
+        self.failure = reason
+        kept = "keeping the last good set" if self.keys is not None else "no key set yet"
+        self._logger.warning("key set not loaded from %s: %s; %s", self.url, reason, kept)
+
+
+def signing_keys(document: bytes) -> KeySet:
+    """The signature keys of a JWKS document; ValueError if it is not one or holds none.
+
+    Keys for encryption (`"use": "enc"`) and of types joserfc does not know are left out, as
+    RFC 7517 asks of keys a reader does not understand.
+    """
+    try:
+        parsed = json.loads(document)
+    except ValueError:
+        raise ValueError("the key set is not JSON") from None
+    listed = parsed.get("keys") if isinstance(parsed, dict) else None
+    if not isinstance(listed, list):
+        raise ValueError('the key set has no "keys" list')
+    keys = []
+    for entry in listed:
+        if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
+            continue
+        try:
+            keys.append(import_key(entry))
+        except (JoseError, ValueError, TypeError):
+            continue
+    if not keys:
+        raise ValueError("the key set holds no signing key")
+    return KeySet(keys)

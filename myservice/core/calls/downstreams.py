@@ -1,0 +1,91 @@
+"""The services this one calls: DOWNSTREAMS names each, with its URL, deadline and pool.
+
+    DOWNSTREAMS:
+      billing: {url: "https://billing.internal", deadline: 2, pool: 20}
+
+A view calls one with `downstream("billing")` (client.py). Each has one connection
+pool per worker, opened when the worker starts serving and closed after its drain, never one
+per request. A downstream with `ready_path` is a readiness check too: only when asked, since a
+service should not go unready because a dependency is down unless it cannot work without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from quart import Quart, Response, current_app
+
+from ..http.problems import problem_response, title_of
+from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
+from ..observability.metrics import RequestMetrics
+from ..observability.probes import NotReady, add_readiness_check
+from ..observability.tracing import tracing_of
+from .attempts import DownstreamError, DownstreamMetrics
+from .client import DownstreamClient
+from .settings import Downstream
+
+EXTENSION_KEY = __name__
+
+
+def init_app(app: Quart) -> None:
+    """Open each downstream's client when serving starts, close it after; answer its failures."""
+    configured = [Downstream(name, **entry) for name, entry in app.config["DOWNSTREAMS"].items()]
+    clients: dict[str, DownstreamClient] = {}
+    app.extensions[EXTENSION_KEY] = clients
+    if not configured:
+        return
+    recorder: RequestMetrics = app.extensions[METRICS_KEY]
+    measured = DownstreamMetrics.on(recorder.registry)
+
+    async def open_clients() -> None:
+        for one in configured:
+            clients[one.name] = DownstreamClient(
+                one, measured, app.config["RESPONSE_TIMEOUT"], tracing_of(app)
+            )
+
+    async def close_clients() -> None:
+        for client in clients.values():
+            await client.close()
+        clients.clear()
+
+    app.before_serving(open_clients)
+    app.after_serving(close_clients)
+    for one in configured:
+        if one.ready_path is not None:
+            add_readiness_check(app, f"downstream {one.name}", _readiness(one.name, one.ready_path))
+    app.register_error_handler(DownstreamError, failure_response)
+
+
+def downstream(name: str) -> DownstreamClient:
+    """The client of the downstream DOWNSTREAMS calls `name`, while the app serves."""
+    clients: dict[str, DownstreamClient] = current_app.extensions[EXTENSION_KEY]
+    try:
+        return clients[name]
+    except KeyError:
+        known = ", ".join(current_app.config["DOWNSTREAMS"]) or "none"
+        raise LookupError(
+            f"no downstream {name!r} is open (DOWNSTREAMS has {known}; the app opens them when"
+            " it starts serving)"
+        ) from None
+
+
+def _readiness(name: str, path: str) -> Callable[[], Awaitable[None]]:
+    """A readiness check: the downstream answers 200 at `path`."""
+
+    async def check() -> None:
+        try:
+            response = await downstream(name).get(path)
+        except DownstreamError as error:
+            raise NotReady(str(error)) from None
+        if response.status_code != 200:
+            raise NotReady(f"{path} answered {response.status_code}")
+
+    return check
+
+
+async def failure_response(error: DownstreamError) -> Response:
+    """The problem document of a failed call, naming the downstream."""
+    headers = [("Retry-After", str(error.retry_after))] if error.retry_after else []
+    return problem_response(
+        error.status, title_of(error.status), str(error), headers, {"downstream": error.downstream}
+    )

@@ -1,0 +1,1 @@
+"""The database: engine and sessions, errors as problems, URLs, tables, migrations."""

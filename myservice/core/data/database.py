@@ -1,0 +1,186 @@
+"""The database: an engine opened when serving starts and disposed after the drain.
+
+Views reach it through one of two helpers, in an `async with`:
+
+    async with transaction() as session:   # committed when the block ends, before the answer
+        session.add(Refund(name=..., quantity=...))
+
+    async with reading() as session:       # rolled back at the end: nothing is written
+        refund = await get_or_404(session, Refund, refund_id)
+
+A 2xx therefore means the row is committed. The pool is bounded (DATABASE_POOL_SIZE, no
+overflow) and every wait is bounded too (DATABASE_POOL_TIMEOUT, DATABASE_TIMEOUT); a database
+that cannot be reached, is locked or answers too slowly becomes DatabaseUnavailable, which the
+client sees as a 503 with Retry-After (database_errors.py). SQLite enforces foreign keys and
+writes ahead (WAL), so that readers do not wait for a writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from quart import Quart, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.interfaces import DBAPIConnection, ExceptionContext
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+from werkzeug.exceptions import NotFound
+
+from .url import is_sqlite
+
+EXTENSION_KEY = __name__
+T = TypeVar("T")
+
+
+class DatabaseUnavailable(Exception):  # noqa: N818 (what the client is told: unavailable)
+    """The database cannot be used now: unreachable, too slow, locked, or out of connections."""
+
+
+@dataclass
+class Database:
+    """The app's engine and its sessions, while the app serves."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+def init_app(app: Quart) -> None:
+    """Open the engine when serving starts; dispose of it once serving has stopped."""
+
+    @app.before_serving
+    async def open_database() -> None:
+        app.extensions[EXTENSION_KEY] = open_engine(app.config)
+
+    @app.after_serving
+    async def close_database() -> None:
+        database: Database | None = app.extensions.pop(EXTENSION_KEY, None)
+        if database is not None:
+            await database.engine.dispose()
+
+
+def open_engine(settings: dict[str, Any], **options: Any) -> Database:
+    """An engine for DATABASE_URL with the settings' pool and timeouts; `options` add to them."""
+    url: str = settings["DATABASE_URL"]
+    timeout: int = settings["DATABASE_TIMEOUT"]
+    # SQLite's timeout is how long to wait for another connection's lock; asyncpg's are for
+    # connecting and for each statement.
+    connect_args = (
+        {"timeout": timeout} if is_sqlite(url) else {"timeout": timeout, "command_timeout": timeout}
+    )
+    # A pool of its own size and timeout, unless the caller asks for another kind (NullPool).
+    pool = (
+        {}
+        if "poolclass" in options
+        else {
+            "pool_size": settings["DATABASE_POOL_SIZE"],
+            "max_overflow": 0,
+            "pool_timeout": settings["DATABASE_POOL_TIMEOUT"],
+        }
+    )
+    # A server can drop pooled connections (a restart, a failover): check each before use, so
+    # that the service recovers by itself. A SQLite file has no server, and the check would
+    # double the trips to aiosqlite's thread.
+    engine = create_async_engine(
+        url, connect_args=connect_args, pool_pre_ping=not is_sqlite(url), **pool, **options
+    )
+    event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
+    event.listen(engine.sync_engine, "handle_error", _unavailable_when_it_is)
+    if is_sqlite(url):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+
+def database() -> Database:
+    """The current app's database; RuntimeError outside a serving app, saying what to do."""
+    found: Database | None = current_app.extensions.get(EXTENSION_KEY)
+    if found is None:
+        raise RuntimeError(
+            "the database opens when the app starts serving: in a test, use the `app` fixture,"
+            " or `async with app.test_app()`"
+        )
+    return found
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[AsyncSession]:
+    """A session whose changes are committed when the block ends, and rolled back on an error."""
+    async with database().sessions.begin() as session:
+        yield session
+
+
+@asynccontextmanager
+async def reading() -> AsyncIterator[AsyncSession]:
+    """A session for reading; nothing it does is committed."""
+    async with database().sessions() as session:
+        yield session
+
+
+async def get_or_404(session: AsyncSession, table: type[T], key: object) -> T:
+    """The row of `table` with primary key `key`, or a 404 problem.
+
+    A whole number no 64-bit key can hold matches no row: neither database is asked, for the
+    drivers would refuse it with errors of their own.
+    """
+    if isinstance(key, int) and not -(2**63) <= key < 2**63:
+        raise NotFound(f"There is no {getattr(table, '__tablename__', 'such')} item {key}.")
+    row = await session.get(table, key)
+    if row is None:
+        raise NotFound(f"There is no {getattr(table, '__tablename__', 'such')} item {key}.")
+    return row
+
+
+def _connect_or_unavailable(
+    dialect: Dialect, _record: ConnectionPoolEntry, cargs: Any, cparams: Any
+) -> DBAPIConnection:
+    # Failing to connect surfaces as the driver's own OSError or TimeoutError, which would be
+    # a 500; SQLAlchemy calls handle_error only once a connection exists.
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except Exception as error:
+        raise DatabaseUnavailable(f"cannot connect: {type(error).__name__}: {error}") from error
+
+
+# SQLSTATE classes of PostgreSQL that mean "not now": connection exceptions, insufficient
+# resources, operator intervention (such as a cancelled statement or a shutdown).
+UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
+def _unavailable_when_it_is(context: ExceptionContext) -> None:
+    if context.is_pre_ping:
+        return  # a stale pooled connection: SQLAlchemy replaces it, the request goes on
+    error = context.original_exception
+    state = sql_state(error)
+    sqlite_busy = "database is locked" in str(error) or "unable to open database" in str(error)
+    if (
+        context.is_disconnect
+        or isinstance(error, TimeoutError)
+        or (state is not None and state[:2] in UNAVAILABLE_SQLSTATE_CLASSES)
+        or sqlite_busy
+    ):
+        raise DatabaseUnavailable(f"{type(error).__name__}: {error}") from error
+
+
+def sql_state(error: BaseException | None) -> str | None:
+    """The SQLSTATE of a PostgreSQL error (23505 for a unique violation), if it has one."""
+    while error is not None:
+        state = getattr(error, "sqlstate", None)
+        if state:
+            return str(state)
+        error = error.__cause__
+    return None
+
+
+def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()

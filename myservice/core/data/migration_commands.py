@@ -1,0 +1,91 @@
+"""`quart db ...`: Alembic's commands on the database of the service's settings.
+
+`make migrate` is `quart db upgrade`; `make migration MESSAGE="..."` is `quart db revision`,
+which writes a revision from the difference between the tables in data/ and the database, for a
+person to review.
+"""
+
+from __future__ import annotations
+
+import click
+from quart import Quart
+from quart.cli import ScriptInfo, pass_script_info
+
+from ..startup import StartupError
+from .migrations import alembic_commands, alembic_config, head_revision, upgrade
+
+
+def init_app(app: Quart) -> None:
+    """Add the `db` command group to `quart`."""
+    app.cli.add_command(db)
+
+
+@click.group("db")
+def db() -> None:
+    """Migrate the database: upgrade, downgrade, revision, check, current, history."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@pass_script_info
+def upgrade_command(info: ScriptInfo, revision: str) -> None:
+    """Migrate the database up to REVISION, the latest by default."""
+    upgrade(_url(info), revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_script_info
+def downgrade_command(info: ScriptInfo, revision: str) -> None:
+    """Migrate the database down to REVISION (-1 for one step, base for none)."""
+    alembic_commands().downgrade(alembic_config(_url(info)), revision)
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the revision does, in a few words.")
+@pass_script_info
+def revision_command(info: ScriptInfo, message: str) -> None:
+    """Write a revision from the difference between data/ and the migrated database."""
+    config = alembic_config(_url(info))
+    alembic_commands().upgrade(config, "head")
+    alembic_commands().revision(config, message=message, autogenerate=True)
+
+
+@db.command("merge")
+@click.option("-m", "--message", required=True, help="What the revision does, in a few words.")
+@pass_script_info
+def merge_command(info: ScriptInfo, message: str) -> None:
+    """Write a revision that joins the latest revisions of two branches."""
+    alembic_commands().merge(alembic_config(_url(info)), "heads", message=message)
+
+
+@db.command("check")
+@pass_script_info
+def check_command(info: ScriptInfo) -> None:
+    """Fail if the tables in data/ differ from what the migrations make."""
+    config = alembic_config(_url(info))
+    alembic_commands().upgrade(config, "head")
+    alembic_commands().check(config)
+
+
+@db.command("current")
+@pass_script_info
+def current_command(info: ScriptInfo) -> None:
+    """Print the database's revision."""
+    alembic_commands().current(alembic_config(_url(info)))
+
+
+@db.command("history")
+def historyalembic_commands() -> None:
+    """List the revisions, latest first."""
+    alembic_commands().history(alembic_config("sqlite://"))
+
+
+def _url(info: ScriptInfo) -> str:
+    """The app's DATABASE_URL, once the migrations are known to have one latest revision."""
+    try:
+        head_revision()
+    except StartupError as error:
+        raise click.ClickException(str(error)) from None
+    url: str = info.load_app().config["DATABASE_URL"]
+    return url

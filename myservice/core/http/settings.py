@@ -1,0 +1,15 @@
+"""Settings of the requests themselves: Quart's own, the body's bounds, the proxies to trust."""
+
+from __future__ import annotations
+
+from ..settings.setting import Setting
+from .client_address import trusted_proxies
+
+SETTINGS = {
+    "BODY_TIMEOUT": Setting(30, int, minimum=1),
+    "DEBUG": Setting(False, bool),
+    "MAX_CONTENT_LENGTH": Setting(1024 * 1024, int, minimum=1),
+    "SECRET_KEY": Setting(None, str, nullable=True),
+    "TESTING": Setting(False, bool),
+    "TRUSTED_PROXIES": Setting([], list, check=trusted_proxies),
+}

@@ -1,0 +1,1 @@
+"""What the service tells about itself: probes, logs, the request log, metrics, tracing."""

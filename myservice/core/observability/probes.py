@@ -1,0 +1,182 @@
+"""The skeleton's own endpoints for machines: /livez, /healthz, /readyz and the /metrics scrape.
+
+Probes are cheap, public, never limited (neither by MAX_IN_FLIGHT nor by RATE_LIMIT) and log at
+DEBUG, so that they do not drown the log.
+/readyz runs the readiness checks registered next to the resources they check:
+
+    add_readiness_check(blueprint, "database", database_reachable)
+
+where `database_reachable` is an async function with no arguments that raises, returns False or
+takes longer than READINESS_TIMEOUT seconds when the database cannot be used; raising
+NotReady("reason") shows the reason in /readyz's answer. Once shutdown has begun, /readyz fails
+whatever the checks say, so that load balancers stop sending traffic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal, cast
+
+from quart import Blueprint, Quart, Response, current_app, request
+
+from ..api.openapi import media_response, problems
+from ..api.validation import Model, validate_response
+from ..callers.access import public, unlimited
+from ..http.problems import problem_response
+from .metrics import exposition
+from .request_log import quiet
+
+EXTENSION_KEY = __name__
+
+ReadinessCheck = Callable[[], Awaitable[object]]
+
+
+class NotReady(Exception):  # noqa: N818 (what /readyz says)
+    """A check's own reason not to take traffic, fit for /readyz to show (no internals)."""
+
+
+# The name starts with _, which no module of views/ can have: it cannot clash with a team's.
+blueprint = Blueprint("_probes", __name__)
+
+
+@dataclass
+class Readiness:
+    """The registered checks, by name, and whether shutdown has begun."""
+
+    checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    draining: bool = False
+
+
+def init_app(app: Quart) -> None:
+    """Serve the probes and the scrape; start with no readiness checks and no drain."""
+    app.extensions[EXTENSION_KEY] = Readiness()
+    app.register_blueprint(blueprint)
+
+
+def paths(app: Quart) -> frozenset[str]:
+    """The probes' paths, which MAX_IN_FLIGHT spares: a busy worker is not a dead one."""
+    prefix = f"{blueprint.name}."
+    rules = app.url_map.iter_rules()
+    return frozenset(rule.rule for rule in rules if rule.endpoint.startswith(prefix))
+
+
+def add_readiness_check(target: Quart | Blueprint, name: str, check: ReadinessCheck) -> None:
+    """Have /readyz run `check`; on a Blueprint it applies to the app the blueprint joins."""
+    if isinstance(target, Blueprint):
+        target.record_once(lambda state: add_readiness_check(cast(Quart, state.app), name, check))
+        return
+    checks = target.extensions[EXTENSION_KEY].checks
+    if name in checks:
+        raise ValueError(f"a readiness check named {name!r} is registered already")
+    checks[name] = check
+
+
+def start_draining(app: Quart) -> None:
+    """From now on /readyz answers 503, so load balancers take this instance out of rotation."""
+    app.extensions[EXTENSION_KEY].draining = True
+
+
+class Alive(Model):
+    """The process answers."""
+
+    status: Literal["alive"]
+
+
+class Ready(Model):
+    """Every readiness check passed; `checks` maps each one's name to its outcome."""
+
+    status: Literal["ready"]
+    checks: dict[str, str]
+
+
+@blueprint.get("/livez")
+@public
+@unlimited
+@quiet
+@validate_response(Alive)
+async def livez() -> Alive:
+    """Alive: 200 while the process can answer at all; it checks nothing else on purpose."""
+    return Alive(status="alive")
+
+
+@blueprint.get("/healthz")
+@public
+@unlimited
+@quiet
+@validate_response(Alive)
+async def healthz() -> Alive:
+    """Alive, as /livez, for the tools that probe /healthz."""
+    return Alive(status="alive")
+
+
+@blueprint.get("/readyz")
+@public
+@unlimited
+@quiet
+@problems(503)
+@validate_response(Ready)
+async def readyz() -> Ready | Response:
+    """Ready for traffic: 200 when every readiness check passes, else a 503 problem naming them."""
+    readiness: Readiness = current_app.extensions[EXTENSION_KEY]
+    if readiness.draining:
+        return problem_response(
+            503,
+            "Service Unavailable",
+            "The service is shutting down and takes no new traffic.",
+            extra={"failing": ["shutdown"]},
+        )
+    checks = await run_checks(current_app)
+    failing = [name for name, outcome in checks.items() if outcome != "passed"]
+    if failing:
+        return problem_response(
+            503,
+            "Service Unavailable",
+            f"Readiness checks failed: {', '.join(failing)}.",
+            extra={"failing": failing, "checks": checks},
+        )
+    return Ready(status="ready", checks=checks)
+
+
+@blueprint.get("/metrics")
+@public
+@unlimited
+@quiet
+@media_response(
+    200,
+    "Prometheus text exposition, or OpenMetrics for a scraper that asks for it.",
+    "text/plain",
+    "application/openmetrics-text",
+)
+async def metrics() -> Response:
+    """Request counts, latency and requests in progress, as Prometheus text or OpenMetrics."""
+    body, content_type = exposition(current_app, request.headers.get("Accept", ""))
+    return current_app.response_class(body, content_type=content_type)
+
+
+async def run_checks(app: Quart) -> dict[str, str]:
+    """Run every check at once and say of each: passed, failed or timed out."""
+    readiness: Readiness = app.extensions[EXTENSION_KEY]
+    timeout = app.config["READINESS_TIMEOUT"]
+    names = list(readiness.checks)
+    outcomes = await asyncio.gather(
+        *(_outcome(app, name, readiness.checks[name], timeout) for name in names)
+    )
+    return dict(zip(names, outcomes, strict=True))
+
+
+async def _outcome(app: Quart, name: str, check: ReadinessCheck, seconds: float) -> str:
+    try:
+        async with asyncio.timeout(seconds):
+            result = await check()
+    except TimeoutError:
+        app.logger.warning("readiness check %s took more than %ss", name, seconds)
+        return "timed out"
+    except NotReady as reason:
+        app.logger.warning("readiness check %s failed: %s", name, reason)
+        return f"failed: {reason}"
+    except Exception:
+        app.logger.exception("readiness check %s failed", name)
+        return "failed"
+    return "failed" if result is False else "passed"

@@ -1,0 +1,12 @@
+"""Settings of what the service tells about itself: logs, readiness, tracing."""
+
+from __future__ import annotations
+
+from ..settings.setting import Setting
+
+SETTINGS = {
+    "LOG_FORMAT": Setting("auto", str, choices=("auto", "json", "console")),
+    "LOG_LEVEL": Setting("INFO", str, choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    "READINESS_TIMEOUT": Setting(2, int, minimum=1),
+    "TRACING": Setting(False, bool),
+}

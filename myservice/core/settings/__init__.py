@@ -1,0 +1,1 @@
+"""Settings: the Setting type, the layers (defaults, file, environment, overrides), `make config`."""

@@ -1,0 +1,65 @@
+"""`quart config` (`make config`): the settings in force and the layer each came from.
+
+Values of settings whose names say they are secret are masked, so that the output can be
+pasted into a ticket.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import click
+from quart import Quart
+from quart.cli import ScriptInfo, pass_script_info
+
+from .loader import Settings
+from .setting import as_yaml
+
+EXTENSION_KEY = __name__
+SECRET_WORDS = ("KEY", "PASSWORD", "SECRET", "TOKEN")
+
+
+def init_app(app: Quart, settings: Settings) -> None:
+    """Apply the settings to the app and add the `config` command that reports them."""
+    app.config.update(settings.values)
+    app.extensions[EXTENSION_KEY] = settings
+    app.cli.add_command(config_command)
+
+
+@click.command("config")
+@pass_script_info
+def config_command(info: ScriptInfo) -> None:
+    """Print the effective settings and the layer each one came from, secrets masked."""
+    settings: Settings = info.load_app().extensions[EXTENSION_KEY]
+    rows = [
+        (key, shown(key, value), settings.origins[key]) for key, value in settings.values.items()
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in (0, 1)]
+    for key, value, origin in rows:
+        click.echo(f"{key:<{widths[0]}}  {value:<{widths[1]}}  {origin}")
+
+
+def shown(key: str, value: object) -> str:
+    """The value as `make config` prints it: text masked when the key names a secret.
+
+    A URL's password is masked whatever the key: `postgresql://app:***@db/app`.
+    """
+    if isinstance(value, str) and any(word in key for word in SECRET_WORDS):
+        return '"********"'
+    if isinstance(value, str):
+        return as_yaml(without_password(value))
+    return as_yaml(value)
+
+
+def without_password(text: str) -> str:
+    """`text` with the password of a URL in it written ***; other text as it is."""
+    try:
+        parts = urlsplit(text)
+        password = parts.password
+    except ValueError:
+        return text
+    if not password:
+        return text
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))

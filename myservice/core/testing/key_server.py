@@ -1,0 +1,145 @@
+"""A stand-in identity provider on loopback: a JWKS URL, its keys, and tokens signed with them.
+
+For tests and benchmarks of a service configured as in production (AUTH_JWKS_URL), without the
+internet: it serves its key set over real HTTP, counts the fetches, can rotate its keys, fail
+or stop, and mints tokens as a provider would (RS256, a key id, iss, aud, exp, scope).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+from ..startup import SERVICE
+
+ISSUER = "https://identity.test"
+PATH = "/jwks.json"
+
+
+class KeyServer:
+    """A JWKS endpoint on 127.0.0.1 whose keys, answers and availability a test controls."""
+
+    def __init__(self, audience: str = SERVICE) -> None:
+        """Serve one fresh RSA key at once; tokens it mints are for `audience`."""
+        self.issuer = ISSUER
+        self.audience = audience
+        self._made = 0
+        self.keys = [self._new_key()]
+        self.fetches = 0
+        self._counting = threading.Lock()
+        self.status = 200  # what the key set is answered with; 500 makes every fetch fail
+        self._port = 0
+        self._server: ThreadingHTTPServer | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        """The JWKS URL, for AUTH_JWKS_URL."""
+        return f"http://127.0.0.1:{self._port}{PATH}"
+
+    def settings(self) -> dict[str, object]:
+        """The settings that point a service at this provider."""
+        return {
+            "AUTH_JWKS_URL": self.url,
+            "AUTH_ISSUER": self.issuer,
+            "AUTH_AUDIENCE": self.audience,
+        }
+
+    def start(self) -> None:
+        """Listen (again, on the same port once it had one)."""
+        server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler(self))
+        server.daemon_threads = True
+        self._port = server.server_address[1]
+        self._server = server
+        # Polled every 10 ms: stop() waits for the next poll.
+        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop listening: fetches now find the port closed."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def rotate(self) -> RSAKey:
+        """Replace every key with a new one, as a provider rotating its keys; returns it."""
+        key = self._new_key()
+        self.keys = [key]
+        return key
+
+    def _new_key(self) -> RSAKey:
+        """The server's next key: a key id of its own, on key material no key before it had."""
+        self._made += 1
+        return RSAKey.import_key(
+            _key_material(self._made),
+            parameters={"kid": f"key-{self._made}-{time.monotonic_ns()}", "use": "sig"},
+        )
+
+    def mint(
+        self,
+        *scopes: str,
+        subject: str = "tester",
+        lifetime: int = 300,
+        key: RSAKey | None = None,
+        **claims: Any,
+    ) -> str:
+        """A token for `subject` granting `scopes`, signed with `key` (the newest by default).
+
+        `claims` replace or add claims (exp=..., nbf=...); a claim given as None is left out.
+        """
+        key = key or self.keys[-1]
+        now = int(time.time())
+        every = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "scope": " ".join(scopes) or None,
+            "iat": now,
+            "exp": now + lifetime,
+            **claims,
+        }
+        body = {name: value for name, value in every.items() if value is not None}
+        return jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "at+jwt"}, body, key)
+
+    def document(self) -> bytes:
+        """The key set as served: the public halves only."""
+        return json.dumps({"keys": [key.as_dict(private=False) for key in self.keys]}).encode()
+
+
+@functools.cache
+def _key_material(number: int) -> rsa.RSAPrivateKey:
+    """The `number`th RSA key of this process, made once: tests start many servers.
+
+    A 2048-bit key takes about a tenth of a second to make, and as long to load from a JWK.
+    """
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _handler(provider: KeyServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with provider._counting:
+                provider.fetches += 1
+            if self.path != PATH or provider.status != 200:
+                self.send_response(404 if self.path != PATH else provider.status)
+                self.end_headers()
+                return
+            body = provider.document()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Write nothing: the test's output is the service's."""
+
+    return Handler

@@ -1,0 +1,1 @@
+"""Tests of core/api/, one module per module."""

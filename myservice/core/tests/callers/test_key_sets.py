@@ -1,0 +1,153 @@
+"""The provider's keys: fetched at start, refetched once for rotated keys, kept through outages."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from joserfc.jwk import ECKey, RSAKey
+from quart import Blueprint, Quart
+from quart.typing import TestClientProtocol as Client
+
+from ...callers.access import requires
+from ...callers.key_sets import signing_keys
+from ...testing.key_server import KeyServer
+from ..plumbing import create_app
+
+
+def protected_app(server: KeyServer, **settings: object) -> Quart:
+    """The plumbing with one protected route, its keys from `server`."""
+    app = create_app({"TESTING": True, **server.settings(), **settings})
+    blueprint = Blueprint("_protected", __name__)
+
+    @blueprint.get("/refunds")
+    @requires("refunds:read")
+    async def refunds() -> dict[str, bool]:
+        return {"read": True}
+
+    app.register_blueprint(blueprint)
+    return app
+
+
+@pytest.fixture
+async def client(key_server: KeyServer, database_url: str) -> AsyncIterator[Client]:
+    """A client of the protected app, on a migrated database, once its first key set loaded."""
+    app = protected_app(key_server, DATABASE_URL=database_url)
+    async with app.test_app():
+        client = app.test_client()
+        assert (await client.get("/readyz")).status_code == 200
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header carrying `token`."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def status_with(client: Client, token: str) -> int:
+    """The status GET /refunds answers with `token`."""
+    return (await client.get("/refunds", headers=bearer(token))).status_code
+
+
+async def test_the_key_set_is_fetched_once_at_start(client: Client, key_server: KeyServer) -> None:
+    """Tokens are checked against the set loaded at start; requests do not refetch it."""
+    for _ in range(5):
+        assert await status_with(client, key_server.mint("refunds:read")) == 200
+    assert key_server.fetches == 1
+
+
+async def test_rotated_keys_work_without_a_restart(client: Client, key_server: KeyServer) -> None:
+    """After the provider rotates, a token with the new key id makes one fetch and opens."""
+    old = key_server.mint("refunds:read")
+    key_server.rotate()
+    assert await status_with(client, key_server.mint("refunds:read")) == 200
+    assert key_server.fetches == 2
+    assert await status_with(client, old) == 401  # the provider withdrew the old key
+
+
+async def test_unknown_key_ids_share_one_fetch(client: Client, key_server: KeyServer) -> None:
+    """Fifty requests at once with unknown key ids: one fetch between them, then none (cooldown)."""
+    strangers = [RSAKey.generate_key(2048, parameters={"kid": f"forged-{n}"}) for n in range(5)]
+    tokens = [key_server.mint("refunds:read", key=strangers[n % 5]) for n in range(50)]
+    statuses = await asyncio.gather(*(status_with(client, token) for token in tokens))
+    assert set(statuses) == {401}
+    assert key_server.fetches == 2
+    assert await status_with(client, tokens[0]) == 401
+    assert key_server.fetches == 2
+
+
+async def test_a_failed_fetch_keeps_the_last_good_set(
+    client: Client, key_server: KeyServer
+) -> None:
+    """With the provider failing, then gone, tokens signed with the keys held still open."""
+    token = key_server.mint("refunds:read")
+    key_server.status = 500
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "unknown"})
+    assert await status_with(client, key_server.mint(key=stranger)) == 401  # refetch, 500
+    key_server.stop()
+    assert await status_with(client, token) == 200
+    assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_the_set_is_refreshed_in_the_background(key_server: KeyServer) -> None:
+    """Past AUTH_JWKS_REFRESH, a request is answered at once and starts a refresh."""
+    app = protected_app(key_server, AUTH_JWKS_REFRESH=1)
+    async with app.test_app():
+        client = app.test_client()
+        assert await status_with(client, key_server.mint("refunds:read")) == 200
+        await asyncio.sleep(1.1)
+        assert await status_with(client, key_server.mint("refunds:read")) == 200
+        for _ in range(50):
+            if key_server.fetches == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert key_server.fetches == 2
+
+
+async def test_no_key_set_yet_is_503_and_not_ready(
+    key_server: KeyServer, database_url: str
+) -> None:
+    """Provider down at start: /readyz says why, a token gets 503 with Retry-After, not 401."""
+    key_server.stop()
+    app = protected_app(key_server, AUTH_JWKS_COOLDOWN=1, DATABASE_URL=database_url)
+    async with app.test_app():
+        client = app.test_client()
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503
+        body = await ready.get_json()
+        assert body["failing"] == ["auth_keys"]
+        assert body["checks"]["auth_keys"].startswith("failed: no key set has loaded")
+        response = await client.get("/refunds", headers=bearer(key_server.mint("refunds:read")))
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "1"
+        assert (await client.get("/refunds")).status_code == 401  # no token: still 401
+        key_server.start()
+        await asyncio.sleep(1.1)  # the cooldown
+        assert (await client.get("/readyz")).status_code == 200
+        assert await status_with(client, key_server.mint("refunds:read")) == 200
+
+
+def test_signing_keys_keeps_signature_keys_only() -> None:
+    """Encryption keys and keys of unknown types are left out; the rest are kept."""
+    signing = ECKey.generate_key("P-256", parameters={"kid": "sig"}).as_dict(private=False)
+    encrypting = {**signing, "kid": "enc", "use": "enc"}
+    unknown = {"kty": "XYZ", "kid": "odd"}
+    keys = signing_keys(json.dumps({"keys": [signing, encrypting, unknown, "junk"]}).encode())
+    assert [key.kid for key in keys] == ["sig"]
+
+
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        (b"<html>", "not JSON"),
+        (b"[]", 'no "keys" list'),
+        (b'{"keys": "none"}', 'no "keys" list'),
+        (b'{"keys": [{"kty": "oct", "k": "c2VjcmV0", "use": "enc"}]}', "no signing key"),
+    ],
+)
+def test_a_document_that_is_no_key_set_is_refused(document: bytes, reason: str) -> None:
+    """What is not a key set with a signing key raises ValueError saying so."""
+    with pytest.raises(ValueError, match=reason):
+        signing_keys(document)

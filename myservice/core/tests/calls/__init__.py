@@ -1,0 +1,1 @@
+"""Tests of core/calls/, one module per module."""

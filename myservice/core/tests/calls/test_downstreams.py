@@ -1,0 +1,111 @@
+"""DOWNSTREAMS: checked at start-up, one pool per downstream while serving, readiness when asked."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from quart import Quart
+
+from ...calls.downstreams import downstream
+from ...startup import SERVICE
+from ...testing.live_server import LiveServer, free_port
+from ...testing.service import PROJECT
+from ..downstream_stub import DownstreamStub
+from ..plumbing import FACTORY, create_app, create_app_with_views
+
+
+def app_calling(**entries: dict[str, object]) -> Quart:
+    """The plumbing, calling the downstreams given, on a migrated database of its own."""
+    return create_app({"TESTING": True, "DOWNSTREAMS": entries})
+
+
+def test_a_mistake_stops_the_start() -> None:
+    """As any setting's: one line naming DOWNSTREAMS and the field."""
+    with pytest.raises(SystemExit) as stopped:
+        app_calling(billing={"url": "https://billing.internal", "pool": -1})
+    assert "DOWNSTREAMS billing: pool must be a whole number of at least 1" in str(
+        stopped.value.code
+    )
+
+
+async def test_one_client_per_downstream_while_serving_and_none_after(
+    stub: DownstreamStub,
+) -> None:
+    """The client is opened when serving starts, the same for every call, and closed after."""
+    app = app_calling(stub={"url": stub.url})
+    async with app.test_app(), app.app_context():
+        first = downstream("stub")
+        assert downstream("stub") is first
+        assert (await first.get("/echo")).status_code == 200
+    async with app.app_context():
+        with pytest.raises(LookupError, match="no downstream 'stub' is open"):
+            downstream("stub")
+
+
+async def test_an_unknown_name_says_which_there_are(stub: DownstreamStub) -> None:
+    """A typo in a view's downstream("...") names the ones DOWNSTREAMS has."""
+    app = app_calling(stub={"url": stub.url})
+    async with app.test_app(), app.app_context():
+        with pytest.raises(LookupError, match=r"DOWNSTREAMS has stub;"):
+            downstream("stubb")
+
+
+async def test_a_downstream_down_leaves_the_service_ready_unless_asked(database_url: str) -> None:
+    """Without ready_path, an unreachable downstream is no reason to take the pod out."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "DOWNSTREAMS": {"gone": {"url": f"http://127.0.0.1:{free_port()}"}},
+        }
+    )
+    async with app.test_app():
+        assert (await app.test_client().get("/readyz")).status_code == 200
+
+
+async def test_a_downstream_with_ready_path_is_a_readiness_check(
+    stub: DownstreamStub, database_url: str
+) -> None:
+    """ready_path /status/503: /readyz is 503 naming it; /echo (200): ready."""
+    settings = {"TESTING": True, "DATABASE_URL": database_url}
+    failing = create_app(
+        {**settings, "DOWNSTREAMS": {"stub": {"url": stub.url, "ready_path": "/status/503"}}}
+    )
+    async with failing.test_app():
+        response = await failing.test_client().get("/readyz")
+    assert response.status_code == 503
+    body = await response.get_json()
+    assert body["failing"] == ["downstream stub"]
+    assert body["checks"]["downstream stub"] == "failed: stub answered 503 after 3 attempts."
+    healthy = create_app(
+        {**settings, "DOWNSTREAMS": {"stub": {"url": stub.url, "ready_path": "/echo"}}}
+    )
+    async with healthy.test_app():
+        assert (await healthy.test_client().get("/readyz")).status_code == 200
+
+
+async def test_the_worked_example_of_the_docs_serves_what_its_catalogue_says(
+    tmp_path: Path, serve: Callable[..., LiveServer], database_url: str
+) -> None:
+    """docs/calls.md's view, as written there, against the skeleton served for real."""
+    guide = (PROJECT / "docs" / "calls.md").read_text()
+    view = re.findall(r"```python\n(.*?)```", guide, re.DOTALL)[0]
+    # The plumbing alone: a service may have removed the skeleton's home view.
+    catalogue = serve(factory=FACTORY)
+    app = create_app_with_views(
+        tmp_path,
+        # The guide imports the service's package by its name, as a team's view does.
+        {"upstream": view},
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "DOWNSTREAMS": {"catalogue": {"url": f"http://127.0.0.1:{catalogue.port}"}},
+        },
+    )
+    async with app.test_app():
+        response = await app.test_client().get("/upstream")
+    assert response.status_code == 200
+    assert (await response.get_json())["name"] == SERVICE

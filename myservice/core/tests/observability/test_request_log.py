@@ -1,0 +1,110 @@
+"""The request log: one line per request, with its facts, at the level its view asks for."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ...observability import request_log
+from ...observability.request_log import RequestLog, write_in_batches
+from ..plumbing import create_app
+from .test_logs import json_lines, logging_to, with_item_route
+
+
+async def test_each_request_is_one_json_line_with_its_facts() -> None:
+    """The line has time, level, request id, method, URL rule, status, duration and client."""
+    app = with_item_route(create_app())
+    stream = io.StringIO()
+    logging_to(app, stream)
+    response = await app.test_client().get("/items/42", headers={"X-Request-ID": "r-1"})
+    assert response.status_code == 200
+    [line] = json_lines(stream)
+    assert line == {
+        "event": "request",
+        "level": "info",
+        "timestamp": line["timestamp"],
+        "request_id": "r-1",
+        "method": "GET",
+        "route": "/items/<int:item_id>",
+        "status": 200,
+        "duration_ms": line["duration_ms"],
+        "client": "<local>",
+    }
+    logged_at = datetime.fromisoformat(str(line["timestamp"]).replace("Z", "+00:00"))
+    assert abs(datetime.now(UTC) - logged_at) < timedelta(minutes=1)
+    assert isinstance(line["duration_ms"], float)
+    assert 0 <= line["duration_ms"] < 60_000
+
+
+async def test_unmatched_paths_share_one_route_name() -> None:
+    """A path no rule matches is logged as `unmatched`, never as the path the client sent."""
+    app = create_app()
+    stream = io.StringIO()
+    logging_to(app, stream)
+    await app.test_client().get("/wp-admin/setup.php")
+    await app.test_client().open("/", method="BREW")  # type: ignore[call-arg]  # json has a default
+    first, second = json_lines(stream)
+    assert (first["route"], first["status"]) == ("unmatched", 404)
+    assert (second["method"], second["status"]) == ("other", 405)
+
+
+@pytest.mark.parametrize("path", ["/livez", "/healthz", "/readyz", "/metrics"])
+async def test_probes_and_scrapes_log_at_debug_only(database_url: str, path: str) -> None:
+    """At INFO the probes write nothing; at DEBUG they are logged like any request."""
+    for level, expected in (("INFO", []), ("DEBUG", [("debug", path)])):
+        app = create_app({"LOG_LEVEL": level, "DATABASE_URL": database_url})
+        stream = io.StringIO()
+        logging_to(app, stream)
+        assert (await app.test_client().get(path)).status_code == 200
+        requests = [line for line in json_lines(stream) if line["event"] == "request"]
+        assert [(line["level"], line["route"]) for line in requests] == expected
+
+
+async def test_log_level_setting_silences_request_lines() -> None:
+    """With LOG_LEVEL WARNING a successful request writes no line."""
+    app = create_app({"LOG_LEVEL": "WARNING"})
+    stream = io.StringIO()
+    logging_to(app, stream)
+    await app.test_client().get("/")
+    assert stream.getvalue() == ""
+
+
+class Writes(io.StringIO):
+    """A stream that counts the calls that write to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def write(self, text: str) -> int:
+        """Count the call, then write."""
+        self.calls += 1
+        return super().write(text)
+
+
+# What the batching test waits for, in seconds.
+DELAY = 0.5
+
+
+async def test_under_the_server_the_lines_of_a_moment_are_one_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lines of requests answered within FLUSH_DELAY go out together, in order, and soon."""
+    # A delay longer than five requests take on a busy machine, so that they share one write.
+    monkeypatch.setattr(request_log, "FLUSH_DELAY", DELAY)
+    app = create_app()
+    stream = Writes()
+    logging_to(app, stream)
+    log: RequestLog = write_in_batches(app)
+    client = app.test_client()
+    await asyncio.gather(*(client.get(f"/nowhere/{number}") for number in range(5)))
+    assert stream.calls == 0
+    await asyncio.sleep(DELAY * 2)
+    assert [line["route"] for line in json_lines(stream)] == ["unmatched"] * 5
+    assert stream.calls == 1
+    await client.get("/nowhere")
+    log.flush()
+    assert len(json_lines(stream)) == 6

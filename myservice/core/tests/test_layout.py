@@ -1,0 +1,103 @@
+"""Policy: the package's layout, read from its files: tests, import direction, module size.
+
+The imports are read, not run: importing the package to look would import everything.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+from .imports import Imports, read_imports
+
+CORE = Path(__file__).resolve().parents[1]
+PACKAGE = CORE.parent
+# The longest a module that ships may be, in lines: one sitting's reading.
+LONGEST = 200
+# What the settings table may import beyond the standard library: it reads YAML files.
+SETTINGS_LIBRARIES = {"yaml"}
+IMPORTS = read_imports(PACKAGE)
+
+
+def test_every_module_of_core_has_its_test_module() -> None:
+    """core/<folder>/<module>.py is tested by core/tests/<folder>/test_<module>.py.
+
+    __init__ modules are tested by test_init.py; a package's __main__ by its supervisor's tests.
+    A package with nothing but its docstring, and a module that only declares a table of
+    settings (no function, no class), have no behaviour of their own to test.
+    """
+    untested = []
+    for module in CORE.rglob("*.py"):
+        relative = module.relative_to(CORE)
+        if relative.parts[0] == "tests" or module.name == "__main__.py" or _declares_only(module):
+            continue
+        name = "init" if module.stem == "__init__" else module.stem
+        expected = CORE / "tests" / relative.parent / f"test_{name}.py"
+        if not expected.is_file():
+            untested.append(str(relative))
+    assert untested == []
+
+
+def test_no_module_imports_itself_back() -> None:
+    """No import circle anywhere in the package, type-only and deferred imports included.
+
+    A circle means a type lives beside one of its users instead of below both.
+    """
+    assert IMPORTS.circles() == []
+
+
+def test_the_settings_table_imports_no_features_library() -> None:
+    """Loading the settings table imports the features' tables, never their libraries."""
+    table = f"{PACKAGE.name}.core.settings_table"
+    libraries = IMPORTS.libraries_reached(table)
+    assert libraries - set(sys.stdlib_module_names) <= SETTINGS_LIBRARIES
+
+
+def test_nothing_that_ships_imports_the_test_support() -> None:
+    """Only tests and core/testing/ import pytest or core/testing/: a served app never does."""
+    testing = f"{PACKAGE.name}.core.testing"
+    shipped = [name for name in IMPORTS.modules if not _is_test_support(name, testing)]
+    reaching = {
+        name: reached
+        for name in shipped
+        if (reached := {"pytest", testing} & _reached(IMPORTS, name, testing))
+    }
+    assert reaching == {}
+
+
+def test_the_test_support_that_servers_need_imports_no_pytest() -> None:
+    """The benchmark and the tooling start servers through core/testing/ without pytest."""
+    for name in ("live_server", "service", "key_server"):
+        module = f"{PACKAGE.name}.core.testing.{name}"
+        assert "pytest" not in IMPORTS.libraries_reached(module, lazy=True), module
+
+
+def test_no_module_that_ships_is_longer_than_one_sitting() -> None:
+    """Every module outside the tests is at most LONGEST lines long."""
+    long = {
+        str(module.relative_to(PACKAGE)): lines
+        for module in PACKAGE.rglob("*.py")
+        if "tests" not in module.relative_to(PACKAGE).parts
+        and (lines := module.read_text().count("\n")) > LONGEST
+    }
+    assert long == {}
+
+
+def _reached(imports: Imports, name: str, testing: str) -> set[str]:
+    """The libraries `name` reaches, and `testing` if it reaches any module of it."""
+    reached = imports.libraries_reached(name, lazy=True)
+    if any(_is_test_support(module, testing) for module in imports.closure(name, lazy=True)):
+        reached.add(testing)
+    return reached
+
+
+def _is_test_support(name: str, testing: str) -> bool:
+    return name == testing or name.startswith(f"{testing}.") or ".tests" in f".{name}"
+
+
+def _declares_only(module: Path) -> bool:
+    """Whether a module defines no function and no class: a docstring, names and tables."""
+    tree = ast.parse(module.read_text())
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return not any(isinstance(node, kinds) for node in tree.body)

@@ -1,0 +1,1 @@
+"""Tests of core/testing/, one module per module."""

@@ -1,0 +1,69 @@
+"""The pytest plugin: each test is isolated from the developer's settings, and gets an app."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ...startup import ENV_PREFIX, SERVICE
+from ...testing.live_server import LiveServer
+from ...testing.service import PROJECT, clean_environment
+
+# A test module as a team writes one, relying on the plugin alone.
+TEAM_TESTS = textwrap.dedent(
+    f"""
+    import os
+    from pathlib import Path
+
+    async def test_a_test_sees_only_the_defaults(app, client, spec):
+        assert not app.debug
+        assert app.testing
+        service = [name for name in os.environ if name.startswith("{ENV_PREFIX}")]
+        assert service == ["{ENV_PREFIX}AUTH_DEVELOPMENT_KEY"]
+        assert list(Path.cwd().iterdir()) == []
+        assert (await client.get("/livez")).status_code == 200
+        assert spec["info"]["title"] == "{SERVICE}"
+    """
+)
+
+
+@pytest.mark.commands
+def test_a_developers_settings_do_not_reach_the_tests(tmp_path: Path) -> None:
+    """Variables and a settings.yml in the working directory are hidden from every test."""
+    (tmp_path / "test_team.py").write_text(TEAM_TESTS)
+    (tmp_path / "settings.yml").write_text("DEBUG: true\n")
+    # The project's own pytest configuration, which loads the plugin.
+    command = [sys.executable, "-m", "pytest", "-q", "-c", str(PROJECT / "pyproject.toml")]
+    done = subprocess.run(
+        [*command, "-p", "no:cacheprovider", str(tmp_path / "test_team.py")],
+        cwd=tmp_path,
+        env={
+            **{
+                name: value
+                for name, value in clean_environment().items()
+                if not name.startswith("PYTEST_")
+            },
+            "PYTHONPATH": str(PROJECT),
+            f"{ENV_PREFIX}DEBUG": "true",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
+    assert "1 passed" in done.stdout
+
+
+def test_serve_runs_the_production_server_with_the_settings_given(
+    serve: Callable[..., LiveServer],
+) -> None:
+    """serve(API_DOCS=False) is `make serve` with that setting in its environment."""
+    server = serve(API_DOCS=False)
+    assert server.get("/livez")[0] == 200
+    assert server.get("/openapi.json")[0] == 404
