@@ -1,10 +1,12 @@
 """The skeleton's plumbing. A service never edits this package; the skeleton's fixes merge into it.
 
-`create_service_app` builds an app in a fixed order: the settings (the skeleton's and the
-service's) are validated; logging, metrics, errors, validation, the OpenAPI document and its
-UI, the probes, the database and its migrations, tracing, the downstreams, authentication,
-limits and CORS are set up; then the service's tables are imported and its blueprints registered, and
-every route must say who may call it. The names below are the ones the service's views and tests import.
+One folder per subject, each named like its page in docs/: http/, settings/, api/, callers/,
+calls/, data/, observability/, serve/, and testing/ for the tests. `create_service_app` builds an
+app in a fixed order: the settings (the skeleton's and the service's) are validated; logs,
+metrics, errors, validation, the OpenAPI document and its UI, the probes, the database and its
+migrations, tracing, the downstreams, authentication, limits and CORS are set up; then the
+service's tables are imported and its blueprints registered, and every route must say who may
+call it. The names below are the ones the service's views and tests import.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from .callers.auth import current_caller
 from .callers.caller import Caller
 from .calls import downstreams
 from .calls.downstreams import downstream
-from .data import database, errors, migration_commands, migrations
+from .data import database, migration_commands, migrations
+from .data import errors as database_errors
 from .data.database import get_or_404, reading, transaction
 from .data.tables import Base
 from .discovery import discover_blueprints, import_tables
+from .http import client_address
 from .http import problems as http_problems
 from .http.problems import problem_response
 from .observability import logs, metrics, probes, tracing
@@ -105,10 +109,11 @@ def create_service_app(
 def init_app(app: ServiceApp, settings: Settings) -> None:
     """Set up the plumbing on `app`, in the order each piece needs the ones before it."""
     config_command.init_app(app, settings)
+    client_address.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
     http_problems.init_app(app)
-    errors.init_app(app)
+    database_errors.init_app(app)
     validation.init_app(app)
     openapi.init_app(app)
     docs.init_app(app)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from quart import Quart
 from quart_schema import QuartSchema
@@ -24,6 +24,7 @@ from quart_schema.validation import (
 from werkzeug.routing import Rule
 
 from ..callers.access import access_of, is_limited
+from ..http.routes import View
 from ..startup import SERVICE
 from .problem_schemas import (
     BODY_PROBLEMS,
@@ -35,9 +36,6 @@ from .problem_schemas import (
 
 PROBLEMS_ATTRIBUTE = "documented_problems"
 MEDIA_ATTRIBUTE = "documented_media"
-
-View = TypeVar("View", bound=Callable[..., object])
-
 
 SECURITY_SCHEME = "bearer"
 

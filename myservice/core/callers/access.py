@@ -12,18 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from quart import Quart
 
+from ..http.routes import View
 from ..startup import StartupError
 
 ACCESS_ATTRIBUTE = "access"
 UNLIMITED_ATTRIBUTE = "unlimited"
 # Methods Quart adds to a route by itself.
 IMPLIED = frozenset({"HEAD", "OPTIONS"})
-
-View = TypeVar("View", bound=Callable[..., object])
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from quart import Quart, Response
 
-from ..http.client_address import Network, client_address, networks
+from ..http.client_address import Network, client_of, trusted_of
 from ..http.problems import problem_response
 from ..http.request import JSONRequest
 from . import auth
@@ -29,7 +29,7 @@ def init_app(app: Quart) -> None:
     if config["RATE_LIMIT"] is not None:
         limiter = RateLimiter(config["RATE_LIMIT"], config["RATE_LIMIT_STORAGE"], app.logger)
         app.after_serving(limiter.close)
-    gate = Gate(app, limiter, networks(config["TRUSTED_PROXIES"]))
+    gate = Gate(app, limiter, trusted_of(app))
     app.extensions[EXTENSION_KEY] = gate
 
     async def too_many_requests(limited: RateLimited) -> Response:
@@ -81,8 +81,7 @@ class Gate:
 
     def client_key(self, request: JSONRequest) -> str:
         """The rate limit's key for a caller known only by its address."""
-        forwarded = request.headers.get("X-Forwarded-For") if self._trusted else None
-        return f"address:{client_address(request.remote_addr, forwarded, self._trusted)}"
+        return f"address:{client_of(request, self._trusted)}"
 
     def _rule_of(self, endpoint: str) -> tuple[Access, bool]:
         view = self._views[endpoint]

@@ -8,8 +8,31 @@ that is not a trusted proxy is the one the nearest trusted proxy saw.
 from __future__ import annotations
 
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the settings table imports this module, and with it no library
+    from quart import Quart, Request
 
 Network = IPv4Network | IPv6Network
+EXTENSION_KEY = __name__
+
+
+def init_app(app: Quart) -> None:
+    """Parse TRUSTED_PROXIES once, for every reader of the client's address."""
+    app.extensions[EXTENSION_KEY] = networks(app.config["TRUSTED_PROXIES"])
+
+
+def trusted_of(app: Quart) -> list[Network]:
+    """The networks of the proxies the app trusts to say who the client is."""
+    trusted: list[Network] = app.extensions[EXTENSION_KEY]
+    return trusted
+
+
+def client_of(request: Request, trusted: list[Network]) -> str | None:
+    """The address of the client that sent `request`, for the rate limit and the log alike."""
+    if not trusted:
+        return request.remote_addr
+    return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
 
 
 def trusted_proxies(value: object) -> list[str]:

@@ -3,8 +3,8 @@
 Output keeps Quart's conventions (sorted keys, Decimal and UUID as strings), except that a
 datetime is an RFC 3339 string, as the OpenAPI document's date-time format says and as pydantic
 writes the models' ones, rather than an HTTP date. NaN or Infinity become null instead of the
-invalid JSON the json module writes. Parsing stays
-with the json module, whose hooks StrictJSONRequest uses to refuse such numbers.
+invalid JSON the json module writes. Parsing stays with the json module, whose hooks
+JSONRequest (request.py) uses to refuse such numbers.
 """
 
 from __future__ import annotations

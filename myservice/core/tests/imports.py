@@ -1,7 +1,8 @@
 """The package's imports as a graph, read from the source: for the layout's policy tests.
 
 An edge goes from a module to each module of the package it names in an import, wherever the
-import stands: at the top, under TYPE_CHECKING, or deferred inside a function (`lazy`). Naming
+import stands: at the top, under TYPE_CHECKING (`typing`: never run), or deferred inside a
+function (`lazy`: run when the function is). Naming
 `a.b.c` is an edge to `a.b.c` only: Python imports the packages above it first, but they are
 already being imported by then, so no circle goes through them.
 """
@@ -16,10 +17,15 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Edge:
-    """One module naming another in an import; `lazy` when inside a function."""
+    """One module naming another in an import: inside a function, or for type checkers only."""
 
     target: str
     lazy: bool
+    typing: bool = False
+
+    def runs(self, lazy: bool) -> bool:
+        """Whether importing the module imports the target: deferred imports count if `lazy`."""
+        return not self.typing and (lazy or not self.lazy)
 
 
 @dataclass
@@ -34,7 +40,7 @@ class Imports:
         seen, waiting = {start}, [start]
         while waiting:
             for edge in self.modules.get(waiting.pop(), []):
-                if (lazy or not edge.lazy) and edge.target not in seen:
+                if edge.runs(lazy) and edge.target not in seen:
                     seen.add(edge.target)
                     waiting.append(edge.target)
         return seen
@@ -45,7 +51,7 @@ class Imports:
             edge.target
             for module in self.closure(start, lazy)
             for edge in self.libraries.get(module, [])
-            if lazy or not edge.lazy
+            if edge.runs(lazy)
         }
 
     def circles(self) -> list[list[str]]:
@@ -87,12 +93,12 @@ def read_imports(package: Path) -> Imports:
             imports.libraries.setdefault(name, []),
         )
         is_package = path.name == "__init__.py"
-        for target, lazy in _named(ast.parse(path.read_text()), name, is_package):
+        for target, lazy, typing in _named(ast.parse(path.read_text()), name, is_package):
             module = _longest_module(target, names)
             if module is not None:
-                inside.append(Edge(module, lazy))
+                inside.append(Edge(module, lazy, typing))
             elif not target.startswith(f"{package.name}."):
-                outside.append(Edge(target.partition(".")[0], lazy))
+                outside.append(Edge(target.partition(".")[0], lazy, typing))
     return imports
 
 
@@ -101,12 +107,12 @@ def _module_name(package: Path, path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _named(tree: ast.Module, name: str, is_package: bool) -> Iterator[tuple[str, bool]]:
-    """Each dotted name the module imports, or imports a name from; and whether it is deferred."""
-    for node, lazy in _imports(tree, lazy=False):
+def _named(tree: ast.Module, name: str, is_package: bool) -> Iterator[tuple[str, bool, bool]]:
+    """Each dotted name the module imports or imports from, whether deferred, whether typing."""
+    for node, lazy, typing in _imports(tree, lazy=False, typing=False):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name, lazy
+                yield alias.name, lazy, typing
             continue
         base = node.module or ""
         if node.level:
@@ -116,16 +122,27 @@ def _named(tree: ast.Module, name: str, is_package: bool) -> Iterator[tuple[str,
         for alias in node.names:
             # `from . import logs` names the module base.logs; `from .x import y` names y in x,
             # which may itself be a module: the longest match decides.
-            yield f"{base}.{alias.name}", lazy
+            yield f"{base}.{alias.name}", lazy, typing
 
 
-def _imports(node: ast.AST, lazy: bool) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+def _imports(
+    node: ast.AST, lazy: bool, typing: bool
+) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool, bool]]:
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.Import | ast.ImportFrom):
-            yield child, lazy
+            yield child, lazy, typing
         else:
             deferred = lazy or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
-            yield from _imports(child, deferred)
+            yield from _imports(child, deferred, typing or _is_type_checking(child))
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    """`if TYPE_CHECKING:`, whose imports only type checkers follow."""
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+    )
 
 
 def _longest_module(dotted: str, names: dict[str, Path]) -> str | None:

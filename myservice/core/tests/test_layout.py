@@ -101,3 +101,21 @@ def _declares_only(module: Path) -> bool:
     tree = ast.parse(module.read_text())
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     return not any(isinstance(node, kinds) for node in tree.body)
+
+
+def test_the_reader_sees_every_kind_of_import(tmp_path: Path) -> None:
+    """A circle closed by a type-only import is one; a deferred import is followed when asked."""
+    package = tmp_path / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "orders.py").write_text("import yaml\nfrom .payments import Payment\n")
+    (package / "payments.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from .orders import Order\n"
+        "def pay():\n    import httpx\n"
+    )
+    imports = read_imports(package)
+    assert imports.circles() == [["shop.orders", "shop.payments"]]
+    assert imports.libraries_reached("shop.orders") == {"yaml", "typing"}
+    assert "httpx" in imports.libraries_reached("shop.orders", lazy=True)
+    assert imports.closure("shop.payments") == {"shop.payments"}

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ...observability import request_log
-from ...observability.request_log import RequestLog, write_in_batches
 from ..plumbing import create_app
 from .test_logs import json_lines, logging_to, with_item_route
 
@@ -70,41 +67,3 @@ async def test_log_level_setting_silences_request_lines() -> None:
     logging_to(app, stream)
     await app.test_client().get("/")
     assert stream.getvalue() == ""
-
-
-class Writes(io.StringIO):
-    """A stream that counts the calls that write to it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls = 0
-
-    def write(self, text: str) -> int:
-        """Count the call, then write."""
-        self.calls += 1
-        return super().write(text)
-
-
-# What the batching test waits for, in seconds.
-DELAY = 0.5
-
-
-async def test_under_the_server_the_lines_of_a_moment_are_one_write(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Lines of requests answered within FLUSH_DELAY go out together, in order, and soon."""
-    # A delay longer than five requests take on a busy machine, so that they share one write.
-    monkeypatch.setattr(request_log, "FLUSH_DELAY", DELAY)
-    app = create_app()
-    stream = Writes()
-    logging_to(app, stream)
-    log: RequestLog = write_in_batches(app)
-    client = app.test_client()
-    await asyncio.gather(*(client.get(f"/nowhere/{number}") for number in range(5)))
-    assert stream.calls == 0
-    await asyncio.sleep(DELAY * 2)
-    assert [line["route"] for line in json_lines(stream)] == ["unmatched"] * 5
-    assert stream.calls == 1
-    await client.get("/nowhere")
-    log.flush()
-    assert len(json_lines(stream)) == 6
