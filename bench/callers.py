@@ -2,7 +2,7 @@
 
 Both answer as the service's GET / does; the protected one first verifies the bearer token
 (signature, claims, scope) against the key set the service fetched from a stand-in identity
-provider (core/key_server.py), as in production.
+provider (core/testing/key_server.py), as in production.
 """
 
 from quart import Blueprint, Quart

@@ -1,4 +1,4 @@
-"""The service's own settings, beside the skeleton's (which are in core/settings.py).
+"""The service's own settings, beside the skeleton's (each feature's settings.py in core/).
 
 Add one entry per setting, document it in settings.yml, and read it as
 `current_app.config["NAME"]`. It is loaded, validated and shown by `make config` as the skeleton's

@@ -1,4 +1,4 @@
-"""Alembic's environment: the skeleton's, handing over to core/migrations.py.
+"""Alembic's environment: the skeleton's, handing over to core/data/migrations.py.
 
 Run migrations with `make migrate` or `.venv/bin/quart db ...`, which give it the database of the
 service's settings; plain `alembic` has no such configuration.

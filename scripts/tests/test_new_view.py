@@ -35,8 +35,8 @@ def test_a_stored_resource_is_served_migrated_documented_and_its_tests_pass(
     tests = run_python(
         project,
         *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
-        *(f"myservice/tests/test_{VIEW_NAME}.py", "myservice/core/tests/test_openapi.py"),
-        *("myservice/core/tests/test_discovery.py", "myservice/core/tests/test_migrations.py"),
+        *(f"myservice/tests/test_{VIEW_NAME}.py", "myservice/core/tests/api/test_openapi.py"),
+        *("myservice/core/tests/test_discovery.py", "myservice/core/tests/data/test_migrations.py"),
     )
     assert tests.returncode == 0, tests.stdout
     lint = run_python(project, "-m", "ruff", "check", "myservice")

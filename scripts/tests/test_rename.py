@@ -198,16 +198,48 @@ def test_a_later_skeleton_change_merges_cleanly_into_a_renamed_service(project: 
     assert rename.main([NEW_NAME, "--root", str(project)]) == 0
     git(project, "commit", "-q", "-a", "-m", "Rename")
     git(project, "checkout", "-q", "skeleton")
-    errors = project / "myservice" / "core" / "errors.py"
+    errors = project / "myservice" / "core" / "http" / "problems.py"
     changed = errors.read_text().replace('"about:blank"', '"about:blank"  # RFC 9457, 4.2.1')
     assert changed != errors.read_text()
     errors.write_text(changed)
-    (project / "myservice" / "core" / "added.py").write_text('"""A module the skeleton adds."""\n')
+    (project / "myservice" / "core" / "calls" / "added.py").write_text('"""A module it adds."""\n')
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "A later improvement of the skeleton")
     git(project, "checkout", "-q", service)
     git(project, "-c", "merge.directoryRenames=true", "merge", "-q", "--no-edit", "skeleton")
-    assert (project / NEW_NAME / "core" / "errors.py").read_text() == changed
-    assert (project / NEW_NAME / "core" / "added.py").is_file()
+    assert (project / NEW_NAME / "core" / "http" / "problems.py").read_text() == changed
+    assert (project / NEW_NAME / "core" / "calls" / "added.py").is_file()
+    assert not (project / "myservice").exists()
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_a_module_the_skeleton_moved_is_taken_whole_as_docs_upgrading_says(project: Path) -> None:
+    """A core module moved on the skeleton's side conflicts with the rename; the recipe solves it.
+
+    Git cannot tell a moved module from a deleted one and a new one once the package around it
+    was renamed too, so docs/upgrading.md takes the skeleton's core/ whole, as it is: the
+    team never edits it. The recipe is run here as written there.
+    """
+    service = git(project, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    git(project, "branch", "skeleton")
+    assert rename.main([NEW_NAME, "--root", str(project)]) == 0
+    git(project, "commit", "-q", "-a", "-m", "Rename")
+    git(project, "checkout", "-q", "skeleton")
+    http = project / "myservice" / "core" / "http"
+    git(project, "mv", str(http / "routes.py"), str(http / "route_names.py"))
+    git(project, "commit", "-q", "-m", "The skeleton moves a module")
+    git(project, "checkout", "-q", service)
+    merge = ["-c", "merge.directoryRenames=true", "merge", "-q", "--no-edit", "skeleton"]
+    git(project, *merge, check=False)
+    assert "routes.py" in git(project, "diff", "--name-only", "--diff-filter=U")
+    recipe = (ROOT / "docs" / "upgrading.md").read_text().split("## When the skeleton moved")[1]
+    [commands] = re.findall(r"```\n(.*?)```", recipe, re.DOTALL)
+    for line in commands.splitlines():
+        named = line.replace("<package>", NEW_NAME).replace("<skeleton>", "myservice")
+        words = named.replace("skeleton/main", "skeleton").split()
+        assert words[0] == "git", line
+        git(project, *words[1:])
+    assert (project / NEW_NAME / "core" / "http" / "route_names.py").is_file()
+    assert not (project / NEW_NAME / "core" / "http" / "routes.py").exists()
     assert not (project / "myservice").exists()
     assert git(project, "status", "--porcelain") == ""

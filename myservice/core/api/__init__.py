@@ -1,1 +1,1 @@
-"""The API's contract: request and response validation, the OpenAPI document, /docs."""
+"""The API's contract: validation, the OpenAPI document and /docs (docs/api.md)."""

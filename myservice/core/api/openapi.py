@@ -1,4 +1,4 @@
-"""The OpenAPI document, generated from the views by quart-schema (api_docs.py serves it).
+"""The OpenAPI document, generated from the views by quart-schema (docs.py serves it).
 
 Each operation's summary is its view's docstring; its responses are the models it validates
 against plus the problem documents it can answer with, added here from what the route does: a
@@ -46,7 +46,7 @@ DESCRIPTION = (
 
 
 def init_app(app: Quart) -> None:
-    """Generate the OpenAPI document (api_docs.py serves it and the UI, not quart-schema)."""
+    """Generate the OpenAPI document (docs.py serves it and the UI, not quart-schema)."""
     # The service's package, which is building this app, has imported its version already.
     version = sys.modules[SERVICE].__version__
     QuartSchema(

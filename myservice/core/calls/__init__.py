@@ -1,1 +1,1 @@
-"""Calls to other services: DOWNSTREAMS, one pool each, deadlines and retries, problems for failures."""
+"""Calls to other services: DOWNSTREAMS, pools, deadlines, retries (docs/calls.md)."""

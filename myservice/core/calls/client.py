@@ -3,7 +3,7 @@
 Every call has one total deadline, the downstream's `deadline` or what is left of the incoming
 request's RESPONSE_TIMEOUT if that is less, covering every attempt and the waits between them
 (a timeout per operation would let retries add up); past it, 504. The attempts, their retries
-and the failures the client hears are downstream_attempts.py's.
+and the failures the client hears are attempts.py's.
 
 The connections are aiohttp's: under 256 concurrent calls it answered 9000 calls a second
 where httpx's pool managed 130 and httpx2's 830 (`make bench` has the figures), its pool being

@@ -1,1 +1,1 @@
-"""The database: engine and sessions, errors as problems, URLs, tables, migrations."""
+"""The database: engine and sessions, errors, URLs, tables, migrations (docs/data.md)."""

@@ -11,7 +11,7 @@ Views reach it through one of two helpers, in an `async with`:
 A 2xx therefore means the row is committed. The pool is bounded (DATABASE_POOL_SIZE, no
 overflow) and every wait is bounded too (DATABASE_POOL_TIMEOUT, DATABASE_TIMEOUT); a database
 that cannot be reached, is locked or answers too slowly becomes DatabaseUnavailable, which the
-client sees as a 503 with Retry-After (database_errors.py). SQLite enforces foreign keys and
+client sees as a 503 with Retry-After (errors.py). SQLite enforces foreign keys and
 writes ahead (WAL), so that readers do not wait for a writer.
 """
 

@@ -1,1 +1,5 @@
-"""HTTP as the service speaks it: problems, the request class, JSON, ids, headers, addresses."""
+"""HTTP as the service speaks it (docs/api.md).
+
+Problem documents, the request class, JSON, request ids, security headers and the client's
+address.
+"""

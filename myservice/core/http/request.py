@@ -1,6 +1,6 @@
 """The request class: a JSON body is JSON or the client hears why, and what the gate found out.
 
-The gate (gate.py) leaves on the request who the caller is and where it stands with the rate
+The gate (callers/gate.py) leaves on the request who the caller is and where it stands with the rate
 limit, for the view, the log line and the response headers.
 """
 

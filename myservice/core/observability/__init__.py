@@ -1,1 +1,4 @@
-"""What the service tells about itself: probes, logs, the request log, metrics, tracing."""
+"""What the service tells about itself (docs/observability.md).
+
+Probes, logs, the request log, metrics and tracing.
+"""

@@ -115,7 +115,7 @@ class Tracing:
 
         event.listen(engine.sync_engine, "before_cursor_execute", before)
         event.listen(engine.sync_engine, "after_cursor_execute", after)
-        # First: a listener that raises (database.py's, for an unavailable database) stops the
+        # First: a listener that raises (data/database.py's, for an unavailable database) stops the
         # ones after it.
         event.listen(engine.sync_engine, "handle_error", failed, insert=True)
 
