@@ -7,6 +7,8 @@ unrouted requests (404, 405) do not reach the gate.
 
 from __future__ import annotations
 
+from ipaddress import IPv6Address, ip_address, ip_network
+
 from quart import Quart, Response
 
 from ..http.client_address import Network, client_of, trusted_of
@@ -20,6 +22,8 @@ from .rate_limit import RateLimited, RateLimiter
 # route that needs a token.
 UNDECLARED = Access(public=False)
 EXTENSION_KEY = __name__
+# The prefix an IPv6 client is counted by (RFC 7421: one host, one /64).
+IPV6_CLIENT_PREFIX = 64
 
 
 def init_app(app: Quart) -> None:
@@ -81,8 +85,23 @@ class Gate:
 
     def client_key(self, request: JSONRequest) -> str:
         """The rate limit's key for a caller known only by its address."""
-        return f"address:{client_of(request, self._trusted)}"
+        return f"address:{address_key(client_of(request, self._trusted))}"
 
     def _rule_of(self, endpoint: str) -> tuple[Access, bool]:
         view = self._views[endpoint]
         return access_of(view) or UNDECLARED, is_limited(view)
+
+
+def address_key(address: str | None) -> str | None:
+    """The part of an address that names one client: all of an IPv4 one, an IPv6 one's /64.
+
+    A single IPv6 host is usually given a whole /64 (RFC 7421): keyed by its full address, one
+    client would have 2**64 budgets.
+    """
+    try:
+        parsed = ip_address(address or "")
+    except ValueError:
+        return address
+    if isinstance(parsed, IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ip_network(f"{parsed}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(parsed.ipv4_mapped if isinstance(parsed, IPv6Address) else parsed)

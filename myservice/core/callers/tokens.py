@@ -9,15 +9,23 @@ know asks the key source once for a newer set, for key rotation.
 
 from __future__ import annotations
 
+import logging
+import math
+import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from joserfc import errors, jwt
 from joserfc.jwk import KeySet
 
+from ..startup import SERVICE
 from .caller import Caller
 from .verified_tokens import VerifiedTokens
 
+# The service's logger, app.logger's name.
+LOGGER = logging.getLogger(SERVICE)
+# Seconds between two warnings of one kind of token the library trips on.
+WARN_EVERY = 60.0
 # Longer than any token an identity provider issues; a longer header is refused unread.
 LONGEST_TOKEN = 8192
 
@@ -64,6 +72,7 @@ class TokenVerifier:
             sub={"essential": True},
         )
         self._verified = VerifiedTokens()
+        self._warned_at: dict[str, float] = {}
 
     async def verify(self, token: str) -> Caller:
         """The caller `token` speaks for; TokenRejected or KeysUnavailable otherwise."""
@@ -89,7 +98,21 @@ class TokenVerifier:
             raise TokenRejected(_reason(error)) from None
         except ValueError:  # a header or payload that is not JSON, or not an object
             raise TokenRejected("The token is not a signed JWT.") from None
+        except KeysUnavailable:
+            raise
+        except Exception as error:
+            # joserfc raises TypeError for some headers (`"crit": [1]`); whatever it raises, the
+            # client sent a token that is not one, and hears so.
+            self._warn(type(error).__name__)
+            raise TokenRejected("The token is not a signed JWT.") from None
         return _caller(decoded.claims)
+
+    def _warn(self, kind: str) -> None:
+        """Log, without the token, that one made the library raise `kind`: once a minute."""
+        now = time.monotonic()
+        if now - self._warned_at.get(kind, -math.inf) >= WARN_EVERY:
+            self._warned_at[kind] = now
+            LOGGER.warning("a token made the token library raise %s; it was refused (401)", kind)
 
 
 def _caller(claims: Mapping[str, Any]) -> Caller:

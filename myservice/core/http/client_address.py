@@ -2,7 +2,9 @@
 
 Anyone can send X-Forwarded-For, so it counts only when the peer is one of TRUSTED_PROXIES,
 and then it is read from the right: the proxies append, so the first address from the right
-that is not a trusted proxy is the one the nearest trusted proxy saw.
+that is not a trusted proxy is the one the nearest trusted proxy saw. Every line of the header
+counts, joined in order as RFC 9110 section 5.3 says: a proxy that adds a line of its own
+rather than appending to the client's leaves the client's line first, and forged.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ def client_of(request: Request, trusted: list[Network]) -> str | None:
     """The address of the client that sent `request`, for the rate limit and the log alike."""
     if not trusted:
         return request.remote_addr
-    return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
+    lines = request.headers.getlist("X-Forwarded-For")
+    forwarded = ", ".join(lines) if lines else None
+    return client_address(request.remote_addr, forwarded, trusted)
 
 
 def trusted_proxies(value: object) -> list[str]:

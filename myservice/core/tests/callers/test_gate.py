@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from quart import Blueprint, Quart
+from werkzeug.datastructures import Headers
 
 from ...callers.access import requires
+from ...callers.gate import address_key
 from ..plumbing import create_app
 
 
@@ -29,9 +32,10 @@ def gated_app(**settings: object) -> Quart:
     return app
 
 
-def forwarded(peer: str, chain: str) -> dict[str, object]:
-    """A request from `peer` whose X-Forwarded-For says `chain`."""
-    return {"scope_base": {"client": (peer, 40000)}, "headers": {"X-Forwarded-For": chain}}
+def forwarded(peer: str, *lines: str) -> dict[str, object]:
+    """A request from `peer` whose X-Forwarded-For header lines say `lines`, in order."""
+    headers = Headers([("X-Forwarded-For", line) for line in lines])
+    return {"scope_base": {"client": (peer, 40000)}, "headers": headers}
 
 
 async def test_a_route_that_declares_nothing_needs_a_token(
@@ -80,3 +84,42 @@ async def test_behind_a_trusted_proxy_each_client_has_its_own_budget() -> None:
     # A client's own X-Forwarded-For, left of the address the proxy appended, changes nothing.
     spoofed = await client.get("/", **forwarded("10.0.0.5", "198.51.100.7, 192.0.2.1"))
     assert spoofed.status_code == 429
+
+
+async def test_a_proxy_that_adds_a_line_of_its_own_is_read_across_every_line() -> None:
+    """A client's forged line comes first; the proxy's own line after it is what counts."""
+    client = gated_app(RATE_LIMIT="3/minute", TRUSTED_PROXIES=["10.0.0.0/8"]).test_client()
+    statuses = [
+        (await client.get("/", **forwarded("10.0.0.5", f"198.51.100.{n}", "192.0.2.1"))).status_code
+        for n in range(8)
+    ]
+    assert statuses == [200, 200, 200, 429, 429, 429, 429, 429]
+
+
+async def test_an_ipv6_client_is_one_client_across_its_64() -> None:
+    """Addresses of one /64 share a budget; another /64 has its own."""
+    client = gated_app(RATE_LIMIT="2/minute").test_client()
+
+    async def from_address(address: str) -> int:
+        response = await client.get("/", scope_base={"client": (address, 40000)})
+        return response.status_code
+
+    assert await from_address("2001:db8:1:2::1") == 200
+    assert await from_address("2001:db8:1:2:ffff::9") == 200
+    assert await from_address("2001:db8:1:2:abcd::7") == 429
+    assert await from_address("2001:db8:1:3::1") == 200
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("<local>", "<local>"),
+        (None, None),
+    ],
+)
+def test_the_key_of_an_address(address: str | None, key: str | None) -> None:
+    """IPv4 whole, IPv6 by its /64, an IPv4-mapped IPv6 as the IPv4 it is; the rest as it is."""
+    assert address_key(address) == key

@@ -18,6 +18,8 @@ from ...testing.live_server import free_port
 from ..plumbing import create_app
 
 REDIS = os.environ.get("TEST_REDIS_URL")
+# A token whose header is {"alg":"RS256","crit":[1]}, no key or signature needed.
+CRIT_OF_A_NUMBER = "eyJhbGciOiJSUzI1NiIsImNyaXQiOlsxXX0.eyJzdWIiOiJ4In0.c2ln"
 
 
 def limited_app(**settings: object) -> Quart:
@@ -149,3 +151,11 @@ async def test_workers_sharing_redis_share_the_budget() -> None:
         assert (await first.get("/open", scope_base=peer(address))).status_code == 200
         assert (await second.get("/open", scope_base=peer(address))).status_code == 200
         assert (await first.get("/open", scope_base=peer(address))).status_code == 429
+
+
+async def test_tokens_the_library_trips_on_spend_the_budget_too() -> None:
+    """A header joserfc raises TypeError for is a 401 like any bad token, and counted so."""
+    client = limited_app(RATE_LIMIT="2/minute").test_client()
+    tripping = {"Authorization": f"Bearer {CRIT_OF_A_NUMBER}"}
+    statuses = [(await client.get("/mine", headers=tripping)).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]

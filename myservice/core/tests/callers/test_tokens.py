@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -11,6 +12,18 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis.strategies import (
+    booleans,
+    dictionaries,
+    floats,
+    integers,
+    lists,
+    none,
+    recursive,
+    sampled_from,
+    text,
+)
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 
@@ -281,3 +294,49 @@ async def test_every_asymmetric_algorithm_verifies(key_server: KeyServer, algori
     keys = Keys(key_server)
     keys.held = KeySet([type(key).import_key(key.as_dict(private=False))])
     assert (await verifier(keys, accepted=[algorithm]).verify(token)).subject == "mallory"
+
+
+@pytest.mark.parametrize("crit", [[1], None, True, [{}]])
+async def test_a_header_the_library_trips_on_is_refused_and_logged_once(
+    keys: Keys, key_server: KeyServer, crit: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Joserfc raises TypeError for such a `crit`: the client still hears it is no JWT.
+
+    No key or signature is needed to send one, so it must never be a 500. The log says what
+    the library raised, once however often it happens, and never quotes the token.
+    """
+    header = {"alg": "RS256", "kid": kid(key_server), "crit": crit}
+    token = f"{encoded(header)}.{encoded({'sub': 'mallory'})}.c2ln"
+    checker = verifier(keys)
+    for _ in range(3):
+        with pytest.raises(TokenRejected, match=f"^{NOT_A_JWT}$"):
+            await checker.verify(token)
+    [warning] = [record for record in caplog.records if "token library" in record.getMessage()]
+    assert "raise TypeError" in warning.getMessage()
+    assert token not in caplog.text
+
+
+JSON = recursive(
+    none() | booleans() | integers() | floats() | text(max_size=8),
+    lambda children: (
+        lists(children, max_size=3) | dictionaries(text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+HEADER_FIELDS = dictionaries(sampled_from(["alg", "kid", "crit", "typ", "b64", "jku", "x5c"]), JSON)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(header=HEADER_FIELDS | JSON, payload=dictionaries(text(max_size=8), JSON) | JSON)
+def test_any_header_and_payload_is_a_refusal_never_an_error(
+    key_server: KeyServer, header: object, payload: object
+) -> None:
+    """Whatever JSON a token's header and payload hold, the verifier answers TokenRejected."""
+    token = f"{encoded_any(header)}.{encoded_any(payload)}.c2ln"
+    with pytest.raises(TokenRejected):
+        asyncio.run(verifier(Keys(key_server)).verify(token))
+
+
+def encoded_any(part: object) -> str:
+    """Any JSON value, base64url-encoded without padding, as a token's part."""
+    return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()

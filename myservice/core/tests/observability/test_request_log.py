@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from werkzeug.datastructures import Headers
 
 from ..plumbing import create_app
 from .test_logs import json_lines, logging_to, with_item_route
@@ -67,3 +68,14 @@ async def test_log_level_setting_silences_request_lines() -> None:
     logging_to(app, stream)
     await app.test_client().get("/")
     assert stream.getvalue() == ""
+
+
+async def test_the_client_is_read_across_every_forwarded_line() -> None:
+    """Behind a trusted proxy that adds its own line, the log names the client it saw."""
+    app = create_app({"TRUSTED_PROXIES": ["10.0.0.0/8"]})
+    stream = io.StringIO()
+    logging_to(app, stream)
+    lines = Headers([("X-Forwarded-For", "198.51.100.66"), ("X-Forwarded-For", "192.0.2.1")])
+    await app.test_client().get("/", headers=lines, scope_base={"client": ("10.0.0.5", 40000)})
+    [line] = json_lines(stream)
+    assert line["client"] == "192.0.2.1"
