@@ -23,6 +23,9 @@ PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progre
 # limit shared by workers.
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# What a person types after a target (make view NAME=...) reaches its recipe as an environment
+# variable, quoted by the shell as "$$NAME": a quote or a semicolon in it stays data.
+export NAME URL STORE SCOPES SUBJECT MESSAGE
 
 .PHONY: help run token serve migrate migration image bench fuzz view rename spec test test-all \
 	test-servers lint format typecheck security validate check hooks config clean
@@ -38,15 +41,15 @@ serve: $(RUNTIME) ## Serve for production with uvicorn workers on 127.0.0.1:8000
 	$(BIN)/python -m myservice.core.serve
 
 token: $(RUNTIME) ## Print a token make run accepts: make token SCOPES="refunds:read refunds:write"
-	@QUART_APP=myservice $(BIN)/quart token --scopes "$(SCOPES)" $(if $(SUBJECT),--subject "$(SUBJECT)")
+	@QUART_APP=myservice $(BIN)/quart token --scopes "$$SCOPES" $(if $(SUBJECT),--subject "$$SUBJECT")
 
 migrate: $(RUNTIME) ## Migrate the database of the settings (DATABASE_URL) to the latest revision
 	QUART_APP=myservice $(BIN)/quart db upgrade
 
 migration: $(RUNTIME) ## Write a migration from the tables in data/: make migration MESSAGE="add refunds.reason"
-	@if [ -z "$(MESSAGE)" ]; then \
+	@if [ -z "$$MESSAGE" ]; then \
 		echo 'make migration: say what it does: make migration MESSAGE="add refunds.reason"' >&2; exit 1; fi
-	QUART_APP=myservice $(BIN)/quart db revision -m "$(MESSAGE)"
+	QUART_APP=myservice $(BIN)/quart db revision -m "$$MESSAGE"
 	$(BIN)/python -m ruff format --quiet myservice/migrations/versions
 
 image: ## Build the container image myservice:<version> with Docker or Podman (set IMAGE, ENGINE, TRACING=true)
@@ -71,10 +74,10 @@ fuzz: $(DEV) ## Fuzz every operation of the served OpenAPI with schemathesis, wi
 	$(BIN)/python -m scripts.fuzz
 
 view: $(DEV) ## Scaffold a stored resource: table, migration, views, tests: make view NAME=refunds
-	$(BIN)/python -m scripts.new_view "$(NAME)" $(if $(URL),--url "$(URL)") $(if $(STORE),--store "$(STORE)")
+	$(BIN)/python -m scripts.new_view "$$NAME" $(if $(URL),--url "$$URL") $(if $(STORE),--store "$$STORE")
 
 rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=payments
-	$(BIN)/python -m scripts.rename "$(NAME)"
+	$(BIN)/python -m scripts.rename "$$NAME"
 
 spec: $(RUNTIME) ## Rewrite openapi.json, the API snapshot the tests compare, after an API change
 	$(BIN)/python -m scripts.spec

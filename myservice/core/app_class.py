@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from .callers import cors, gate, in_flight
 from .http.json_provider import ORJSONProvider
 from .http.problems import problem_response
+from .http.raw_answers import MISSING_HOST, lacks_host, send_problem
 from .http.request import JSONRequest
 from .http.request_ids import HEADER, assign_request_id, current_request_id, sent_request_id
 from .http.routes import method_label, route_of
@@ -60,6 +61,9 @@ class ServiceApp(Quart):
                 message["headers"] = headers
             await send(message)
 
+        if lacks_host(scope):
+            await send_problem(send_with_headers, 400, MISSING_HOST)
+            return
         cap: in_flight.InFlightCap = self.extensions[in_flight.EXTENSION_KEY]
         if not cap.admits(scope["path"]):
             await in_flight.refuse(self, scope, send_with_headers, request_id)

@@ -7,11 +7,10 @@ is not a dead one.
 
 from __future__ import annotations
 
-import orjson
 from hypercorn.typing import ASGISendCallable, HTTPScope
 from quart import Quart
 
-from ..http.problems import PROBLEM_CONTENT_TYPE, problem_body
+from ..http.raw_answers import send_problem
 from ..http.routes import method_label
 from ..observability import metrics, probes, request_log
 
@@ -47,17 +46,4 @@ async def refuse(app: Quart, scope: HTTPScope, send: ASGISendCallable, request_i
     client = scope.get("client")
     log.write_shed(request_id, method_label(scope["method"]), client[0] if client else None)
     detail = f"This worker is answering {cap.limit} requests, its most; try again shortly."
-    body = orjson.dumps(problem_body(503, detail))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(BUSY_RETRY_AFTER).encode()),
-            ],
-            "trailers": False,
-        }
-    )
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    await send_problem(send, 503, detail, [(b"retry-after", str(BUSY_RETRY_AFTER).encode())])

@@ -89,8 +89,15 @@ def open_engine(settings: dict[str, Any], **options: Any) -> Database:
     # A server can drop pooled connections (a restart, a failover): check each before use, so
     # that the service recovers by itself. A SQLite file has no server, and the check would
     # double the trips to aiosqlite's thread.
+    # hide_parameters: an error's message, logged with the traceback of a 500, would otherwise
+    # quote the bound values of the statement, which are the clients' data.
     engine = create_async_engine(
-        url, connect_args=connect_args, pool_pre_ping=not is_sqlite(url), **pool, **options
+        url,
+        connect_args=connect_args,
+        pool_pre_ping=not is_sqlite(url),
+        hide_parameters=True,
+        **pool,
+        **options,
     )
     event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
     event.listen(engine.sync_engine, "handle_error", _unavailable_when_it_is)

@@ -42,13 +42,22 @@ def config_command(info: ScriptInfo) -> None:
 def shown(key: str, value: object) -> str:
     """The value as `make config` prints it: text masked when the key names a secret.
 
-    A URL's password is masked whatever the key: `postgresql://app:***@db/app`.
+    A URL's password is masked whatever the key, inside lists and mappings too (DOWNSTREAMS):
+    `postgresql://app:***@db/app`.
     """
     if isinstance(value, str) and any(word in key for word in SECRET_WORDS):
         return '"********"'
+    return as_yaml(_masked(value))
+
+
+def _masked(value: object) -> object:
     if isinstance(value, str):
-        return as_yaml(without_password(value))
-    return as_yaml(value)
+        return without_password(value)
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    if isinstance(value, dict):
+        return {name: _masked(item) for name, item in value.items()}
+    return value
 
 
 def without_password(text: str) -> str:

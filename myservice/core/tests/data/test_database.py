@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from quart import Quart
+from quart import Quart, request
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from werkzeug.exceptions import NotFound
 
+from ...callers.access import public
 from ...data.database import (
     EXTENSION_KEY,
     DatabaseUnavailable,
@@ -29,6 +31,7 @@ from ...startup import SERVICE
 from ...testing.clean_databases import SERVER_VARIABLE
 from ...testing.live_server import LiveServer
 from ..items import Item, create_tables, items
+from ..observability.test_logs import logging_to
 from ..plumbing import create_app
 
 # A port of this machine that nothing listens on.
@@ -240,3 +243,24 @@ def test_every_acknowledged_row_survives_the_server_being_killed(
     server.kill()
     restarted = serve(factory="items_app:create_app")
     assert [restarted.get(f"/_items/{item}")[0] for item in created] == [200] * 20
+
+
+async def test_a_failed_statement_logs_its_sql_but_not_the_values_bound(database_url: str) -> None:
+    """A 500 from the database logs the statement; the client's values in it stay out."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url})
+
+    @app.get("/lookup")
+    @public
+    async def lookup() -> dict[str, str]:
+        async with reading() as session:
+            sent = {"s": request.args["s"]}
+            await session.execute(text("SELECT * FROM nowhere WHERE secret = :s"), sent)
+        return {}
+
+    stream = io.StringIO()
+    logging_to(app, stream)
+    async with app.test_app():
+        response = await app.test_client().get("/lookup", query_string={"s": "hunter2"})
+    assert response.status_code == 500
+    assert "nowhere" in stream.getvalue()
+    assert "hunter2" not in stream.getvalue()

@@ -1,4 +1,4 @@
-"""The request head's bound under `make serve`: a head over MAX_HEADER_SIZE gets 431, others pass."""
+"""The request head under `make serve`: 431 over MAX_HEADER_SIZE, 400 for HTTP/1.1 without Host."""
 
 from __future__ import annotations
 
@@ -88,3 +88,17 @@ def test_each_request_on_a_connection_has_a_bound_of_its_own(server: LiveServer)
     """Keep-alive requests whose heads add up to more than the bound are all answered."""
     answer = exchange(server, *[head(LIMIT - 100, "keep-alive")] * 2, head(LIMIT - 100))
     assert answer.count(b"HTTP/1.1 200 OK\r\n") == 3
+
+
+def test_http_1_1_without_host_is_a_400_problem(server: LiveServer) -> None:
+    """RFC 9112 section 3.2: a server must answer 400 to an HTTP/1.1 request without Host."""
+    answer = exchange(server, b"GET /livez HTTP/1.1\r\nConnection: close\r\n\r\n")
+    head_part, _, body = answer.partition(b"\r\n\r\n")
+    assert head_part.startswith(b"HTTP/1.1 400 ")
+    assert b"content-type: application/problem+json" in head_part.lower()
+    assert json.loads(body)["detail"].startswith("An HTTP/1.1 request must name its host")
+
+
+def test_http_1_0_may_leave_host_out(server: LiveServer) -> None:
+    """HTTP/1.0 had no Host header to require."""
+    assert exchange(server, b"GET /livez HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 200 OK\r\n")

@@ -104,6 +104,12 @@ def test_config_command_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
         ("AUTH_DEVELOPMENT_KEY", True, "true"),
         ("GREETING", "hello", '"hello"'),
         ("PAGE_SIZE", 20, "20"),
+        (
+            "DOWNSTREAMS",
+            {"billing": {"url": "https://svc:hunter2@billing.internal", "pool": 5}},
+            '{"billing": {"url": "https://svc:***@billing.internal", "pool": 5}}',
+        ),
+        ("ALLOWED", ["https://a:hunter2@x.example"], '["https://a:***@x.example"]'),
     ],
 )
 def test_values_are_printed_as_yaml_and_secrets_masked(

@@ -1,0 +1,44 @@
+"""Answers sent straight to the server, before the app has a request: for what no route may see.
+
+A request over MAX_IN_FLIGHT, or an HTTP/1.1 request without Host, is refused in the ASGI call
+itself, so that it costs no routing and reaches no view. The answer is a problem document like
+every other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+from hypercorn.typing import ASGISendCallable, HTTPScope
+
+from .problems import PROBLEM_CONTENT_TYPE, problem_body
+
+MISSING_HOST = "An HTTP/1.1 request must name its host in a Host header (RFC 9112, section 3.2)."
+
+
+def lacks_host(scope: HTTPScope) -> bool:
+    """Whether the request is HTTP/1.1 without the Host header that version requires."""
+    return scope["http_version"] == "1.1" and not any(
+        name == b"host" for name, _ in scope["headers"]
+    )
+
+
+async def send_problem(
+    send: ASGISendCallable, status: int, detail: str, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    """Send a whole problem response with `status`, `detail` and the extra `headers`."""
+    body = orjson.dumps(problem_body(status, detail))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+            "trailers": False,
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -1,0 +1,56 @@
+"""The Makefile: what a person types after a target is data for its command, never shell."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts.project import ROOT
+
+# A value that, pasted into a recipe between double quotes, would end them and run `touch`.
+BREAKOUT = 'x"; touch broken-out; echo "'
+
+
+def make(directory: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run make in `directory` on the project's own venv, as a person would in a clone."""
+    return subprocess.run(
+        ["make", "--no-print-directory", f"VENV={ROOT / '.venv'}", *arguments],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        (f"NAME={BREAKOUT}",),
+        ("NAME=things", f"URL=/{BREAKOUT}"),
+        ("NAME=things", f"STORE={BREAKOUT}"),
+    ],
+)
+def test_a_quote_in_a_view_name_cannot_break_out(project: Path, arguments: tuple[str, ...]) -> None:
+    """`make view` refuses the value, quoting it whole, and no command of the value runs."""
+    done = make(project, "view", *arguments)
+    assert done.returncode != 0
+    assert not (project / "broken-out").exists()
+    assert BREAKOUT in done.stderr
+
+
+def test_a_quote_in_scopes_cannot_break_out(project: Path) -> None:
+    """`make token` mints a token for the scopes as typed, and runs nothing else."""
+    done = make(project, "token", f"SCOPES={BREAKOUT}", f"SUBJECT={BREAKOUT}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(".") == 2
+    assert not (project / "broken-out").exists()
+
+
+def test_a_migration_needs_its_message(project: Path) -> None:
+    """Without MESSAGE, make migration says how to give one, and writes nothing."""
+    done = make(project, "migration")
+    assert done.returncode == 2  # make's status when a recipe fails
+    assert 'make migration MESSAGE="add refunds.reason"' in done.stderr
