@@ -2,10 +2,10 @@
 
 ServiceApp answers as Quart does, and around that gives each request its id, its log line, its
 metrics and the security headers, caps the requests in flight, and passes each routed request
-through the gate (token, rate limit, scopes). It does so around Quart's own request handling
-rather than in before/after-request hooks: the hooks and the context-local proxies they read
-cost about as much as the rest of a request (`make bench` measured it), and this way no
-response, error pages included, escapes any of it.
+through the gate (token, rate limit, scopes) before any hook or view of the service. It does so
+around Quart's own request handling rather than in before/after-request hooks: the hooks and
+the context-local proxies they read cost about as much as the rest of a request (`make bench`
+measured it), and this way no response, error pages included, escapes any of it.
 """
 
 from __future__ import annotations
@@ -108,11 +108,12 @@ class ServiceApp(Quart):
         log.write(request, request_id, method, route, response.status_code, seconds)
         return response
 
-    async def dispatch_request(
+    async def preprocess_request(
         self, request_context: RequestContext | None = None
-    ) -> ResponseReturnValue:
-        """Pass the request through the gate, then to its view, as Quart does.
+    ) -> ResponseReturnValue | None:
+        """Pass the request through the gate, then run the before-request hooks, as Quart does.
 
+        The gate comes first, so that no hook of the service runs for a caller it refuses.
         Requests Quart answers itself (no route: 404 or 405; OPTIONS) skip the gate.
         """
         request = cast(JSONRequest, (request_context or request_ctx).request)
@@ -121,7 +122,7 @@ class ServiceApp(Quart):
             request.method == "OPTIONS" and rule.provide_automatic_options
         ):
             await self.extensions[gate.EXTENSION_KEY].admit(request, rule.endpoint)
-        return await super().dispatch_request(request_context)
+        return await super().preprocess_request(request_context)
 
     async def make_response(
         self, result: ResponseReturnValue | HTTPException | BaseModel | tuple[Any, ...]

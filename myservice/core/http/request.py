@@ -14,6 +14,11 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..callers.caller import Caller
 
+# The deepest a body's JSON may nest. The parser stops near 1000, but the code a body then
+# reaches (validation, the views, the JSON writer) recurses too, and would fail, as a 500,
+# much sooner; no API needs a tenth of this.
+DEEPEST = 64
+
 
 class JSONRequest(Request):
     """A request whose JSON body is JSON, or the client hears why not.
@@ -36,16 +41,21 @@ class JSONRequest(Request):
                 f"Send the body as application/json; this request sent {sent}."
             )
         data = await self.get_data(cache=cache, as_text=False, parse_form_data=False)
+        too_deep = f"The body's JSON is nested too deeply (more than {DEEPEST} levels)."
         try:
-            return self.json_module.loads(
+            parsed = self.json_module.loads(
                 data.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
             )
         except UnicodeDecodeError as error:
             problem = f"The body is not UTF-8 (bad byte at offset {error.start})."
         except RecursionError:
-            problem = "The body's JSON is nested too deeply."
+            problem = too_deep
         except ValueError as error:
             problem = f"The body is not valid JSON: {error}."
+        else:
+            if _nested_within(parsed, DEEPEST):
+                return parsed
+            problem = too_deep
         if silent:
             return None
         raise BadRequest(problem)
@@ -83,3 +93,18 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{text} is too large for a number")
     return value
+
+
+def _nested_within(value: object, deepest: int) -> bool:
+    """Whether no list or object in `value` lies more than `deepest` levels down."""
+    level: list[object] = [value]
+    for _ in range(deepest):
+        level = [
+            child
+            for node in level
+            if isinstance(node, list | dict)
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+        if not level:
+            return True
+    return not any(isinstance(node, list | dict) for node in level)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from quart import Blueprint, Quart
+from quart import Blueprint, Quart, request
 from werkzeug.datastructures import Headers
 
 from ...callers.access import requires
@@ -123,3 +123,19 @@ async def test_an_ipv6_client_is_one_client_across_its_64() -> None:
 def test_the_key_of_an_address(address: str | None, key: str | None) -> None:
     """IPv4 whole, IPv6 by its /64, an IPv4-mapped IPv6 as the IPv4 it is; the rest as it is."""
     assert address_key(address) == key
+
+
+async def test_the_gate_decides_before_any_before_request_hook() -> None:
+    """A hook of the service never runs for a caller the gate turns away."""
+    app = gated_app()
+    ran: list[str] = []
+
+    @app.before_request
+    async def remember() -> None:
+        ran.append(request.path)
+
+    client = app.test_client()
+    assert (await client.get("/refunds")).status_code == 401
+    assert ran == []
+    assert (await client.get("/")).status_code == 200
+    assert ran == ["/"]

@@ -6,10 +6,13 @@ import pytest
 from quart import Blueprint, Quart, request
 from quart.typing import TestClientProtocol as Client
 
+from ...api.validation import Model, validate_request
 from ...callers.access import public
+from ...http.request import DEEPEST
 from ..plumbing import create_app
 
 JSON = {"Content-Type": "application/json"}
+TOO_DEEP = f"The body's JSON is nested too deeply (more than {DEEPEST} levels)."
 
 
 def echo_routes() -> Blueprint:
@@ -85,12 +88,17 @@ async def test_json_under_another_content_type_is_a_415(
         ),
         (b"", "The body is not valid JSON: Expecting value: line 1 column 1 (char 0)."),
         (b'{"a": "\xff"}', "The body is not UTF-8 (bad byte at offset 7)."),
-        (b"[" * 100_000 + b"]" * 100_000, "The body's JSON is nested too deeply."),
+        (b"[" * 100_000 + b"]" * 100_000, TOO_DEEP),
+        (b"[" * 900 + b"]" * 900, TOO_DEEP),
+        (b'{"a":' * 65 + b"1" + b"}" * 65, TOO_DEEP),
         (b'{"a": NaN}', "The body is not valid JSON: NaN is not a JSON number."),
         (b"-Infinity", "The body is not valid JSON: -Infinity is not a JSON number."),
         (b'{"a": 1e999}', "The body is not valid JSON: 1e999 is too large for a number."),
     ],
-    ids=["truncated", "empty", "not-utf-8", "deeply-nested", "nan", "infinity", "overflow"],
+    ids=[
+        *("truncated", "empty", "not-utf-8", "deeply-nested", "900-deep", "65-deep-objects"),
+        *("nan", "infinity", "overflow"),
+    ],
 )
 async def test_body_that_does_not_parse_is_a_400(echo: Client, data: bytes, detail: str) -> None:
     """Malformed, non-UTF-8, absurdly nested or non-finite JSON each get 400 and the reason."""
@@ -140,3 +148,32 @@ async def test_body_that_never_finishes_is_a_408() -> None:
     assert response.status_code == 408
     assert response.content_type == "application/problem+json"
     assert (await response.get_json(force=True))["title"] == "Request Timeout"
+
+
+async def test_json_as_deep_as_allowed_reaches_the_view(echo: Client) -> None:
+    """DEEPEST levels of lists and objects are a body like any other."""
+    body = [[{"a": 1}]]
+    for _ in range(DEEPEST - 3):
+        body = [body]
+    response = await echo.post("/echo", json=body)
+    assert response.status_code == 200
+    assert (await response.get_json())["received"] == body
+
+
+async def test_a_deep_body_is_a_400_for_a_validated_view_too() -> None:
+    """A model's validation recursed where the parser did not, and answered 500: now 400."""
+    app = create_app({"TESTING": True})
+
+    class Thing(Model):
+        name: str
+
+    @app.post("/things")
+    @public
+    @validate_request(Thing)
+    async def things(data: Thing) -> dict[str, str]:
+        return {"name": data.name}
+
+    deep = b'{"name":' * 900 + b'"x"' + b"}" * 900
+    response = await app.test_client().post("/things", data=deep, headers=JSON)
+    assert response.status_code == 400
+    assert (await response.get_json(force=True))["detail"] == TOO_DEEP
