@@ -4,7 +4,9 @@ The set is fetched with httpx, never on the request path once loaded: after AUTH
 seconds a request starts a refresh in the background and goes on with the keys it has. A token
 whose key id the set lacks (the provider rotated its keys) makes one fetch at most every
 AUTH_JWKS_COOLDOWN seconds, shared by every request waiting on it, so that a flood of forged key
-ids cannot turn into a flood of fetches. A failed fetch keeps the last good set.
+ids cannot turn into a flood of fetches; a refresh that failed waits as long before the next.
+A failed fetch keeps the last good set. A fetch has FETCH_TIMEOUT seconds in all, however
+slowly the provider answers, and stops reading at LARGEST_KEY_SET bytes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from joserfc.jwk import KeySet, import_key
 from ..observability.probes import NotReady
 from .tokens import KeysUnavailable
 
-# Seconds a fetch may take; a key set is a few kilobytes.
+# Seconds a fetch may take in all; a key set is a few kilobytes.
 FETCH_TIMEOUT = 5.0
 LARGEST_KEY_SET = 1024 * 1024
 
@@ -61,7 +63,7 @@ class RemoteKeySet:
             await self._fetch_unless_recent()
             if self.keys is None:
                 raise KeysUnavailable(self.failure)
-        elif time.monotonic() - self._loaded_at > self.refresh:
+        elif time.monotonic() - self._loaded_at > self.refresh and not self._failed_recently():
             self._start_fetch()
         return self.keys
 
@@ -94,10 +96,18 @@ class RemoteKeySet:
     async def _fetch_unless_recent(self) -> None:
         """Join the fetch under way, or start one if the last began over `cooldown` s ago."""
         if self._fetch is None or self._fetch.done():
-            if time.monotonic() - self._attempted_at < self.cooldown:
+            if self._tried_recently():
                 return
             self._start_fetch()
         await self._joined()
+
+    def _tried_recently(self) -> bool:
+        """Whether a fetch began less than `cooldown` s ago."""
+        return time.monotonic() - self._attempted_at < self.cooldown
+
+    def _failed_recently(self) -> bool:
+        """Whether the last fetch failed, and began less than `cooldown` s ago."""
+        return bool(self.failure) and self._tried_recently()
 
     async def _joined(self) -> None:
         """Wait for the fetch under way, shared: one cancelled request cancels no one's fetch."""
@@ -114,11 +124,11 @@ class RemoteKeySet:
             headers = {"Accept": "application/json"}
             self._client = httpx.AsyncClient(timeout=FETCH_TIMEOUT, headers=headers)
         try:
-            response = await self._client.get(self.url)
-            response.raise_for_status()
-            if len(response.content) > LARGEST_KEY_SET:
-                raise ValueError(f"the key set is larger than {LARGEST_KEY_SET} bytes")
-            keys = signing_keys(response.content)
+            async with asyncio.timeout(FETCH_TIMEOUT):
+                document = await self._download(self._client)
+            keys = signing_keys(document, self._logger)
+        except TimeoutError:
+            self._failed(f"no whole answer within {FETCH_TIMEOUT:g} s")
         except httpx.HTTPStatusError as error:
             self._failed(f"HTTP {error.response.status_code}")
         except httpx.HTTPError as error:
@@ -130,17 +140,33 @@ class RemoteKeySet:
             kids = sorted(str(key.kid) for key in keys)
             self._logger.info("key set loaded from %s: key ids %s", self.url, ", ".join(kids))
 
+    async def _download(self, client: httpx.AsyncClient) -> bytes:
+        """The key set's bytes; ValueError as soon as they pass LARGEST_KEY_SET."""
+        too_large = f"the key set is larger than {LARGEST_KEY_SET} bytes"
+        async with client.stream("GET", self.url) as response:
+            response.raise_for_status()
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > LARGEST_KEY_SET:
+                raise ValueError(too_large)
+            document = bytearray()
+            async for chunk in response.aiter_bytes():
+                document += chunk
+                if len(document) > LARGEST_KEY_SET:
+                    raise ValueError(too_large)
+        return bytes(document)
+
     def _failed(self, reason: str) -> None:
         self.failure = reason
         kept = "keeping the last good set" if self.keys is not None else "no key set yet"
         self._logger.warning("key set not loaded from %s: %s; %s", self.url, reason, kept)
 
 
-def signing_keys(document: bytes) -> KeySet:
+def signing_keys(document: bytes, logger: logging.Logger | None = None) -> KeySet:
     """The signature keys of a JWKS document; ValueError if it is not one or holds none.
 
     Keys for encryption (`"use": "enc"`) and of types joserfc does not know are left out, as
-    RFC 7517 asks of keys a reader does not understand.
+    RFC 7517 asks of keys a reader does not understand. So are symmetric (`oct`) keys, with a
+    warning: a shared secret published in a key set is a secret anyone can sign with.
     """
     try:
         parsed = json.loads(document)
@@ -152,6 +178,14 @@ def signing_keys(document: bytes) -> KeySet:
     keys = []
     for entry in listed:
         if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
+            continue
+        if entry.get("kty") == "oct":
+            if logger is not None:
+                logger.warning(
+                    "the key set publishes a symmetric (oct) key, kid %r: a secret made public,"
+                    " never used to verify; tell the identity provider",
+                    str(entry.get("kid")),
+                )
             continue
         try:
             keys.append(import_key(entry))

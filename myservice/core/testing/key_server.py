@@ -1,8 +1,8 @@
 """A stand-in identity provider on loopback: a JWKS URL, its keys, and tokens signed with them.
 
 For tests and benchmarks of a service configured as in production (AUTH_JWKS_URL), without the
-internet: it serves its key set over real HTTP, counts the fetches, can rotate its keys, fail
-or stop, and mints tokens as a provider would (RS256, a key id, iss, aud, exp, scope).
+internet: it serves its key set over real HTTP, counts the fetches, can rotate its keys, fail,
+stop, answer slowly or too much, and mints tokens as a provider would (RS256, a key id, iss, aud, exp, scope).
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ class KeyServer:
         self.fetches = 0
         self._counting = threading.Lock()
         self.status = 200  # what the key set is answered with; 500 makes every fetch fail
+        self.padding = 0  # bytes of padding the document carries: an oversized key set
+        self.drip = 0.0  # seconds between the body's chunks of 64 bytes: a provider crawling
+        self.whole_answers = 0  # key sets sent to the end: a client that stops early reads less
         self._port = 0
         self._server: ThreadingHTTPServer | None = None
         self.start()
@@ -110,8 +113,11 @@ class KeyServer:
         return jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "at+jwt"}, body, key)
 
     def document(self) -> bytes:
-        """The key set as served: the public halves only."""
-        return json.dumps({"keys": [key.as_dict(private=False) for key in self.keys]}).encode()
+        """The key set as served: the public halves only, and the padding if any."""
+        document: dict[str, object] = {"keys": [key.as_dict(private=False) for key in self.keys]}
+        if self.padding:
+            document["padding"] = "x" * self.padding
+        return json.dumps(document).encode()
 
 
 @functools.cache
@@ -137,7 +143,15 @@ def _handler(provider: KeyServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            step = 64 if provider.drip else len(body)
+            try:
+                for start in range(0, len(body), step):
+                    self.wfile.write(body[start : start + step])
+                    time.sleep(provider.drip)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the client stopped reading, as it should past its bounds
+            with provider._counting:
+                provider.whole_answers += 1
 
         def log_message(self, format: str, *args: Any) -> None:
             """Write nothing: the test's output is the service's."""

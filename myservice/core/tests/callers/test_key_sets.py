@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import logging
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,8 +14,10 @@ from joserfc.jwk import ECKey, RSAKey
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol as Client
 
+from ...callers import key_sets
 from ...callers.access import requires
-from ...callers.key_sets import signing_keys
+from ...callers.key_sets import LARGEST_KEY_SET, signing_keys
+from ...observability import logs
 from ...testing.key_server import KeyServer
 from ..plumbing import create_app
 
@@ -151,3 +156,65 @@ def test_a_document_that_is_no_key_set_is_refused(document: bytes, reason: str) 
     """What is not a key set with a signing key raises ValueError saying so."""
     with pytest.raises(ValueError, match=reason):
         signing_keys(document)
+
+
+async def test_a_failing_provider_is_asked_once_per_cooldown(key_server: KeyServer) -> None:
+    """Past AUTH_JWKS_REFRESH with the provider failing, requests do not each start a fetch."""
+    app = protected_app(key_server, AUTH_JWKS_REFRESH=1, AUTH_JWKS_COOLDOWN=30)
+    async with app.test_app():
+        client = app.test_client()
+        assert await status_with(client, key_server.mint("refunds:read")) == 200
+        key_server.status = 500
+        await asyncio.sleep(1.1)
+        for n in range(100):
+            # A token of its own each, as many callers send: none is verified already.
+            token = key_server.mint("refunds:read", jti=str(n))
+            assert await status_with(client, token) == 200  # the keys held still verify
+            await asyncio.sleep(0.005)
+        assert key_server.fetches == 2  # the first, and one refresh that failed
+
+
+async def test_a_provider_that_crawls_is_given_up_on_in_time(
+    key_server: KeyServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key set sent a few bytes at a time fails the fetch at FETCH_TIMEOUT, whatever its pace."""
+    monkeypatch.setattr(key_sets, "FETCH_TIMEOUT", 1.0)
+    key_server.padding, key_server.drip = 2048, 0.1  # each read is quick, the whole takes 4 s
+    logged = io.StringIO()
+    app = protected_app(key_server, AUTH_JWKS_COOLDOWN=60)
+    logs.init_app(app, logged)
+    started = time.monotonic()
+    async with app.test_app():
+        token = key_server.mint("refunds:read")
+        response = await app.test_client().get("/refunds", headers=bearer(token))
+    assert response.status_code == 503
+    assert time.monotonic() - started < 3
+    assert "no whole answer within 1 s" in logged.getvalue()
+
+
+async def test_an_oversized_key_set_is_refused_without_reading_it_all(
+    key_server: KeyServer,
+) -> None:
+    """Past LARGEST_KEY_SET the fetch stops, whatever Content-Length said, and keys nothing."""
+    key_server.padding = 8 * LARGEST_KEY_SET
+    logged = io.StringIO()
+    app = protected_app(key_server)
+    logs.init_app(app, logged)
+    async with app.test_app():
+        token = key_server.mint("refunds:read")
+        response = await app.test_client().get("/refunds", headers=bearer(token))
+    assert response.status_code == 503
+    assert f"the key set is larger than {LARGEST_KEY_SET} bytes" in logged.getvalue()
+    assert key_server.whole_answers == 0
+
+
+def test_a_published_symmetric_key_is_never_used_and_said_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An `oct` key in a public key set is a leaked secret: left out, with a warning."""
+    signing = ECKey.generate_key("P-256", parameters={"kid": "sig"}).as_dict(private=False)
+    secret = {"kty": "oct", "kid": "shared", "k": "c2VjcmV0LXNpZ25pbmcta2V5LWhlcmU"}
+    document = json.dumps({"keys": [signing, secret]}).encode()
+    keys = signing_keys(document, logging.getLogger("test"))
+    assert [str(key.kid) for key in keys] == ["sig"]
+    assert "symmetric (oct) key, kid 'shared'" in caplog.text
