@@ -21,9 +21,12 @@ from typing import Any
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from yarl import URL
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 RETRIED_STATUSES = frozenset({502, 503, 504})
+# Bytes of an answer read at a time, so that its size is checked as it arrives.
+READ_CHUNK = 65536
 # Seconds: the first wait is up to BACKOFF, each next up to twice the last, none over BACKOFF_CAP.
 BACKOFF = 0.05
 BACKOFF_CAP = 1.0
@@ -95,10 +98,11 @@ class Attempts:
         retries: int,
         metrics: DownstreamMetrics,
         method: str,
-        url: str,
+        url: URL,
+        largest: int,
     ) -> None:
         self.session, self.name, self.retries, self.metrics = session, name, retries, metrics
-        self.method, self.url = method, url
+        self.method, self.url, self.largest = method, url, largest
         self.attempts = 0
         self.status: int | None = None
         self.outcome = "answered"
@@ -118,7 +122,7 @@ class Attempts:
                     response = DownstreamResponse(
                         answer.status,
                         CIMultiDictProxy(CIMultiDict(answer.headers)),
-                        await answer.read(),
+                        await self._read(answer),
                     )
             except aiohttp.ConnectionTimeoutError:
                 self._count("no_connection")
@@ -144,6 +148,21 @@ class Attempts:
                     return response
             ceiling = min(BACKOFF_CAP, BACKOFF * 2 ** (self.attempts - 1))
             await asyncio.sleep(jitter.uniform(0, ceiling))
+
+    async def _read(self, answer: aiohttp.ClientResponse) -> bytes:
+        """The answer's body, refused (502) as soon as it is larger than `largest` bytes."""
+        declared = answer.content_length
+        body = bytearray()
+        if declared is None or declared <= self.largest:
+            async for chunk in answer.content.iter_chunked(READ_CHUNK):
+                body += chunk
+                if len(body) > self.largest:
+                    break
+        if len(body) > self.largest or (declared or 0) > self.largest:
+            self._count("too_large")
+            detail = f"{self.name} answered more than {self.largest} bytes (largest_answer)."
+            raise self._failure(502, detail)
+        return bytes(body)
 
     def _answered(self, status: int) -> str:
         tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""

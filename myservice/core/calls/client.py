@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 import aiohttp
 import structlog
 from quart import has_request_context, request
+from yarl import URL
 
 from ..http.request import JSONRequest
 from ..http.request_ids import HEADER, current_request_id
@@ -30,6 +31,7 @@ from .attempts import (
     DownstreamMetrics,
     DownstreamResponse,
 )
+from .paths import call_path
 
 if TYPE_CHECKING:
     from ..observability.tracing import Tracing
@@ -54,6 +56,7 @@ class DownstreamClient:
         self._base = downstream.url.rstrip("/")
         self._deadline = downstream.deadline
         self._retries = downstream.retries
+        self._largest_answer = downstream.largest_answer
         self._metrics = metrics
         self._response_timeout = response_timeout
         self._session = aiohttp.ClientSession(
@@ -89,6 +92,7 @@ class DownstreamClient:
         method: str,
         path: str,
         *,
+        path_params: Mapping[str, object] | None = None,
         params: Mapping[str, str] | list[tuple[str, str]] | None = None,
         json: Any = None,
         content: bytes | None = None,
@@ -96,10 +100,11 @@ class DownstreamClient:
     ) -> DownstreamResponse:
         """Send `method` to `path` under the downstream's URL, with a JSON body or `content`.
 
-        The answer when its status is under 500, else DownstreamError.
+        Each {name} in `path` is filled with `path_params[name]`, encoded as one segment
+        (paths.py); the query goes in `params`. The answer when its status is under 500, else
+        DownstreamError.
         """
-        if not path.startswith("/"):
-            raise ValueError(f"a path of {self.name} starts with /, not {path[:40]!r}")
+        sent_path = call_path(self.name, path, path_params)
         method = method.upper()
         sent = dict(headers or {})
         request_id = current_request_id() if has_request_context() else None
@@ -115,7 +120,8 @@ class DownstreamClient:
             retries=self._retries,
             metrics=self._metrics,
             method=method,
-            url=self._base + path,
+            url=URL(self._base + sent_path, encoded=True),
+            largest=self._largest_answer,
         )
         try:
             async with asyncio.timeout(budget):
@@ -136,7 +142,7 @@ class DownstreamClient:
                 "downstream request",
                 downstream=self.name,
                 method=method,
-                path=path.partition("?")[0],
+                path=path,
                 status=call.status,
                 outcome=call.outcome,
                 attempts=call.attempts,

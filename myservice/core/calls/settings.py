@@ -14,12 +14,18 @@ from typing import cast
 from ..settings.setting import Setting
 
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
-DEFAULTS: dict[str, object] = {"deadline": 5, "pool": 100, "retries": 2, "ready_path": None}
+DEFAULTS: dict[str, object] = {
+    "deadline": 5,
+    "pool": 100,
+    "retries": 2,
+    "ready_path": None,
+    "largest_answer": 8 * 1024 * 1024,
+}
 
 
 @dataclass(frozen=True)
 class Downstream:
-    """One service this one calls: its base URL, total deadline, pool size and retries."""
+    """One service this one calls: its base URL, deadline, pool, retries, largest answer."""
 
     name: str
     url: str
@@ -27,6 +33,7 @@ class Downstream:
     pool: int
     retries: int
     ready_path: str | None
+    largest_answer: int
 
 
 def downstreams(value: object) -> dict[str, dict[str, object]]:
@@ -56,7 +63,7 @@ def _entry(name: str, entry: object) -> dict[str, object]:
         or deadline <= 0
     ):
         raise ValueError(f"{name}: deadline must be seconds, more than 0, not {deadline!r}")
-    for field, least in (("pool", 1), ("retries", 0)):
+    for field, least in (("pool", 1), ("retries", 0), ("largest_answer", 1)):
         number = filled[field]
         if isinstance(number, bool) or not isinstance(number, int) or number < least:
             raise ValueError(f"{name}: {field} must be a whole number of at least {least}")

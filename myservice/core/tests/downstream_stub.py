@@ -1,6 +1,9 @@
 """A downstream for the tests, on a port of 127.0.0.1: it echoes, fails, stalls or hangs up.
 
-    /echo                the request's method, headers (names lowercase) and body, as JSON
+    /echo...             the request's method, path as sent, headers (names lowercase) and
+                         body, as JSON
+    /big/<bytes>         200, a JSON string of about that many bytes, its Content-Length said
+    /endless             200, no Content-Length, JSON text until the client hangs up
     /status/<code>       answers <code>
     /flaky/<code>/<n>    answers <code> to the first n requests, then 200
     /slow/<seconds>      answers 200 after that long
@@ -75,6 +78,12 @@ def _handler(stub: DownstreamStub) -> type[BaseHTTPRequestHandler]:
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
                 return
+            if parts[0] == "big":
+                self._send(200, json.dumps("x" * int(parts[1])).encode(), "application/json")
+                return
+            if parts[0] == "endless":
+                self._endless()
+                return
             if parts[0] == "slow":
                 time.sleep(float(parts[1]))
             failing = parts[0] == "status" or (parts[0] == "flaky" and seen <= int(parts[2]))
@@ -83,7 +92,12 @@ def _handler(stub: DownstreamStub) -> type[BaseHTTPRequestHandler]:
                 self._send(status, b"plain words", "text/plain")
                 return
             headers = {name.lower(): value for name, value in self.headers.items()}
-            echoed = {"method": self.command, "headers": headers, "body": body.decode()}
+            echoed = {
+                "method": self.command,
+                "path": self.path,
+                "headers": headers,
+                "body": body.decode(),
+            }
             self._send(status, json.dumps(echoed).encode(), "application/json")
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
@@ -92,6 +106,18 @@ def _handler(stub: DownstreamStub) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _endless(self) -> None:
+            """64 KiB at a time, up to 64 MiB, for as long as the client reads."""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.close_connection = True
+            try:
+                for _ in range(1024):
+                    self.wfile.write(b" " * 65536)
+            except (BrokenPipeError, ConnectionResetError):
+                return
 
         def log_message(self, format: str, *args: Any) -> None:
             """Write nothing: the test's output is the service's."""

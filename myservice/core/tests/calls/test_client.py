@@ -9,6 +9,7 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
+from ...callers.access import public
 from ...calls.downstreams import downstream
 from ..calling import calling_app, downstream_lines
 from ..downstream_stub import DownstreamStub
@@ -105,3 +106,70 @@ async def test_a_path_must_start_with_a_slash(calling: tuple[Quart, io.StringIO]
     async with calling[0].app_context():
         with pytest.raises(ValueError, match="a path of stub starts with /"):
             await downstream("stub").get("@evil.example/x")
+
+
+def accounts_app(stub: DownstreamStub, **entry: object) -> Quart:
+    """The calling app, with a view that calls the stub for the account its client names."""
+    app = calling_app(stub.url, **entry)
+
+    @app.get("/accounts/<path:account>")  # any text, slashes included
+    @public
+    async def account(account: str) -> dict[str, object]:
+        ledger = downstream("stub")
+        path = "/echo/accounts/{account}/balance"
+        answer = await ledger.get(path, path_params={"account": account})
+        return {"path": ledger.json(answer)["path"]}
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("sent", "received"),
+    [
+        ("42", "/echo/accounts/42/balance"),
+        ("a%2Fb", "/echo/accounts/a%2Fb/balance"),
+        ("x%3Fadmin=true%23", "/echo/accounts/x%3Fadmin%3Dtrue%23/balance"),
+    ],
+)
+async def test_a_clients_value_stays_inside_its_segment(
+    stub: DownstreamStub, sent: str, received: str
+) -> None:
+    """What the client put in the path reaches the downstream as one segment, as it was."""
+    app = accounts_app(stub)
+    async with app.test_app():
+        response = await app.test_client().get(f"/accounts/{sent}")
+    assert response.status_code == 200
+    assert (await response.get_json())["path"] == received
+
+
+async def test_a_clients_dot_segment_is_a_400_and_never_sent(stub: DownstreamStub) -> None:
+    """`/accounts/%2E%2E` would have been GET /echo/balance: refused, the stub never called."""
+    app = accounts_app(stub)
+    async with app.test_app():
+        response = await app.test_client().get("/accounts/%2E%2E")
+    assert response.status_code == 400
+    assert "cannot be the account" in (await response.get_json())["detail"]
+    assert sum(stub.hits.values()) == 0
+
+
+@pytest.mark.parametrize("target", ["big/5000", "endless"])
+async def test_an_answer_larger_than_allowed_is_a_502_read_no_further(
+    stub: DownstreamStub, target: str
+) -> None:
+    """Past largest_answer the call stops reading and fails, with or without Content-Length."""
+    app = calling_app(stub.url, largest_answer=4096)
+    async with app.test_app():
+        response = await app.test_client().get(f"/call/{target}")
+    assert response.status_code == 502
+    assert (await response.get_json())["detail"] == (
+        "stub answered more than 4096 bytes (largest_answer)."
+    )
+
+
+async def test_an_answer_within_the_bound_is_read_whole(stub: DownstreamStub) -> None:
+    """An answer just under largest_answer reaches the view as sent."""
+    app = calling_app(stub.url, largest_answer=4096)
+    async with app.test_app():
+        response = await app.test_client().get("/call/big/4000")
+    assert response.status_code == 200
+    assert (await response.get_json())["body"] == "x" * 4000

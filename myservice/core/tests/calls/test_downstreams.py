@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from quart import Quart
 
+from .... import __version__
 from ...calls.downstreams import downstream
 from ...startup import SERVICE
 from ...testing.live_server import LiveServer, free_port
@@ -106,6 +107,9 @@ async def test_the_worked_example_of_the_docs_serves_what_its_catalogue_says(
         },
     )
     async with app.test_app():
-        response = await app.test_client().get("/upstream")
+        client = app.test_client()
+        response = await client.get("/upstream/livez")
+        climbing = await client.get("/upstream/%2E%2E")
     assert response.status_code == 200
-    assert (await response.get_json())["name"] == SERVICE
+    assert await response.get_json() == {"name": SERVICE, "version": __version__, "passing": True}
+    assert climbing.status_code == 400
