@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 from quart import Quart
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from ..observability.probes import NotReady, add_readiness_check
 from ..startup import SERVICE, StartupError
-from .database import open_engine
+from . import database
 from .tables import Base
 from .url import is_sqlite
 
@@ -83,23 +83,22 @@ def init_app(app: Quart) -> None:
             head = head_revision()
         except StartupError as error:
             raise NotReady(str(error)) from None
-        await schema_at(app.config, head)
+        opened: database.Database | None = app.extensions.get(database.EXTENSION_KEY)
+        if opened is None:
+            raise NotReady("the database is not open: the app is not serving")
+        await schema_at(opened.engine, head)
 
     add_readiness_check(app, "database", database_ready)
 
 
-async def schema_at(settings: dict[str, Any], head: str | None) -> None:
-    """Raise NotReady unless the database answers and its schema is revision `head`.
+async def schema_at(engine: AsyncEngine, head: str | None) -> None:
+    """Raise NotReady unless the database answers through `engine` at revision `head`.
 
-    The check opens a connection of its own, so that a pool that load has exhausted does not
-    make the service look unready.
+    The check borrows a connection of the app's pool, as a request would: a pool that cannot
+    lend one in time is a service that cannot take traffic.
     """
-    engine = open_engine(settings, poolclass=NullPool).engine
-    try:
-        async with engine.connect() as connection:
-            current = await connection.run_sync(current_revision)
-    finally:
-        await engine.dispose()
+    async with engine.connect() as connection:
+        current = await connection.run_sync(current_revision)
     if current != head:
         raise NotReady(f"the schema is at revision {current}, the latest is {head}")
 

@@ -9,12 +9,16 @@ DEBUG, so that they do not drown the log.
 where `database_reachable` is an async function with no arguments that raises, returns False or
 takes longer than READINESS_TIMEOUT seconds when the database cannot be used; raising
 NotReady("reason") shows the reason in /readyz's answer. Once shutdown has begun, /readyz fails
-whatever the checks say, so that load balancers stop sending traffic.
+whatever the checks say, so that load balancers stop sending traffic. /readyz is public and
+never limited, so a worker runs its checks once at a time, and answers from a result younger
+than FRESH seconds: a flood of probes costs the database one check a second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, cast
@@ -31,6 +35,8 @@ from .request_log import quiet
 EXTENSION_KEY = __name__
 
 ReadinessCheck = Callable[[], Awaitable[object]]
+# Seconds a readiness result is answered again before the checks run anew.
+FRESH = 1.0
 
 
 class NotReady(Exception):  # noqa: N818 (what /readyz says)
@@ -43,10 +49,13 @@ blueprint = Blueprint("_probes", __name__)
 
 @dataclass
 class Readiness:
-    """The registered checks, by name, and whether shutdown has begun."""
+    """The registered checks, by name, whether shutdown has begun, and the last outcomes."""
 
     checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     draining: bool = False
+    running: asyncio.Lock = field(default_factory=asyncio.Lock)
+    outcomes: dict[str, str] = field(default_factory=dict)
+    checked_at: float = -math.inf
 
 
 def init_app(app: Quart) -> None:
@@ -156,14 +165,21 @@ async def metrics() -> Response:
 
 
 async def run_checks(app: Quart) -> dict[str, str]:
-    """Run every check at once and say of each: passed, failed or timed out."""
+    """Say of every check: passed, failed or timed out; from the last run if still fresh.
+
+    One run at a time: a probe that comes during a run waits for it and shares its result.
+    """
     readiness: Readiness = app.extensions[EXTENSION_KEY]
-    timeout = app.config["READINESS_TIMEOUT"]
-    names = list(readiness.checks)
-    outcomes = await asyncio.gather(
-        *(_outcome(app, name, readiness.checks[name], timeout) for name in names)
-    )
-    return dict(zip(names, outcomes, strict=True))
+    async with readiness.running:
+        if time.monotonic() - readiness.checked_at >= FRESH:
+            timeout = app.config["READINESS_TIMEOUT"]
+            names = list(readiness.checks)
+            outcomes = await asyncio.gather(
+                *(_outcome(app, name, readiness.checks[name], timeout) for name in names)
+            )
+            readiness.outcomes = dict(zip(names, outcomes, strict=True))
+            readiness.checked_at = time.monotonic()
+        return readiness.outcomes
 
 
 async def _outcome(app: Quart, name: str, check: ReadinessCheck, seconds: float) -> str:

@@ -13,7 +13,7 @@ from quart import Quart
 from sqlalchemy import text
 
 from .... import create_app as create_service_app
-from ...data.database import database
+from ...data.database import EXTENSION_KEY, database, open_engine
 from ...data.migrations import (
     alembic_config,
     head_revision,
@@ -61,7 +61,7 @@ async def test_readiness_waits_for_the_latest_schema(app: Quart) -> None:
 
 async def test_a_schema_at_the_latest_revision_is_ready(app: Quart) -> None:
     """The fixture's database is migrated, so the check passes."""
-    await schema_at(app.config, head_revision())
+    await schema_at(app.extensions[EXTENSION_KEY].engine, head_revision())
 
 
 async def test_an_unmigrated_database_is_not_ready_once_there_are_revisions(
@@ -73,8 +73,12 @@ async def test_an_unmigrated_database_is_not_ready_once_there_are_revisions(
         **create_service_app().config,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/new.db",
     }
-    with pytest.raises(NotReady, match="the schema is at revision None, the latest is a1"):
-        await schema_at(settings, head_revision(directory))
+    engine = open_engine(settings).engine
+    try:
+        with pytest.raises(NotReady, match="the schema is at revision None, the latest is a1"):
+            await schema_at(engine, head_revision(directory))
+    finally:
+        await engine.dispose()
 
 
 def write_revision(directory: Path, revision: str, down: str | None = None) -> Path:
@@ -121,7 +125,11 @@ async def test_upgrade_applies_the_revisions_of_a_directory(tmp_path: Path) -> N
     write_revision(tmp_path, "c1")
     url = f"sqlite+aiosqlite:///{tmp_path}/applied.db"
     await asyncio.to_thread(upgrade, url, "head", tmp_path)
-    await schema_at({**create_service_app().config, "DATABASE_URL": url}, "c1")
+    engine = open_engine({**create_service_app().config, "DATABASE_URL": url}).engine
+    try:
+        await schema_at(engine, "c1")
+    finally:
+        await engine.dispose()
 
 
 def test_plain_alembic_is_told_to_use_make_migrate() -> None:

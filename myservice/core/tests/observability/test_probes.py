@@ -8,7 +8,10 @@ import logging
 import pytest
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol as Client
+from sqlalchemy import event
 
+from ...data import database
+from ...observability import probes
 from ...observability.probes import NotReady, add_readiness_check, start_draining
 from ...startup import SERVICE
 from ..plumbing import create_app
@@ -90,7 +93,8 @@ async def test_a_hanging_check_times_out(database_url: str) -> None:
     """A check slower than READINESS_TIMEOUT counts as failed, and /readyz still answers."""
     app = create_app({"READINESS_TIMEOUT": 1, "DATABASE_URL": database_url})
     add_readiness_check(app, "slow", hangs)
-    response = await app.test_client().get("/readyz")
+    async with app.test_app():
+        response = await app.test_client().get("/readyz")
     assert response.status_code == 503
     assert (await response.get_json(force=True))["checks"] == {
         "database": "passed",
@@ -130,8 +134,9 @@ async def test_a_view_module_registers_a_check_on_its_blueprint(database_url: st
     add_readiness_check(blueprint, "teams-store", says_no)
     first, second = (create_app({"DATABASE_URL": database_url}) for _ in range(2))
     first.register_blueprint(blueprint)
-    assert (await first.test_client().get("/readyz")).status_code == 503
-    assert (await second.test_client().get("/readyz")).status_code == 200
+    async with first.test_app(), second.test_app():
+        assert (await first.test_client().get("/readyz")).status_code == 503
+        assert (await second.test_client().get("/readyz")).status_code == 200
 
 
 def test_a_check_name_is_registered_once(app: Quart) -> None:
@@ -139,3 +144,44 @@ def test_a_check_name_is_registered_once(app: Quart) -> None:
     add_readiness_check(app, "cache", passes)
     with pytest.raises(ValueError, match="a readiness check named 'cache' is registered"):
         add_readiness_check(app, "cache", passes)
+
+
+async def test_a_flood_of_probes_costs_one_run_of_the_checks(database_url: str) -> None:
+    """40 probes at once run the checks once, on one pooled connection; all are answered."""
+    app = create_app({"DATABASE_URL": database_url, "DATABASE_POOL_SIZE": 1})
+    runs: list[float] = []
+
+    async def counted() -> None:
+        runs.append(asyncio.get_running_loop().time())
+        await asyncio.sleep(0.05)
+
+    add_readiness_check(app, "counted", counted)
+    async with app.test_app():
+        connections: list[object] = []
+        engine = app.extensions[database.EXTENSION_KEY].engine
+        event.listen(engine.sync_engine, "connect", lambda *_: connections.append(1))
+        client = app.test_client()
+        answers = await asyncio.gather(*(client.get("/readyz") for _ in range(40)))
+    assert [answer.status_code for answer in answers] == [200] * 40
+    assert len(runs) == 1
+    assert len(connections) <= 1
+
+
+async def test_a_result_is_reused_only_while_fresh(
+    app: Quart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within FRESH seconds a probe hears the last result; after them the checks run again."""
+    monkeypatch.setattr(probes, "FRESH", 0.2)
+    runs: list[int] = []
+
+    async def counted() -> None:
+        runs.append(1)
+
+    add_readiness_check(app, "counted", counted)
+    client = app.test_client()
+    await client.get("/readyz")
+    await client.get("/readyz")
+    assert len(runs) == 1
+    await asyncio.sleep(0.25)
+    await client.get("/readyz")
+    assert len(runs) == 2

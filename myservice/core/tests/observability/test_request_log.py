@@ -56,7 +56,8 @@ async def test_probes_and_scrapes_log_at_debug_only(database_url: str, path: str
         app = create_app({"LOG_LEVEL": level, "DATABASE_URL": database_url})
         stream = io.StringIO()
         logging_to(app, stream)
-        assert (await app.test_client().get(path)).status_code == 200
+        async with app.test_app():
+            assert (await app.test_client().get(path)).status_code == 200
         requests = [line for line in json_lines(stream) if line["event"] == "request"]
         assert [(line["level"], line["route"]) for line in requests] == expected
 
