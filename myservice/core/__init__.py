@@ -100,7 +100,6 @@ def create_service_app(
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
         check_declared(app)
-        auth.check_keys(app)
     except StartupError as error:
         raise cannot_start(error) from None
     return app

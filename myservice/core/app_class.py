@@ -21,7 +21,7 @@ from quart.globals import request_ctx
 from quart.typing import ResponseReturnValue, ResponseTypes
 from werkzeug.exceptions import HTTPException
 
-from .callers import cors, gate, in_flight
+from .callers import auth, cors, gate, in_flight
 from .http.json_provider import ORJSONProvider
 from .http.problems import problem_response
 from .http.raw_answers import MISSING_HOST, lacks_host, send_problem
@@ -31,6 +31,7 @@ from .http.routes import method_label, route_of
 from .http.security_headers import add_security_headers
 from .observability import metrics, request_log
 from .observability.tracing import tracing_of
+from .startup import SERVICE, StartupError
 
 
 class ServiceApp(Quart):
@@ -73,6 +74,18 @@ class ServiceApp(Quart):
             await super().asgi_app(scope, receive, send_with_headers)
         finally:
             cap.count -= 1
+
+    async def startup(self) -> None:
+        """Refuse to serve what must not be (the development key in production), then start.
+
+        Under any server: the refusal is the lifespan's failure, its message one line, so
+        that no server serves on (uvicorn would if the lifespan raised anything else).
+        """
+        try:
+            auth.refuse_development_key(self)
+        except StartupError as error:
+            raise StartupError(f"{SERVICE}: cannot start: {error}") from None
+        await super().startup()
 
     async def handle_request(self, request: Request) -> ResponseTypes:
         """Answer the request as Quart does, in its span when tracing (the probes in none)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scripts import new_view
+from scripts import spec as spec_command
 from scripts.project import run_python
 from scripts.tests.conftest import VIEW_NAME, git, refusal
 
@@ -41,6 +42,27 @@ def test_a_stored_resource_is_served_migrated_documented_and_its_tests_pass(
     assert tests.returncode == 0, tests.stdout
     lint = run_python(project, "-m", "ruff", "check", "myservice")
     assert lint.returncode == 0, lint.stdout
+
+
+def test_a_second_view_then_spec_then_tests_work_as_a_person_runs_them(
+    project: Path, without_coverage: None
+) -> None:
+    """Make view, make view, make spec, make test: each loads the app, none serves it.
+
+    The first view's routes require tokens; loading the app to learn its routes must not be
+    refused for want of an identity provider, which only serving needs.
+    """
+    root = ["--root", str(project)]
+    assert new_view.main(["refunds", *root]) == 0
+    assert new_view.main(["orders", *root]) == 0
+    assert spec_command.main(root) == 0
+    tests = run_python(
+        project,
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
+        *("myservice/tests/test_refunds.py", "myservice/tests/test_orders.py"),
+        "myservice/core/tests/api/test_openapi.py",
+    )
+    assert tests.returncode == 0, tests.stdout
 
 
 def test_store_none_writes_a_view_that_keeps_nothing(

@@ -81,17 +81,15 @@ def init_app(app: Quart) -> None:
     app.cli.add_command(token_command)
 
 
-def check_keys(app: Quart) -> None:
+def refuse_development_key(app: Quart) -> None:
     """Refuse to serve with the development key, once a route needs a token, unless allowed.
 
-    AUTH_DEVELOPMENT_KEY, DEBUG or TESTING allows it (the test plugin sets the first). A
-    `quart` command other than `run` (db upgrade, config, token) serves nothing, and may go on.
+    AUTH_DEVELOPMENT_KEY, DEBUG or TESTING allows it (the test plugin sets the first). The app
+    runs this as it starts serving, under any server: building it serves nothing, so the
+    commands that only load it (make view, spec, config, db upgrade, token) go on.
     """
     verifier: TokenVerifier = app.extensions[EXTENSION_KEY]
     if not isinstance(verifier.source, DevelopmentKeys) or not protected_views(app):
-        return
-    command = click.get_current_context(silent=True)
-    if command is not None and command.command.name != "run":
         return
     config = app.config
     # `quart run --debug` sets QUART_DEBUG, and the app's DEBUG from it only after it is made.

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import click
 import pytest
 from quart import Quart
+from quart.testing.app import LifespanError
 
 from ...callers.development_key import KEY_FILE, development_key
-from ...startup import ENV_PREFIX
+from ...startup import ENV_PREFIX, SERVICE
 from ...testing.key_server import KeyServer
+from ...testing.live_server import free_port
+from ...testing.service import PROJECT, clean_environment
 from ..plumbing import create_app_with_views
 
 REFUNDS = {
@@ -38,11 +44,13 @@ def refunds_app(tmp_path: Path, **overrides: object) -> Quart:
     return create_app_with_views(tmp_path, REFUNDS, overrides)
 
 
-def start_failure(tmp_path: Path, **overrides: object) -> str:
-    """The one line the start stops with, with the development key not allowed."""
-    with pytest.raises(SystemExit) as stopped:
-        refunds_app(tmp_path, AUTH_DEVELOPMENT_KEY=False, **overrides)
-    return str(stopped.value.code)
+async def start_failure(tmp_path: Path, **overrides: object) -> str:
+    """The one line serving stops with, with the development key not allowed."""
+    app = refunds_app(tmp_path, AUTH_DEVELOPMENT_KEY=False, **overrides)
+    with pytest.raises(LifespanError) as stopped:
+        async with app.test_app():
+            pass
+    return str(stopped.value).removeprefix("Error during startup ")
 
 
 @pytest.fixture(autouse=True)
@@ -67,9 +75,10 @@ def test_workers_starting_together_agree_on_one_key(tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir()] == [KEY_FILE]
 
 
-def test_protected_routes_refuse_the_development_key_unless_allowed(tmp_path: Path) -> None:
-    """No AUTH_JWKS_URL, and neither AUTH_DEVELOPMENT_KEY nor DEBUG: the start stops, saying why."""
-    failure = start_failure(tmp_path)
+async def test_protected_routes_refuse_the_development_key_unless_allowed(tmp_path: Path) -> None:
+    """No AUTH_JWKS_URL, and neither AUTH_DEVELOPMENT_KEY nor DEBUG: serving stops, saying why."""
+    failure = await start_failure(tmp_path)
+    assert failure.startswith(f"{SERVICE}: cannot start: ")
     assert "routes require tokens but AUTH_JWKS_URL is not set" in failure
     assert f"{ENV_PREFIX}AUTH_DEVELOPMENT_KEY=true" in failure
 
@@ -88,16 +97,39 @@ async def test_the_development_key_is_allowed_by_any_of_three_settings(
     assert response.status_code == 200
 
 
-def test_a_command_that_serves_nothing_may_load_the_app_without_debug(tmp_path: Path) -> None:
-    """`quart db upgrade` or `quart config` go on without keys; `quart run` is refused."""
-    (tmp_path / "upgrade").mkdir()
-    (tmp_path / "run").mkdir()
-    with click.Context(click.Command("upgrade")):
-        app = refunds_app(tmp_path / "upgrade", AUTH_DEVELOPMENT_KEY=False)
-        assert app.url_map.bind("").test("/refunds")
-    with click.Context(click.Command("run")), pytest.raises(SystemExit) as stopped:
-        refunds_app(tmp_path / "run", AUTH_DEVELOPMENT_KEY=False)
-    assert "routes require tokens but AUTH_JWKS_URL is not set" in str(stopped.value.code)
+def test_building_the_app_serves_nothing_and_is_never_refused(tmp_path: Path) -> None:
+    """Make view, spec, config and db upgrade load the app: its routes are known, no key asked."""
+    app = refunds_app(tmp_path, AUTH_DEVELOPMENT_KEY=False)
+    assert app.url_map.bind("").test("/refunds")
+
+
+@pytest.mark.commands
+def test_any_server_is_refused_not_only_quart_run(tmp_path: Path) -> None:
+    """Uvicorn --factory, which no command of the skeleton runs, stops before it serves."""
+    (tmp_path / "refunds_service.py").write_text(
+        textwrap.dedent(
+            f"""
+            from {SERVICE}.core.tests.callers.test_development_key import refunds_app
+            from pathlib import Path
+
+            def create_app():
+                return refunds_app(Path("{tmp_path}"), AUTH_DEVELOPMENT_KEY=False)
+            """
+        )
+    )
+    uvicorn = str(Path(sys.executable).with_name("uvicorn"))
+    done = subprocess.run(
+        [uvicorn, "--factory", "refunds_service:create_app", "--port", str(free_port())],
+        cwd=tmp_path,
+        env={**clean_environment(), "PYTHONPATH": os.pathsep.join([str(tmp_path), str(PROJECT)])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "routes require tokens but AUTH_JWKS_URL is not set" in done.stderr
+    assert "Application startup failed" in done.stderr
 
 
 def test_quart_debug_counts_as_debug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
