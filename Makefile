@@ -111,10 +111,11 @@ format: $(DEV) ## Apply ruff's fixes and formatting
 typecheck: $(DEV) $(BENCH) ## Type-check with mypy, strict (the benchmark's FastAPI twins too)
 	$(BIN)/mypy
 
-security: $(CHECKERS) ## Scan the code for security issues with bandit
+security: $(CHECKERS) ## Scan the code with bandit, and the pinned requirements for known vulnerabilities
 	$(BIN)/bandit --configfile pyproject.toml --quiet --recursive myservice
 	@# The tooling runs git, wrk, the server and schemathesis by design (ruff's S603 and S607 too).
 	$(BIN)/bandit --configfile pyproject.toml --quiet --recursive --skip B404,B603,B607 scripts bench
+	$(BIN)/python -m scripts.audit
 
 validate: $(CHECKERS) ## Lint the Dockerfile, validate deploy/ and the CI files on their schemas, offline
 	$(BIN)/hadolint Dockerfile
