@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import ModuleType
 
+from . import websocket_path
 from .api import docs, openapi, validation
 from .api.openapi import media_response, problems
 from .api.validation import (
@@ -24,7 +25,7 @@ from .api.validation import (
     validate_request,
     validate_response,
 )
-from .app_class import ServiceApp, no_content
+from .app_class import ServiceApp
 from .callers import auth, cors, gate, in_flight
 from .callers.access import check_declared, public, requires, unlimited
 from .callers.auth import current_caller
@@ -39,6 +40,7 @@ from .discovery import discover_blueprints, import_tables
 from .http import client_address
 from .http import problems as http_problems
 from .http.problems import problem_response
+from .http.responses import no_content
 from .observability import logs, metrics, probes, tracing
 from .observability.probes import NotReady, add_readiness_check
 from .observability.request_log import quiet
@@ -126,3 +128,4 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     gate.init_app(app)
     cors.init_app(app)
     in_flight.init_app(app)
+    websocket_path.init_app(app)

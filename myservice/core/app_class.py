@@ -15,23 +15,28 @@ from typing import Any, cast
 
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
 from pydantic import BaseModel
-from quart import Quart, Request, Response, current_app
-from quart.ctx import RequestContext
-from quart.globals import request_ctx
+from quart import Quart, Request, Response, Websocket
+from quart.ctx import RequestContext, WebsocketContext
+from quart.globals import request_ctx, websocket_ctx
 from quart.typing import ResponseReturnValue, ResponseTypes
 from werkzeug.exceptions import HTTPException
 
+from . import websocket_path
 from .callers import auth, cors, gate, in_flight
 from .http.json_provider import ORJSONProvider
 from .http.problems import problem_response
 from .http.raw_answers import MISSING_HOST, lacks_host, send_problem
-from .http.request import JSONRequest
+from .http.request import JSONRequest, ServiceWebsocket
 from .http.request_ids import HEADER, assign_request_id, current_request_id, sent_request_id
+from .http.responses import model_response, without_body
 from .http.routes import method_label, route_of
 from .http.security_headers import add_security_headers
 from .observability import metrics, request_log
 from .observability.tracing import tracing_of
 from .startup import SERVICE, StartupError
+
+# The messages that open an answer, which carry the request id and the security headers.
+HEADED = frozenset({"http.response.start", "websocket.http.response.start", "websocket.accept"})
 
 
 class ServiceApp(Quart):
@@ -42,13 +47,14 @@ class ServiceApp(Quart):
     """
 
     request_class = JSONRequest
+    websocket_class = ServiceWebsocket
     json_provider_class = ORJSONProvider
 
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
-        """Give each HTTP request its id, then answer it; its answer carries the common headers."""
-        if scope["type"] != "http":
+        """Give each request and WebSocket its id, then answer it, with the common headers."""
+        if scope["type"] not in ("http", "websocket"):
             await super().asgi_app(scope, receive, send)
             return
         # Set before Quart starts the tasks that answer the request: they inherit it.
@@ -56,14 +62,14 @@ class ServiceApp(Quart):
         extra = (HEADER, request_id.encode("ascii"))
 
         async def send_with_headers(message: ASGISendEvent) -> None:
-            if message["type"] == "http.response.start":
-                headers = [*message["headers"], extra]
+            if message["type"] in HEADED:
+                headers = [*message.get("headers", ()), extra]  # type: ignore[misc]
                 add_security_headers(headers)
-                message["headers"] = headers
+                message["headers"] = headers  # type: ignore[typeddict-unknown-key]
             await send(message)
 
-        if lacks_host(scope):
-            await send_problem(send_with_headers, 400, MISSING_HOST)
+        if scope["type"] == "http" and lacks_host(scope):
+            await send_problem(scope, send_with_headers, 400, MISSING_HOST)
             return
         cap: in_flight.InFlightCap = self.extensions[in_flight.EXTENSION_KEY]
         if not cap.admits(scope["path"]):
@@ -137,39 +143,36 @@ class ServiceApp(Quart):
             await self.extensions[gate.EXTENSION_KEY].admit(request, rule.endpoint)
         return await super().preprocess_request(request_context)
 
+    async def preprocess_websocket(
+        self, websocket_context: WebsocketContext | None = None
+    ) -> ResponseReturnValue | None:
+        """Pass the WebSocket through the gate before it is accepted, then run the hooks."""
+        websocket = cast(ServiceWebsocket, (websocket_context or websocket_ctx).websocket)
+        rule = websocket.url_rule
+        if rule is not None:
+            await self.extensions[gate.EXTENSION_KEY].admit(websocket, rule.endpoint)
+        return await super().preprocess_websocket(websocket_context)
+
+    async def handle_websocket(self, websocket: Websocket) -> ResponseTypes | None:
+        """Handle the WebSocket as Quart does, counted, measured and logged (websocket_path.py)."""
+        handle = super().handle_websocket
+        return await websocket_path.handled(self, cast(ServiceWebsocket, websocket), handle)
+
     async def make_response(
         self, result: ResponseReturnValue | HTTPException | BaseModel | tuple[Any, ...]
     ) -> ResponseTypes:
-        """The response for `result`: a model, alone or first in a tuple, is sent as JSON.
-
-        A model's response is built here, in one step; anything else is Quart's to make.
-        """
-        if isinstance(result, BaseModel):
-            return self._json_response(result, 200, None)
-        if isinstance(result, tuple) and isinstance(result[0], BaseModel):
-            # As Quart reads a tuple: (body, status), (body, headers) or (body, status, headers).
-            status, headers = 200, None
-            for part in result[1:]:
-                if isinstance(part, int):
-                    status = part
-                else:
-                    headers = part
-            return self._json_response(result[0], status, headers)
+        """The response for `result`: a model, alone or first in a tuple, is sent as JSON."""
+        made = model_response(self, result)
+        if made is not None:
+            return made
         return await super().make_response(cast(ResponseReturnValue, result))
-
-    def _json_response(self, model: BaseModel, status: int, headers: Any) -> Response:
-        response: Response = self.json.response(model.model_dump(mode="json"))  # type: ignore[assignment]
-        response.status_code = status
-        if headers:
-            response.headers.update(headers)
-        return response
 
     async def make_default_options_response(self) -> Response:
         """204 No Content with the Allow header, and no Content-* headers for a body there isn't.
 
         A CORS preflight gets what its origin may do, or 403 when its origin is not allowed.
         """
-        response = _without_body(await super().make_default_options_response())
+        response = without_body(await super().make_default_options_response())
         allowed: cors.Cors | None = self.extensions.get(cors.EXTENSION_KEY)
         request = cast(JSONRequest, request_ctx.request)
         if allowed is None or not cors.is_preflight(request):
@@ -180,16 +183,3 @@ class ServiceApp(Quart):
             detail = f"Pages from {origin} may not call this service (CORS_ORIGINS)."
             return problem_response(403, "Forbidden", detail)
         return answered
-
-
-def no_content() -> Response:
-    """A 204 No Content answer, with no Content-Type or Content-Length for a body there isn't."""
-    response: Response = current_app.response_class()
-    return _without_body(response)
-
-
-def _without_body(response: Response) -> Response:
-    response.status_code = 204
-    del response.headers["Content-Type"]
-    del response.headers["Content-Length"]  # RFC 9110 forbids it on a 204
-    return response

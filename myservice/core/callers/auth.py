@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import cast
 
 import click
-from quart import Quart, Response, request
+from quart import Quart, Response, has_websocket_context, request, websocket
 from quart.cli import ScriptInfo, pass_script_info
 from quart.helpers import get_debug_flag
 
 from ..http.problems import problem_response, title_of
-from ..http.request import JSONRequest
+from ..http.request import JSONRequest, ServiceWebsocket
 from ..observability.probes import add_readiness_check
 from ..startup import ENV_PREFIX, SERVICE, StartupError
 from .access import protected_views
@@ -102,7 +102,7 @@ def refuse_development_key(app: Quart) -> None:
         )
 
 
-async def authenticate(app: Quart, raw_request: JSONRequest) -> Caller:
+async def authenticate(app: Quart, raw_request: JSONRequest | ServiceWebsocket) -> Caller:
     """The caller the request's bearer token speaks for; Refused when there is none."""
     verifier: TokenVerifier = app.extensions[EXTENSION_KEY]
     scheme, _, token = raw_request.headers.get("Authorization", "").partition(" ")
@@ -145,7 +145,9 @@ async def refusal_response(refused: Refused) -> Response:
 
 
 def current_caller() -> Caller | None:
-    """Who sent the request being answered, when its route requires a token; else None."""
+    """Who sent the request, or opened the WebSocket, when its route requires a token; else None."""
+    if has_websocket_context():
+        return cast(ServiceWebsocket, websocket).caller
     return cast(JSONRequest, request).caller
 
 

@@ -13,7 +13,7 @@ from quart import Quart, Response
 
 from ..http.client_address import Network, client_of, trusted_of
 from ..http.problems import problem_response
-from ..http.request import JSONRequest
+from ..http.request import JSONRequest, ServiceWebsocket
 from . import auth
 from .access import Access, access_of, is_limited
 from .rate_limit import RateLimited, RateLimiter
@@ -59,7 +59,7 @@ class Gate:
         self.limiter = limiter
         self._trusted = trusted
 
-    async def admit(self, request: JSONRequest, endpoint: str) -> None:
+    async def admit(self, request: JSONRequest | ServiceWebsocket, endpoint: str) -> None:
         """Let the request through to `endpoint`'s view, or raise the refusal it gets."""
         rule = self._rules.get(endpoint)
         if rule is None:
@@ -83,7 +83,7 @@ class Gate:
         if missing:
             raise auth.refuse_scopes(missing)
 
-    def client_key(self, request: JSONRequest) -> str:
+    def client_key(self, request: JSONRequest | ServiceWebsocket) -> str:
         """The rate limit's key for a caller known only by its address."""
         return f"address:{address_key(client_of(request, self._trusted))}"
 

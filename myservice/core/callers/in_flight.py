@@ -2,12 +2,12 @@
 
 The cap acts before any routing, so that a flood queues nowhere: the request is counted, logged
 and answered 503 with Retry-After straight to the server. The probes are spared: a busy worker
-is not a dead one.
+is not a dead one. An open WebSocket counts as a request in flight for as long as it is open.
 """
 
 from __future__ import annotations
 
-from hypercorn.typing import ASGISendCallable, HTTPScope
+from hypercorn.typing import ASGISendCallable, HTTPScope, WebsocketScope
 from quart import Quart
 
 from ..http.raw_answers import send_problem
@@ -37,13 +37,16 @@ def init_app(app: Quart) -> None:
     app.extensions[EXTENSION_KEY] = InFlightCap(app.config["MAX_IN_FLIGHT"], probes.paths(app))
 
 
-async def refuse(app: Quart, scope: HTTPScope, send: ASGISendCallable, request_id: str) -> None:
-    """Refuse a request over the cap: counted, logged, answered 503 with Retry-After."""
+async def refuse(
+    app: Quart, scope: HTTPScope | WebsocketScope, send: ASGISendCallable, request_id: str
+) -> None:
+    """Refuse a request or WebSocket over the cap: counted, logged, answered 503, Retry-After."""
     cap: InFlightCap = app.extensions[EXTENSION_KEY]
     recorder: metrics.RequestMetrics = app.extensions[metrics.EXTENSION_KEY]
     recorder.shed.inc()
     log: request_log.RequestLog = app.extensions[request_log.EXTENSION_KEY]
     client = scope.get("client")
-    log.write_shed(request_id, method_label(scope["method"]), client[0] if client else None)
+    method = method_label(str(scope.get("method", "GET")))  # a WebSocket's is the upgrade's GET
+    log.write_shed(request_id, method, client[0] if client else None)
     detail = f"This worker is answering {cap.limit} requests, its most; try again shortly."
-    await send_problem(send, 503, detail, [(b"retry-after", str(BUSY_RETRY_AFTER).encode())])
+    await send_problem(scope, send, 503, detail, [(b"retry-after", str(BUSY_RETRY_AFTER).encode())])

@@ -13,7 +13,8 @@ from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the settings table imports this module, and with it no library
-    from quart import Quart, Request
+    from quart import Quart
+    from quart.wrappers.base import BaseRequestWebsocket
 
 Network = IPv4Network | IPv6Network
 EXTENSION_KEY = __name__
@@ -30,8 +31,8 @@ def trusted_of(app: Quart) -> list[Network]:
     return trusted
 
 
-def client_of(request: Request, trusted: list[Network]) -> str | None:
-    """The address of the client that sent `request`, for the rate limit and the log alike."""
+def client_of(request: BaseRequestWebsocket, trusted: list[Network]) -> str | None:
+    """The address of the client of a request or WebSocket, for the rate limit and the log."""
     if not trusted:
         return request.remote_addr
     lines = request.headers.getlist("X-Forwarded-For")

@@ -2,7 +2,8 @@
 
 A request over MAX_IN_FLIGHT, or an HTTP/1.1 request without Host, is refused in the ASGI call
 itself, so that it costs no routing and reaches no view. The answer is a problem document like
-every other.
+every other; to a WebSocket, an HTTP answer instead of the 101 (the ASGI extension
+websocket.http.response), or where the server lacks that, a close with 1013 Try Again Later.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import orjson
-from hypercorn.typing import ASGISendCallable, HTTPScope
+from hypercorn.typing import ASGISendCallable, HTTPScope, WebsocketScope
 
 from .problems import PROBLEM_CONTENT_TYPE, problem_body
 
+HTTP_ANSWER = "websocket.http.response"
+TRY_AGAIN_LATER = 1013
 MISSING_HOST = "An HTTP/1.1 request must name its host in a Host header (RFC 9112, section 3.2)."
 
 
@@ -25,20 +28,31 @@ def lacks_host(scope: HTTPScope) -> bool:
 
 
 async def send_problem(
-    send: ASGISendCallable, status: int, detail: str, headers: Iterable[tuple[bytes, bytes]] = ()
+    scope: HTTPScope | WebsocketScope,
+    send: ASGISendCallable,
+    status: int,
+    detail: str,
+    headers: Iterable[tuple[bytes, bytes]] = (),
 ) -> None:
     """Send a whole problem response with `status`, `detail` and the extra `headers`."""
+    if scope["type"] == "http":
+        prefix = "http.response"
+    elif HTTP_ANSWER in (scope.get("extensions") or {}):
+        prefix = HTTP_ANSWER
+    else:
+        await send({"type": "websocket.close", "code": TRY_AGAIN_LATER, "reason": detail[:120]})
+        return
     body = orjson.dumps(problem_body(status, detail))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-            "trailers": False,
-        }
-    )
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    start = {
+        "type": f"{prefix}.start",
+        "status": status,
+        "headers": [
+            (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+            (b"content-length", str(len(body)).encode()),
+            *headers,
+        ],
+    }
+    if prefix == "http.response":
+        start["trailers"] = False
+    await send(start)  # type: ignore[arg-type]
+    await send({"type": f"{prefix}.body", "body": body, "more_body": False})  # type: ignore[arg-type, misc]

@@ -1,7 +1,7 @@
-"""The request class: a JSON body is JSON or the client hears why, and what the gate found out.
+"""The request and WebSocket classes: JSON bodies that are JSON, and what the gate found out.
 
-The gate (callers/gate.py) leaves on the request who the caller is and where it stands with the rate
-limit, for the view, the log line and the response headers.
+The gate (callers/gate.py) leaves on a request, or a WebSocket before it is accepted, who the
+caller is and where it stands with the rate limit, for the view, the log line and the headers.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any, NoReturn
 
-from quart import Request
+from quart import Request, Websocket
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..callers.caller import Caller
@@ -20,7 +21,28 @@ from ..callers.caller import Caller
 DEEPEST = 64
 
 
-class JSONRequest(Request):
+class Admitted:
+    """What the gate found out of a request or a WebSocket, for its view and its log line."""
+
+    # The verified caller of a protected route, and the rate limit's standing.
+    caller: Caller | None = None
+    rate_limit: tuple[int, int] | None = None
+
+
+class ServiceWebsocket(Admitted, Websocket):
+    """Quart's WebSocket, with what the gate found out before it was accepted, and whether it was."""
+
+    accepted = False
+
+    async def accept(
+        self, headers: dict[str, str] | Headers | None = None, subprotocol: str | None = None
+    ) -> None:
+        """Accept the connection as Quart does (once), and remember it was."""
+        await super().accept(headers, subprotocol)
+        self.accepted = True
+
+
+class JSONRequest(Admitted, Request):
     """A request whose JSON body is JSON, or the client hears why not.
 
     Quart's own get_json() returns None for a body sent under a non-JSON Content-Type, lets a
@@ -77,9 +99,6 @@ class JSONRequest(Request):
     _blueprints_endpoint: str | None = None
     _blueprints: list[str] = []  # noqa: RUF012 (replaced, never changed in place)
 
-    # Set by the gate: the verified caller of a protected route, and the rate limit's standing.
-    caller: Caller | None = None
-    rate_limit: tuple[int, int] | None = None
     # Set by the app: when handling began (time.perf_counter()), for the calls' deadlines.
     started: float | None = None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from quart import Request
+from quart.wrappers.base import BaseRequestWebsocket
 
 # What the decorators of views (@public, @quiet, @problems, ...) take and give back.
 View = TypeVar("View", bound=Callable[..., object])
@@ -22,8 +22,8 @@ KNOWN_METHODS = frozenset(
 )
 
 
-def route_of(request: Request) -> str:
-    """The URL rule the request matched, such as /teams/<int:team_id>, or `unmatched`."""
+def route_of(request: BaseRequestWebsocket) -> str:
+    """The URL rule a request or WebSocket matched, such as /teams/<int:id>, or `unmatched`."""
     rule = request.url_rule
     return rule.rule if rule is not None else UNMATCHED_ROUTE
 

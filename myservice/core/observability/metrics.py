@@ -1,4 +1,4 @@
-"""Metrics for Prometheus: requests, latency, requests in progress and shed, by method and route.
+"""Metrics for Prometheus: requests, latency, in progress and shed; WebSockets opened and open.
 
 Labels use the URL rule that matched, never the raw path, so no client can grow the label set.
 Under `make serve` every worker writes to PROMETHEUS_MULTIPROC_DIR and /metrics sums them all.
@@ -27,6 +27,8 @@ class RequestMetrics:
     latency: Histogram
     in_progress: Gauge
     shed: Counter
+    websockets: Counter
+    websockets_open: Gauge
     _children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = field(default_factory=dict)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -70,6 +72,18 @@ def init_app(app: Quart) -> None:
             "http_requests_shed",
             "HTTP requests answered 503 at once, the worker having MAX_IN_FLIGHT in flight.",
             registry=registry,
+        ),
+        Counter(
+            "websocket_connections",
+            "WebSockets asked for, by route and status: 101 accepted, else the refusal's.",
+            ["route", "status"],
+            registry=registry,
+        ),
+        Gauge(
+            "websockets_open",
+            "WebSockets accepted and not yet closed.",
+            registry=registry,
+            multiprocess_mode="livesum",
         ),
     )
 

@@ -17,11 +17,11 @@ from typing import TextIO
 
 import orjson
 import structlog
-from quart import Quart, Request
+from quart import Quart
+from quart.wrappers.base import BaseRequestWebsocket
 from structlog.typing import Processor
 
 from ..http.client_address import client_of, trusted_of
-from ..http.request import JSONRequest
 from ..http.routes import View
 from .timestamps import UTCTimestamper
 
@@ -50,14 +50,19 @@ class RequestLog:
 
     def write(  # noqa: PLR0913, PLR0917 (the line's fields, each computed once by the caller)
         self,
-        request: JSONRequest | Request,
+        request: BaseRequestWebsocket,
         request_id: str,
         method: str,
         route: str,
         status: int,
         seconds: float,
+        kind: str = "request",
     ) -> None:
-        """Write the request's line; at DEBUG for the views marked @quiet, else at INFO."""
+        """Write the request's line; at DEBUG for the views marked @quiet, else at INFO.
+
+        A WebSocket's line is written as it closes, of `kind` "websocket", its status 101
+        once accepted, its duration the connection's.
+        """
         view = self._views.get(request.endpoint or "")
         # vars() rather than getattr(view, ..., False), which raises and catches inside when absent.
         if view is not None and QUIET_ATTRIBUTE in vars(view):
@@ -84,7 +89,7 @@ class RequestLog:
         if self._traced:
             # The request's span's ids, bound by tracing.py.
             event.update(structlog.contextvars.get_contextvars())
-        self._add(level, event)
+        self._add(level, event, kind)
 
     def write_shed(self, request_id: str, method: str, client: str | None) -> None:
         """Write the line of a request refused at MAX_IN_FLIGHT, before it had a route."""
@@ -100,8 +105,8 @@ class RequestLog:
             }
             self._add("warning", event)
 
-    def _add(self, level: str, event: dict[str, object]) -> None:
-        event["event"] = "request"
+    def _add(self, level: str, event: dict[str, object], kind: str = "request") -> None:
+        event["event"] = kind
         event["level"] = level
         event["timestamp"] = self._clock.now()
         self._stream.write(self._render(level, event) + "\n")

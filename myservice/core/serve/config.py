@@ -67,6 +67,10 @@ def uvicorn_config(app: Any, settings: Mapping[str, object]) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         http=BoundedHttpToolsProtocol,
+        # WebSockets through wsproto, which is pinned, whatever else is installed; a message
+        # larger than a request body may be is refused with 1009, not buffered.
+        ws="wsproto",
+        ws_max_size=cast(int, settings["MAX_CONTENT_LENGTH"]),
         # The worker runs the event loop itself (uvloop where it is installed).
         loop="none",
         lifespan="on",

@@ -1,9 +1,9 @@
 """One worker process of `make serve`: an app from the factory, served by uvicorn on the socket.
 
 The worker follows the supervisor's two events rather than signals: `drain` turns /readyz to
-503 and, DRAIN_DELAY seconds later (or at once when `stop` is set too), has uvicorn close the
-listener; uvicorn then gives the requests in flight GRACEFUL_TIMEOUT seconds, cancels those
-still running, and runs the app's shutdown.
+503 and, DRAIN_DELAY seconds later (or at once when `stop` is set too), closes the open WebSockets with
+1001 Going Away and has uvicorn close the listener; uvicorn then gives the requests in flight
+GRACEFUL_TIMEOUT seconds, cancels those still running, and runs the app's shutdown.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from quart import Quart
 
 from ..observability.probes import start_draining
 from ..startup import cannot_start
+from ..websocket_path import close_open_websockets
 from .config import uvicorn_config
 
 log = structlog.get_logger(__name__)
@@ -100,7 +101,8 @@ async def _drain_when_told(server: _Server, app: Quart, drain: Event, stop: Even
         async with asyncio.timeout(app.config["DRAIN_DELAY"]):
             await _until_set(stop, supervisor)
     in_flight = len(server.server_state.tasks)
-    log.info("no longer accepting", in_flight=in_flight, pid=os.getpid())
+    closed = await close_open_websockets(app)
+    log.info("no longer accepting", in_flight=in_flight, websockets=closed, pid=os.getpid())
     server.should_exit = True
 
 

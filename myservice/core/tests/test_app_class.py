@@ -2,43 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
-
-from pydantic import BaseModel
-from quart import Blueprint, Quart
+from quart import Blueprint
 
 from ..callers.access import public
 from .plumbing import create_app
-
-
-class Greeting(BaseModel):
-    """A model a view returns as it is."""
-
-    text: str
-    sent: datetime.datetime
-
-
-async def test_a_model_returned_by_a_view_is_sent_as_json(app: Quart) -> None:
-    """A model, alone or with a status, becomes its JSON, the datetime as RFC 3339."""
-    sent = datetime.datetime(2026, 11, 21, 9, 30, tzinfo=datetime.UTC)
-
-    @app.get("/greeting")  # type: ignore[type-var]  # Quart's types do not know models
-    @public
-    async def greeting() -> Greeting:
-        return Greeting(text="hello", sent=sent)
-
-    @app.post("/greeting")  # type: ignore[type-var]
-    @public
-    async def create_greeting() -> tuple[Greeting, int]:
-        return Greeting(text="made", sent=sent), 201
-
-    client = app.test_client()
-    response = await client.get("/greeting")
-    assert response.status_code == 200
-    assert await response.get_json() == {"sent": "2026-11-21T09:30:00Z", "text": "hello"}
-    response = await client.post("/greeting")
-    assert response.status_code == 201
-    assert (await response.get_json())["text"] == "made"
 
 
 async def test_hooks_of_nested_blueprints_all_run_innermost_last() -> None:

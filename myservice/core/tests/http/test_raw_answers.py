@@ -36,7 +36,8 @@ async def test_a_problem_sent_raw_is_a_whole_problem_document() -> None:
     async def send(message: ASGISendEvent) -> None:
         sent.append(cast(dict[str, Any], message))
 
-    await send_problem(send, 503, "Busy.", [(b"retry-after", b"1")])
+    scope = cast(HTTPScope, {"type": "http"})
+    await send_problem(scope, send, 503, "Busy.", [(b"retry-after", b"1")])
     start, body = sent
     assert start["status"] == 503
     headers = dict(start["headers"])

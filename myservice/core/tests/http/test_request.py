@@ -152,7 +152,7 @@ async def test_body_that_never_finishes_is_a_408() -> None:
 
 async def test_json_as_deep_as_allowed_reaches_the_view(echo: Client) -> None:
     """DEEPEST levels of lists and objects are a body like any other."""
-    body = [[{"a": 1}]]
+    body: object = [[{"a": 1}]]
     for _ in range(DEEPEST - 3):
         body = [body]
     response = await echo.post("/echo", json=body)
