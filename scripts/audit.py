@@ -13,8 +13,10 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from scripts.project import argument_parser
 
@@ -54,7 +56,7 @@ def run_pip_audit(files: list[Path]) -> Audit | str:
         return lines[-1]
 
 
-def parse(document: dict[str, list[dict[str, object]]]) -> Audit:
+def parse(document: Mapping[str, Any]) -> Audit:
     """The findings of pip-audit's JSON report."""
     audit = Audit()
     for dependency in document.get("dependencies", []):

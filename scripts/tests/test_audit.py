@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from scripts import audit
 from scripts.audit import Audit, parse, report, report_unreachable
 
-VULNERABLE = {
+VULNERABLE: dict[str, Any] = {
     "dependencies": [
         {"name": "quart", "version": "0.22.0", "vulns": []},
         {
@@ -18,7 +20,7 @@ VULNERABLE = {
     ],
     "fixes": [],
 }
-UNKNOWN = {
+UNKNOWN: dict[str, Any] = {
     "dependencies": [
         {"name": "quart", "skip_reason": "Dependency not found on PyPI and could not be audited"},
     ],
