@@ -135,13 +135,14 @@ def test_service_links_would_stop_the_start_so_the_pods_have_none(
 
 async def test_the_probes_and_the_scrape_reach_endpoints_that_answer(pod_app: Quart) -> None:
     """Each probe path and the scrape path answer 200; readiness waits out its checks' timeout."""
-    client = pod_app.test_client()
     probes = [container()[probe]["httpGet"] for probe in ("startupProbe", "livenessProbe")]
     readiness = container()["readinessProbe"]
     annotations = manifest("deployment.yaml")["spec"]["template"]["metadata"]["annotations"]
     paths = [probe["path"] for probe in [*probes, readiness["httpGet"]]]
-    for path in [*paths, annotations["prometheus.io/path"]]:
-        assert (await client.get(path)).status_code == 200, path
+    async with pod_app.test_app():  # serving, its database open, as in the pod
+        client = pod_app.test_client()
+        for path in [*paths, annotations["prometheus.io/path"]]:
+            assert (await client.get(path)).status_code == 200, path
     assert readiness["timeoutSeconds"] > pod_app.config["READINESS_TIMEOUT"]
 
 
