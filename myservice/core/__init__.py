@@ -41,6 +41,7 @@ from .http import client_address
 from .http import problems as http_problems
 from .http.problems import problem_response
 from .http.responses import no_content
+from .http.security_headers import cache_control
 from .observability import logs, metrics, probes, tracing
 from .observability.probes import NotReady, add_readiness_check
 from .observability.request_log import quiet
@@ -61,6 +62,7 @@ __all__ = [
     "Setting",
     "StartupError",
     "add_readiness_check",
+    "cache_control",
     "create_service_app",
     "current_caller",
     "downstream",

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import websocket_path
 from .callers import auth, cors, gate, in_flight
+from .http.compression import gzip_both_ways
 from .http.json_provider import ORJSONProvider
 from .http.problems import problem_response
 from .http.raw_answers import MISSING_HOST, lacks_host, send_problem
@@ -30,7 +31,7 @@ from .http.request import JSONRequest, ServiceWebsocket
 from .http.request_ids import HEADER, assign_request_id, current_request_id, sent_request_id
 from .http.responses import model_response, without_body
 from .http.routes import method_label, route_of
-from .http.security_headers import add_security_headers
+from .http.security_headers import add_security_headers, apply_cache_policy
 from .observability import metrics, request_log
 from .observability.tracing import tracing_of
 from .startup import SERVICE, StartupError
@@ -75,9 +76,15 @@ class ServiceApp(Quart):
         if not cap.admits(scope["path"]):
             await in_flight.refuse(self, scope, send_with_headers, request_id)
             return
+        answer: ASGISendCallable = send_with_headers
+        if scope["type"] == "http":
+            opened = await gzip_both_ways(self.config, scope, receive, send_with_headers)
+            if opened is None:
+                return
+            scope, receive, answer = opened
         cap.count += 1
         try:
-            await super().asgi_app(scope, receive, send_with_headers)
+            await super().asgi_app(scope, receive, answer)
         finally:
             cap.count -= 1
 
@@ -119,6 +126,9 @@ class ServiceApp(Quart):
         allowed: cors.Cors | None = self.extensions.get(cors.EXTENSION_KEY)
         if allowed is not None:
             allowed.add_headers(request, cast(Response, response))
+        apply_cache_policy(
+            self.view_functions.get(request.endpoint or ""), cast(Response, response)
+        )
         seconds = time.perf_counter() - started
         method, route = method_label(request.method), route_of(request)
         recorder.observe(method, route, response.status_code, seconds)

@@ -1,4 +1,4 @@
-"""Settings of the requests themselves: Quart's own, the body's bounds, the proxies to trust."""
+"""Settings of the requests themselves: Quart's own, bodies' bounds, gzip, the proxies to trust."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from .client_address import trusted_proxies
 
 SETTINGS = {
     "BODY_TIMEOUT": Setting(30, int, minimum=1),
+    "COMPRESSION_MINIMUM": Setting(1024, int, minimum=1, nullable=True),
     "DEBUG": Setting(False, bool),
     "MAX_CONTENT_LENGTH": Setting(1024 * 1024, int, minimum=1),
     "SECRET_KEY": Setting(None, str, nullable=True),

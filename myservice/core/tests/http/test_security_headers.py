@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from quart import Quart, Response
+from quart import Quart, Response, abort
 from quart.typing import TestClientProtocol as Client
 
 from ...callers.access import public
+from ...http.security_headers import cache_control
+from ..plumbing import create_app
 
 
 @pytest.mark.parametrize(
@@ -50,3 +52,29 @@ async def test_a_view_that_forbids_sniffing_itself_says_it_once(app: Quart) -> N
 
     response = await app.test_client().get("/already")
     assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+
+
+async def test_a_view_may_declare_how_its_answers_are_cached() -> None:
+    """@cache_control: its 2xx carry the policy instead of no-store; its errors still no-store."""
+    app = create_app({"TESTING": True})
+
+    @app.get("/catalogue/<int:page>")
+    @public
+    @cache_control("public, max-age=60")
+    async def catalogue(page: int) -> dict[str, int]:
+        if page > 3:
+            abort(404)
+        return {"page": page}
+
+    client = app.test_client()
+    kept = await client.get("/catalogue/1")
+    assert kept.headers.getlist("Cache-Control") == ["public, max-age=60"]
+    missing = await client.get("/catalogue/9")
+    assert missing.status_code == 404
+    assert missing.headers.getlist("Cache-Control") == ["no-store"]
+
+
+def test_a_policy_is_one_line() -> None:
+    """A newline in a policy would split the header: refused where the view is declared."""
+    with pytest.raises(ValueError, match="one line of directives"):
+        cache_control("public\r\nSet-Cookie: x=1")

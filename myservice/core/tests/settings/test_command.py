@@ -50,6 +50,7 @@ SKELETON_ROWS = {
     "AUTH_JWKS_URL": ("null", "default"),
     "AUTH_LEEWAY": ("30", "default"),
     "BODY_TIMEOUT": ("5", "settings.yml, line 2"),
+    "COMPRESSION_MINIMUM": ("1024", "default"),
     "CORS_ALLOW_CREDENTIALS": ("false", "default"),
     "CORS_MAX_AGE": ("600", "default"),
     "CORS_ORIGINS": ("[]", "default"),

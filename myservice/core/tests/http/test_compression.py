@@ -1,0 +1,172 @@
+"""gzip both ways: large answers compressed for clients that accept it, gzip bodies accepted."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from quart import Blueprint, Quart, Response, request
+from quart.typing import ResponseReturnValue
+
+from ...callers.access import public
+from ...http.compression import accepts_gzip
+from ...testing.live_server import LiveServer
+from ..plumbing import FACTORY, create_app
+
+LARGE: dict[str, object] = {"items": [{"id": n, "name": f"item {n}"} for n in range(200)]}
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+def answering_app(**settings: object) -> Quart:
+    """The plumbing with a large answer, a small one, a stream, an event stream and an echo."""
+    app = create_app({"TESTING": True, **settings})
+    routes = Blueprint("_sizes", __name__)
+
+    @routes.get("/large")
+    @public
+    async def large() -> dict[str, object]:
+        return LARGE
+
+    @routes.get("/small")
+    @public
+    async def small() -> dict[str, object]:
+        return {"ok": True}
+
+    @routes.get("/stream")
+    @public
+    async def stream() -> ResponseReturnValue:
+        async def chunks() -> AsyncIterator[bytes]:
+            for n in range(50):
+                yield f"line {n} of a long stream of text\n".encode()
+
+        return Response(chunks(), content_type="text/plain")
+
+    @routes.get("/events")
+    @public
+    async def events() -> ResponseReturnValue:
+        async def events() -> AsyncIterator[bytes]:
+            yield b"data: " + b"x" * 4000 + b"\n\n"
+
+        return Response(events(), content_type="text/event-stream")
+
+    @routes.get("/encoded")
+    @public
+    async def encoded() -> ResponseReturnValue:
+        return gzip.compress(b"y" * 4000), 200, {"Content-Encoding": "gzip"}
+
+    @routes.post("/echo")
+    @public
+    async def echo() -> dict[str, object]:
+        return {"received": await request.get_json()}
+
+    app.register_blueprint(routes)
+    return app
+
+
+async def test_a_large_answer_is_gzipped_for_a_client_that_accepts_it() -> None:
+    """Content-Encoding, Vary and the compressed length; the body inflates to the answer."""
+    response = await answering_app().test_client().get("/large", headers=GZIP)
+    body = await response.get_data(as_text=False)
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.headers["Vary"] == "Accept-Encoding"
+    assert int(response.headers["Content-Length"]) == len(body)
+    assert json.loads(gzip.decompress(body)) == LARGE
+    assert len(body) < len(json.dumps(LARGE)) / 4
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/large", {}),
+        ("/large", {"Accept-Encoding": "gzip;q=0, br"}),
+        ("/small", GZIP),
+    ],
+    ids=["not-accepted", "refused-by-q", "small"],
+)
+async def test_otherwise_the_answer_goes_as_it_is(path: str, headers: dict[str, str]) -> None:
+    """Not accepted, or under COMPRESSION_MINIMUM: plain, and still Vary: Accept-Encoding."""
+    response = await answering_app().test_client().get(path, headers=headers)
+    assert "Content-Encoding" not in response.headers
+    assert response.headers["Vary"] == "Accept-Encoding"
+    assert json.loads(await response.get_data(as_text=False))
+
+
+@pytest.mark.parametrize("path", ["/events", "/encoded"])
+async def test_event_streams_and_encoded_answers_are_never_compressed(path: str) -> None:
+    """An event stream must reach its client event by event; an encoded body is left alone."""
+    response = await answering_app().test_client().get(path, headers=GZIP)
+    assert "Vary" not in response.headers
+    if path == "/events":
+        assert "Content-Encoding" not in response.headers
+        assert (await response.get_data(as_text=False)).startswith(b"data: xxx")
+    else:  # compressed once, by the view, not twice
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(await response.get_data(as_text=False)) == b"y" * 4000
+
+
+async def test_a_streamed_answer_is_compressed_as_it_goes() -> None:
+    """No Content-Length for a stream; the chunks together inflate to the whole text."""
+    response = await answering_app().test_client().get("/stream", headers=GZIP)
+    assert response.headers["Content-Encoding"] == "gzip"
+    text = gzip.decompress(await response.get_data(as_text=False)).decode()
+    assert text.splitlines()[-1] == "line 49 of a long stream of text"
+
+
+async def test_compression_turned_off_sends_everything_plain() -> None:
+    """COMPRESSION_MINIMUM null: nothing is compressed."""
+    app = answering_app(COMPRESSION_MINIMUM=None)
+    response = await app.test_client().get("/large", headers=GZIP)
+    assert "Content-Encoding" not in response.headers
+
+
+async def test_a_gzip_body_reaches_the_view_inflated() -> None:
+    """Content-Encoding: gzip on a request is undone before the view reads the JSON."""
+    body = gzip.compress(json.dumps({"name": "compressed"}).encode())
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    response = await answering_app().test_client().post("/echo", data=body, headers=headers)
+    assert response.status_code == 200
+    assert await response.get_json() == {"received": {"name": "compressed"}}
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "status", "detail"),
+    [
+        (gzip.compress(b" " * (8 * 1024 * 1024)), "gzip", 413, "once decompressed"),
+        (b"not gzip at all", "gzip", 400, "not valid gzip"),
+        (gzip.compress(b"{}")[:-6], "gzip", 400, "not valid gzip"),
+        (b"{}", "br", 415, "compressed with gzip"),
+    ],
+    ids=["zip-bomb", "garbage", "truncated", "brotli"],
+)
+async def test_a_body_that_cannot_be_inflated_within_bounds_is_refused(
+    body: bytes, encoding: str, status: int, detail: str
+) -> None:
+    """An 8 MiB bomb in an 8 KB body is a 413; broken gzip a 400; another encoding a 415."""
+    headers = {"Content-Type": "application/json", "Content-Encoding": encoding}
+    response = await answering_app().test_client().post("/echo", data=body, headers=headers)
+    assert response.status_code == status
+    assert response.content_type == "application/problem+json"
+    assert detail in (await response.get_json(force=True))["detail"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "accepted"),
+    [("gzip", True), ("deflate, gzip;q=0.5", True), ("*", True), ("gzip;q=0", False), ("", False)],
+)
+def test_accept_encoding_is_read_with_its_q_values(accept: str, accepted: bool) -> None:
+    """Gzip or * with a q-value above 0."""
+    scope = {"headers": [(b"accept-encoding", accept.encode())]}
+    assert accepts_gzip(scope) is accepted  # type: ignore[arg-type]
+
+
+def test_the_production_server_sends_the_openapi_document_gzipped(
+    serve: Callable[..., LiveServer],
+) -> None:
+    """Under make serve, a large answer goes out compressed to a client that asks."""
+    server = serve(factory=FACTORY)
+    status, headers, body = server.get("/openapi.json", headers=GZIP)
+    assert status == 200
+    assert headers["content-encoding"] == "gzip"
+    assert json.loads(gzip.decompress(body))["openapi"].startswith("3.")
