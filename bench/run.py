@@ -16,6 +16,7 @@ between them.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import math
 import os
@@ -156,6 +157,15 @@ RELAY_TWIN = Target(
     "/relay",
     connections=CALL_CONNECTIONS,
 )
+# The service's largest answer, its OpenAPI document, plain and gzipped: what compression costs.
+DOCUMENT = Target("openapi.json, make serve", SERVE.command, SERVE.environment, "/openapi.json")
+GZIPPED = Target(
+    "openapi.json gzipped, make serve",
+    SERVE.command,
+    SERVE.environment,
+    "/openapi.json",
+    headers=(("Accept-Encoding", "gzip"),),
+)
 # What each ratio divides, and the bar it must clear where there is one.
 RATIOS = (
     ("plumbing: make serve / bare Quart, same server", SERVE, BARE, 0.90),
@@ -164,6 +174,7 @@ RATIOS = (
     ("db read: make serve / FastAPI + SQLAlchemy", READ, READ_TWIN, None),
     (f"db list of {PAGE}: make serve / FastAPI + SQLAlchemy", LIST, LIST_TWIN, None),
     ("a token checked: protected route / public route", PROTECTED_ROUTE, PUBLIC_ROUTE, None),
+    ("gzip: openapi.json compressed / plain", GZIPPED, DOCUMENT, None),
     (
         f"a 20 ms downstream x{CALL_CONNECTIONS}: make serve / FastAPI",
         RELAY,
@@ -186,6 +197,7 @@ def main() -> None:
         asyncio.run(seed({**create_app().config, "DATABASE_URL": database}))
         results = measure(wrk, TARGETS) | measure(wrk, DATABASE_TARGETS)
         results |= measure(wrk, caller_targets())
+        results |= measure(wrk, (DOCUMENT, GZIPPED))
         with slow_downstream() as downstream_url:
             results |= measure(wrk, call_targets(downstream_url))
         failures = report(results)
@@ -279,7 +291,9 @@ def check_same_answers(started: list[tuple[Target, LiveServer]]) -> None:
     """Servers loaded on one path must answer it with the same JSON, or the comparison lies."""
     answers: dict[str, dict[str, object]] = {}
     for target, server in started:
-        status, _, body = server.get(target.path, dict(target.headers))
+        status, headers, body = server.get(target.path, dict(target.headers))
+        if headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
         if status != 200:
             sys.exit(f"{target.label} answers GET {target.path} with {status}: {body[:200]!r}")
         answers.setdefault(target.path, {})[target.label] = json.loads(body)

@@ -12,7 +12,9 @@ from bench.run import (
     BARE,
     BOOK,
     DATABASE_TARGETS,
+    DOCUMENT,
     FASTAPI,
+    GZIPPED,
     LIST,
     LIST_TWIN,
     PROTECTED_ROUTE,
@@ -97,6 +99,8 @@ def rounds(
             PROTECTED_ROUTE,
             RELAY,
             RELAY_TWIN,
+            DOCUMENT,
+            GZIPPED,
         )
     }
 
@@ -118,6 +122,8 @@ def test_the_report_prints_every_ratio_and_passes_when_each_bar_is_met(
         PROTECTED_ROUTE.label: 6300.0,
         RELAY.label: 3000.0,
         RELAY_TWIN.label: 2500.0,
+        DOCUMENT.label: 4000.0,
+        GZIPPED.label: 3000.0,
     }
     assert report(rounds(rates)) == []
     output = capsys.readouterr().out
@@ -132,6 +138,7 @@ def test_the_report_prints_every_ratio_and_passes_when_each_bar_is_met(
     assert "db list of 20: make serve / FastAPI + SQLAlchemy    1.00\n" in output
     assert "a token checked: protected route / public route     0.70\n" in output
     assert "a 20 ms downstream x256: make serve / FastAPI       1.20\n" in output
+    assert "gzip: openapi.json compressed / plain               0.75\n" in output
 
 
 def test_a_ratio_under_its_bar_or_a_load_bound_round_fails_the_run(
