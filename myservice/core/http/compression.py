@@ -48,7 +48,8 @@ async def gzip_both_ways(
         return None
     minimum = config["COMPRESSION_MINIMUM"]
     if minimum is not None:
-        send = compressing(send, minimum, accepts_gzip(scope))
+        # A HEAD answer has no body to compress: it says what GET's would be, as it is.
+        send = compressing(send, minimum, accepts_gzip(scope) and scope["method"] != "HEAD")
     return (*inflated, send)
 
 
@@ -173,7 +174,7 @@ def _replaying(body: bytes, receive: ASGIReceiveCallable) -> ASGIReceiveCallable
 
 def _compressible(message: HTTPResponseStartEvent) -> bool:
     status = message["status"]
-    if status < 200 or status in {204, 304}:
+    if status < 200 or status in {204, 206, 304}:  # 206: a range of the body as it is
         return False
     for name, value in message["headers"]:
         if name == b"content-encoding" or (name == b"content-type" and EVENT_STREAM in value):

@@ -106,6 +106,15 @@ async def test_event_streams_and_encoded_answers_are_never_compressed(path: str)
         assert gzip.decompress(await response.get_data(as_text=False)) == b"y" * 4000
 
 
+async def test_a_head_answer_says_what_get_would_send_as_it_is() -> None:
+    """HEAD has no body to compress: its Content-Length is the plain answer's."""
+    client = answering_app().test_client()
+    head = await client.head("/large", headers=GZIP)
+    plain = await client.get("/large")
+    assert "Content-Encoding" not in head.headers
+    assert head.headers["Content-Length"] == plain.headers["Content-Length"]
+
+
 async def test_a_streamed_answer_is_compressed_as_it_goes() -> None:
     """No Content-Length for a stream; the chunks together inflate to the whole text."""
     response = await answering_app().test_client().get("/stream", headers=GZIP)
