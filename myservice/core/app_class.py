@@ -76,14 +76,15 @@ class ServiceApp(Quart):
         if not cap.admits(scope["path"]):
             await in_flight.refuse(self, scope, send_with_headers, request_id)
             return
-        answer: ASGISendCallable = send_with_headers
-        if scope["type"] == "http":
-            opened = await gzip_both_ways(self.config, scope, receive, send_with_headers)
-            if opened is None:
-                return
-            scope, receive, answer = opened
+        # Counted from here: a gzip body read and inflated before the app sees it is in flight.
         cap.count += 1
         try:
+            answer: ASGISendCallable = send_with_headers
+            if scope["type"] == "http":
+                opened = await gzip_both_ways(self.config, scope, receive, send_with_headers)
+                if opened is None:
+                    return
+                scope, receive, answer = opened
             await super().asgi_app(scope, receive, answer)
         finally:
             cap.count -= 1

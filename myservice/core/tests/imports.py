@@ -131,9 +131,16 @@ def _imports(
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.Import | ast.ImportFrom):
             yield child, lazy, typing
+        elif _is_type_checking(child):
+            # Only the body of `if TYPE_CHECKING:` is for type checkers; its `else:` runs.
+            assert isinstance(child, ast.If)
+            for part in child.body:
+                yield from _imports(ast.Module(body=[part], type_ignores=[]), lazy, True)
+            for part in child.orelse:
+                yield from _imports(ast.Module(body=[part], type_ignores=[]), lazy, typing)
         else:
             deferred = lazy or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
-            yield from _imports(child, deferred, typing or _is_type_checking(child))
+            yield from _imports(child, deferred, typing)
 
 
 def _is_type_checking(node: ast.AST) -> bool:

@@ -111,11 +111,11 @@ def test_the_reader_sees_every_kind_of_import(tmp_path: Path) -> None:
     (package / "orders.py").write_text("import yaml\nfrom .payments import Payment\n")
     (package / "payments.py").write_text(
         "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from .orders import Order\n"
+        "if TYPE_CHECKING:\n    from .orders import Order\nelse:\n    import json\n"
         "def pay():\n    import httpx\n"
     )
     imports = read_imports(package)
     assert imports.circles() == [["shop.orders", "shop.payments"]]
-    assert imports.libraries_reached("shop.orders") == {"yaml", "typing"}
+    assert imports.libraries_reached("shop.orders") == {"yaml", "typing", "json"}
     assert "httpx" in imports.libraries_reached("shop.orders", lazy=True)
     assert imports.closure("shop.payments") == {"shop.payments"}
