@@ -37,6 +37,18 @@ from .service import TEST_VARIABLES, start_service
 pytest_plugins = [f"{SERVICE}.core.testing.callers"]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `processes` every test that starts the production server with the `serve` fixture.
+
+    Such a test takes seconds where others take milliseconds: `make test` leaves them to
+    `make test-servers` and `make test-all`, to keep the loop a developer runs short.
+    """
+    for item in items:
+        if "serve" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.processes)
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Hide the service's variables and QUART_SETTINGS, and work in an empty directory.

@@ -47,6 +47,7 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[OTLPReceiver]:
     server.stop()
 
 
+@pytest.mark.processes
 def test_with_tracing_off_nothing_of_opentelemetry_is_imported() -> None:
     """The default: the app is made and answers without importing a module of OpenTelemetry."""
     program = textwrap.dedent(

@@ -13,6 +13,9 @@ import pytest
 from ...testing.live_server import LiveServer
 from ...testing.service import start_service
 
+# Each test starts servers in processes of their own: make test-servers and test-all run them.
+pytestmark = pytest.mark.processes
+
 LIMIT = 4096
 
 

@@ -20,6 +20,9 @@ from ...testing.live_server import LiveServer
 from ...testing.service import events, json_lines, start_service
 from .conftest import write_probe_app
 
+# Each test starts servers in processes of their own: make test-servers and test-all run them.
+pytestmark = pytest.mark.processes
+
 Serve = Callable[..., LiveServer]
 
 

@@ -14,6 +14,9 @@ import pytest
 from ...testing.live_server import LiveServer
 from ...testing.service import events
 
+# Each test starts servers in processes of their own: make test-servers and test-all run them.
+pytestmark = pytest.mark.processes
+
 Serve = Callable[..., LiveServer]
 
 

@@ -12,6 +12,9 @@ import pytest
 
 from ...testing.live_server import LiveServer, ServerStartError, free_port
 
+# Each test starts servers in processes of their own: make test-servers and test-all run them.
+pytestmark = pytest.mark.processes
+
 # A server that starts a child process of its own, as the production server starts workers.
 PARENT_OF_A_CHILD = textwrap.dedent(
     """

@@ -32,16 +32,12 @@ TEAM_TESTS = textwrap.dedent(
 )
 
 
-@pytest.mark.commands
-def test_a_developers_settings_do_not_reach_the_tests(tmp_path: Path) -> None:
-    """Variables and a settings.yml in the working directory are hidden from every test."""
-    (tmp_path / "test_team.py").write_text(TEAM_TESTS)
-    (tmp_path / "settings.yml").write_text("DEBUG: true\n")
-    # The project's own pytest configuration, which loads the plugin.
+def run_pytest(directory: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run pytest on `directory` with the project's configuration, as a team runs it."""
     command = [sys.executable, "-m", "pytest", "-q", "-c", str(PROJECT / "pyproject.toml")]
-    done = subprocess.run(
-        [*command, "-p", "no:cacheprovider", str(tmp_path / "test_team.py")],
-        cwd=tmp_path,
+    return subprocess.run(
+        [*command, "-p", "no:cacheprovider", *arguments, str(directory)],
+        cwd=directory,
         env={
             **{
                 name: value
@@ -56,8 +52,29 @@ def test_a_developers_settings_do_not_reach_the_tests(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
+
+
+@pytest.mark.commands
+def test_a_developers_settings_do_not_reach_the_tests(tmp_path: Path) -> None:
+    """Variables and a settings.yml in the working directory are hidden from every test."""
+    (tmp_path / "test_team.py").write_text(TEAM_TESTS)
+    (tmp_path / "settings.yml").write_text("DEBUG: true\n")
+    done = run_pytest(tmp_path)
     assert done.returncode == 0, done.stdout
     assert "1 passed" in done.stdout
+
+
+@pytest.mark.commands
+def test_a_test_that_serves_is_left_out_of_make_test(tmp_path: Path) -> None:
+    """A test using `serve` is marked `processes`, which make test's selection leaves out."""
+    (tmp_path / "test_team.py").write_text(
+        "def test_served(serve):\n    pass\n\ndef test_in_process(client):\n    pass\n"
+    )
+    done = run_pytest(tmp_path, "--collect-only", "-m", "not processes")
+    assert done.returncode == 0, done.stdout
+    assert "test_team.py::test_in_process" in done.stdout
+    assert "test_served" not in done.stdout
+    assert "1/2 tests collected (1 deselected)" in done.stdout
 
 
 def test_serve_runs_the_production_server_with_the_settings_given(

@@ -13,6 +13,9 @@ from ...startup import ENV_PREFIX
 from ...testing.service import TEST_VARIABLES, clean_environment, events, json_lines, start_service
 from ..plumbing import FACTORY
 
+# Each test starts servers in processes of their own: make test-servers and test-all run them.
+pytestmark = pytest.mark.processes
+
 
 def test_a_developers_shell_does_not_reach_a_served_app(monkeypatch: pytest.MonkeyPatch) -> None:
     """The service's variables, QUART_SETTINGS and the serving ones are left out; PATH is kept."""
