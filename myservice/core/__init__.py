@@ -16,6 +16,7 @@ from types import ModuleType
 
 from . import websocket_path
 from .api import docs, openapi, validation
+from .api.entity_tags import entity_tags
 from .api.openapi import media_response, problems
 from .api.validation import (
     Model,
@@ -39,6 +40,7 @@ from .data.tables import Base
 from .discovery import discover_blueprints, import_tables
 from .http import client_address
 from .http import problems as http_problems
+from .http.conditional import require_match, tagged
 from .http.problems import problem_response
 from .http.responses import no_content
 from .http.security_headers import cache_control
@@ -66,6 +68,7 @@ __all__ = [
     "create_service_app",
     "current_caller",
     "downstream",
+    "entity_tags",
     "get_or_404",
     "init_app",
     "media_response",
@@ -75,7 +78,9 @@ __all__ = [
     "public",
     "quiet",
     "reading",
+    "require_match",
     "requires",
+    "tagged",
     "transaction",
     "unlimited",
     "validate_querystring",

@@ -26,6 +26,7 @@ from werkzeug.routing import Rule
 from ..callers.access import access_of, is_limited
 from ..http.routes import View
 from ..startup import SERVICE
+from . import entity_tags
 from .problem_schemas import (
     BODY_PROBLEMS,
     PROBLEMS,
@@ -91,6 +92,7 @@ def problem_statuses(rule: Rule, view: Callable[..., object], limited: bool) -> 
     `limited`: whether the service has a rate limit.
     """
     statuses = {500, *getattr(view, PROBLEMS_ATTRIBUTE, ())}
+    statuses |= entity_tags.problem_statuses(view, set(rule.methods or ()))
     access = access_of(view)
     if access is not None and not access.public:
         statuses.update((401, 503))
@@ -135,12 +137,14 @@ class ServiceOpenAPIProvider(OpenAPIProvider):
             content = {media_type: {"schema": {"type": "string"}} for media_type in media_types}
             extra[status] = {"description": description, "content": content}
         for operations in paths.values():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 operation["responses"] = {**operation["responses"], **extra}
+                entity_tags.document(view, method, operation)
                 if access is not None and not access.public:
                     operation["security"] = [{SECURITY_SCHEME: sorted(access.scopes)}]
                 if not operation.get("description"):
-                    del operation["description"]  # a docstring of one line: the summary says it
+                    # A docstring of one line, or none: the summary says it, if anything.
+                    operation.pop("description", None)
         return paths, components
 
     def build_request_body(

@@ -67,11 +67,21 @@ PROBLEMS: dict[int, tuple[str, str, type[Problem]]] = {
         "The item conflicts with another, or refers to one that does not exist; `fields` says which.",
         ConflictProblem,
     ),
+    412: (
+        "PreconditionFailed",
+        "If-Match no longer names the item: it has changed since it was read.",
+        Problem,
+    ),
     415: ("UnsupportedMediaType", "The body was not sent as application/json.", Problem),
     422: (
         "UnprocessableContent",
         "The body or query string does not match the schema; `errors` says where.",
         ValidationProblem,
+    ),
+    428: (
+        "PreconditionRequired",
+        "A write must send If-Match with the item's ETag (REQUIRE_IF_MATCH is on).",
+        Problem,
     ),
     429: (
         "TooManyRequests",

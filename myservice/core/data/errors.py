@@ -4,6 +4,8 @@
 - a value the database cannot store (too long, a NUL character, out of range): 422;
 - the database unreachable, too slow, locked, or out of connections: 503 with Retry-After, so
   that clients and load balancers come back once it is;
+- a row that another request changed between this one's read and its write (the version of
+  http/conditional.py): 412;
 - anything else stays a 500, its traceback in the log.
 
 SQLite and PostgreSQL word their errors differently; both are read here, so that a service
@@ -18,6 +20,7 @@ import structlog
 from quart import Quart, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..http.problems import problem_response
 from .database import DatabaseUnavailable, sql_state
@@ -38,6 +41,17 @@ def init_app(app: Quart) -> None:
     app.register_error_handler(DBAPIError, unstorable_or_failure)
     app.register_error_handler(DatabaseUnavailable, unavailable)
     app.register_error_handler(PoolTimeoutError, unavailable)
+    app.register_error_handler(StaleDataError, changed_meanwhile)
+
+
+async def changed_meanwhile(_error: StaleDataError) -> Response:
+    """412: the row's version moved while this request changed it, as If-Match would have seen."""
+    return problem_response(
+        412,
+        "Precondition Failed",
+        "The item changed while this request was changing it: read it again, then send your"
+        " change with its new ETag.",
+    )
 
 
 async def conflict(error: IntegrityError) -> Response:

@@ -8,7 +8,8 @@ compressed as it goes, without Content-Length (chunked).
 
 A request body sent with `Content-Encoding: gzip` is decompressed before the app sees it, and
 held to MAX_CONTENT_LENGTH once decompressed: a small body that inflates past it (a zip bomb) is
-a 413, found without inflating more than the limit. Any other encoding is a 415.
+a 413, found without inflating more than the limit. Any other encoding is a 415. A compressed
+answer's strong ETag gets a suffix (conditional.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from hypercorn.typing import (
     HTTPScope,
 )
 
+from .conditional import gzip_tag
 from .raw_answers import send_problem
 
 GZIP_WINDOW = 16 + zlib.MAX_WBITS
@@ -83,7 +85,11 @@ def compressing(send: ASGISendCallable, minimum: int, gzip: bool) -> ASGISendCal
             length = _length(headers)
             if gzip and (length is None or length >= minimum):
                 stream = zlib.compressobj(LEVEL, zlib.DEFLATED, GZIP_WINDOW)
-                headers = [header for header in headers if header[0] != b"content-length"]
+                headers = [
+                    (name, gzip_tag(value) if name == b"etag" else value)
+                    for name, value in headers
+                    if name != b"content-length"
+                ]
                 headers.append((b"content-encoding", b"gzip"))
             await send({**message, "headers": headers})
             return
@@ -126,11 +132,7 @@ async def inflating(
         detail = f"The body is larger than {limit} bytes once decompressed (MAX_CONTENT_LENGTH)."
         await send_problem(scope, send, 413, detail)
         return None
-    headers = [
-        (name, value)
-        for name, value in scope["headers"]
-        if name not in {b"content-encoding", b"content-length"}
-    ]
+    headers = [h for h in scope["headers"] if h[0] not in {b"content-encoding", b"content-length"}]
     inflated: HTTPScope = {**scope, "headers": [*headers, (b"content-length", b"%d" % len(body))]}
     return inflated, _replaying(body, receive)
 
@@ -138,9 +140,8 @@ async def inflating(
 async def _inflated(receive: ASGIReceiveCallable, limit: int) -> bytes | None:
     """The whole body, inflated; None as soon as it passes `limit` bytes, either way."""
     inflater = zlib.decompressobj(GZIP_WINDOW)
-    received = 0
+    received = produced = 0
     parts: list[bytes] = []
-    produced = 0
     more = True
     while more:
         message = await receive()
@@ -183,10 +184,8 @@ def _compressible(message: HTTPResponseStartEvent) -> bool:
 
 
 def _length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    for name, value in headers:
-        if name == b"content-length" and value.isdigit():
-            return int(value)
-    return None
+    lengths = [value for name, value in headers if name == b"content-length" and value.isdigit()]
+    return int(lengths[0]) if lengths else None
 
 
 def _quality(parameters: str) -> float:

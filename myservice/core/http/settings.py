@@ -10,6 +10,7 @@ SETTINGS = {
     "COMPRESSION_MINIMUM": Setting(1024, int, minimum=1, nullable=True),
     "DEBUG": Setting(False, bool),
     "MAX_CONTENT_LENGTH": Setting(1024 * 1024, int, minimum=1),
+    "REQUIRE_IF_MATCH": Setting(False, bool),
     "SECRET_KEY": Setting(None, str, nullable=True),
     "TESTING": Setting(False, bool),
     "TRUSTED_PROXIES": Setting([], list, check=trusted_proxies),

@@ -41,6 +41,18 @@ class Group(ItemsBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class Versioned(ItemsBase):
+    """A row whose version SQLAlchemy counts up with each UPDATE, as `make view` tables do."""
+
+    __tablename__ = "test_versioned"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's declaration)
+
+
 class NewItem(Model):
     """An item to create."""
 

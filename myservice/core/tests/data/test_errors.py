@@ -9,9 +9,10 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy import text
 
+from ...callers.access import public
 from ...data.database import database, transaction
 from ...data.url import is_sqlite
-from ..items import create_tables, items
+from ..items import Versioned, create_tables, items
 
 
 @pytest.fixture
@@ -92,3 +93,26 @@ async def test_a_nul_character_that_slips_past_validation(app: Quart, client: Cl
         assert response.status_code == 201
     else:
         assert response.status_code == 422
+
+
+async def test_a_row_changed_between_read_and_write_is_a_412(app: Quart, client: Client) -> None:
+    """A write that another overtook changes no row: 412, and the other's change stands."""
+    async with app.app_context(), transaction() as session:
+        session.add(Versioned(id=1, count=0))
+
+    @app.post("/_overtaken")
+    @public
+    async def overtaken() -> dict[str, int]:
+        async with transaction() as session:
+            row = await session.get(Versioned, 1)
+            assert row is not None
+            async with transaction() as other:  # another request, committed meanwhile
+                (await other.get(Versioned, 1)).count = 5  # type: ignore[union-attr]
+            row.count = 1
+        return {"count": row.count}
+
+    response = await client.post("/_overtaken")
+    assert response.status_code == 412
+    assert (await response.get_json())["title"] == "Precondition Failed"
+    async with app.app_context(), transaction() as session:
+        assert (await session.get(Versioned, 1)).count == 5  # type: ignore[union-attr]

@@ -72,6 +72,7 @@ SKELETON_ROWS = {
     "RATE_LIMIT": ("null", "default"),
     "RATE_LIMIT_STORAGE": ('"memory://"', "default"),
     "READINESS_TIMEOUT": ("2", "default"),
+    "REQUIRE_IF_MATCH": ("false", "default"),
     "RESPONSE_TIMEOUT": ("60", "default"),
     "SECRET_KEY": ("null", "default"),
     "TESTING": ("true", "create_app() overrides"),
