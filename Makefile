@@ -39,6 +39,7 @@ help: ## List the targets and what each does
 
 run: migrate ## Migrate, then serve on http://127.0.0.1:5000 (set HOST, PORT), reloading on changes
 	@# Tokens from `make token` sign in (the development key); production sets AUTH_JWKS_URL.
+	@$(BIN)/python -m myservice.core.serve.port $(or $(HOST),127.0.0.1) $(or $(PORT),5000)
 	MYSERVICE_AUTH_DEVELOPMENT_KEY=true QUART_APP=myservice $(BIN)/quart run --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),5000) --reload
 
 serve: $(RUNTIME) ## Serve for production with uvicorn workers on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
