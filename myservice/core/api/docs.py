@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import cast
 
 from quart import Blueprint, Quart, Response, current_app, send_file
 from quart_schema import hide
@@ -80,14 +81,27 @@ def swagger_ui_files() -> Path:
     return Path(spec.submodule_search_locations[0]) / "static"
 
 
+DOCUMENT_KEY = f"{__name__}.document"
+
+
 @blueprint.get("/openapi.json")
 @hide
 @public
 async def openapi() -> Response:
-    """The OpenAPI document of the service, generated from its views."""
-    document = current_app.extensions["QUART_SCHEMA"].openapi_provider.schema()
-    response: Response = current_app.json.response(document)  # type: ignore[assignment]
-    return response
+    """The OpenAPI document of the service, generated from its views, once for each set of routes.
+
+    create_app registers every route before the app serves, so the document is built on the
+    first request: building it takes milliseconds, many times the cost of sending it. A route
+    added later (a test may add one) makes it build anew.
+    """
+    routes = len(list(current_app.url_map.iter_rules()))
+    built: tuple[int, Response] | None = current_app.extensions.get(DOCUMENT_KEY)
+    if built is None or built[0] != routes:
+        schema = current_app.extensions["QUART_SCHEMA"].openapi_provider.schema()
+        built = (routes, cast(Response, current_app.json.response(schema)))
+        current_app.extensions[DOCUMENT_KEY] = built
+    document = built[1]
+    return Response(await document.get_data(), content_type=document.content_type)
 
 
 @blueprint.get("/docs")

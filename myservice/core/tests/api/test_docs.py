@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from ...api.docs import ASSETS, swagger_ui_files
+from ...callers.access import public
 from ..plumbing import create_app
 
 
@@ -73,3 +75,32 @@ async def test_api_docs_off_serves_neither_document_nor_ui() -> None:
     for path in ("/openapi.json", "/docs", "/docs/swagger-ui.css"):
         assert (await client.get(path)).status_code == 404
     assert (await client.get("/livez")).status_code == 200
+
+
+async def test_the_document_is_built_once_and_served_the_same_each_time(
+    app: Quart, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second request is answered from the first's document, byte for byte."""
+    provider = app.extensions["QUART_SCHEMA"].openapi_provider
+    built: list[int] = []
+    schema = provider.schema
+    monkeypatch.setattr(provider, "schema", lambda: built.append(1) or schema())
+    first, second = await client.get("/openapi.json"), await client.get("/openapi.json")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.content_type == "application/json"
+    assert await first.get_data() == await second.get_data()
+    assert (await second.get_json())["openapi"].startswith("3.")
+    assert built == [1]
+
+
+async def test_a_route_added_later_is_in_the_document(app: Quart, client: Client) -> None:
+    """A route registered after the document was first served appears in the next one."""
+    assert "/_later" not in (await (await client.get("/openapi.json")).get_json())["paths"]
+
+    @app.get("/_later")
+    @public
+    async def later() -> dict[str, str]:
+        """Added after the first request."""
+        return {}
+
+    assert "/_later" in (await (await client.get("/openapi.json")).get_json())["paths"]
