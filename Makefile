@@ -87,7 +87,7 @@ rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=p
 spec: $(RUNTIME) ## Rewrite openapi.json, the API snapshot the tests compare, after an API change
 	$(BIN)/python -m scripts.spec
 
-test: $(DEV) ## Run the service's tests (core's and yours) in-process, with coverage, in about 25 s
+test: $(DEV) ## Run the service's tests (core's and yours) in-process, with coverage, in about 20 s
 	@$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest -n auto --dist worksteal -m "$(TEST_MARKS)" $(PYTEST_ARGS)
 	@$(BIN)/coverage combine --quiet

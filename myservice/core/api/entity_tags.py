@@ -18,6 +18,12 @@ ATTRIBUTE = "documented_entity_tags"
 # 400: a header that is not a list of entity tags.
 READ_PROBLEMS, WRITE_PROBLEMS = {400}, {400, 412, 428}
 CHANGES = frozenset({"PATCH", "PUT", "DELETE"})
+# "*", or a list of entity tags: "3", W/"2". A list may be empty, or have empty elements.
+TAG = r'(W/)?"[!#-~]*"'
+CONDITION = {
+    "type": "string",
+    "pattern": rf"^(\*|[ \t,]*({TAG}([ \t]*,[ \t,]*{TAG})*)?[ \t,]*)$",
+}
 ETAG = {
     "description": 'The item\'s version, as a strong entity tag ("3"); "3-gzip" when gzipped.',
     "schema": {"type": "string"},
@@ -70,5 +76,5 @@ def _add_header(operation: dict[str, Any], name: str, description: str) -> None:
     parameter = {"name": name, "in": "header", "required": False, "description": description}
     operation["parameters"] = [
         *operation.get("parameters", []),
-        {**parameter, "schema": ETAG["schema"]},
+        {**parameter, "schema": CONDITION},
     ]

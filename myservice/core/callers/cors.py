@@ -4,7 +4,7 @@ Each origin is exact (`https://app.example.com`), checked at start-up; `*` alone
 origin, and never with CORS_ALLOW_CREDENTIALS. A preflight is answered before any token is
 asked for (it never carries one): 204 with what the route allows, or 403 for an origin not
 listed. Responses to allowed origins expose the headers a client needs to read: the challenge,
-Retry-After, the rate limit's and the request id.
+Retry-After, the rate limit's, the request id, and the ETag a page sends back in If-Match.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..startup import StartupError
 from .settings import ANY_ORIGIN
 
 EXTENSION_KEY = __name__
-EXPOSED = "WWW-Authenticate, Retry-After, RateLimit, RateLimit-Policy, X-Request-ID, Location"
+EXPOSED = "WWW-Authenticate, Retry-After, RateLimit, RateLimit-Policy, X-Request-ID, Location, ETag"
 
 
 def init_app(app: Quart) -> None:

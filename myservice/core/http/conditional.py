@@ -21,8 +21,11 @@ from werkzeug.exceptions import BadRequest, PreconditionFailed, PreconditionRequ
 
 T = TypeVar("T")
 GZIP_SUFFIX = "-gzip"
-# One entity tag of a list (RFC 9110, 8.8.3), with the comma or the end after it.
-LISTED_TAG = re.compile(r'[ \t]*(W/)?"([\x21\x23-\x7e]*)"[ \t]*(?:,|$)')
+# An entity tag (RFC 9110, 8.8.3), and what may come between two of a list: blanks and commas,
+# empty elements included, which a recipient must accept (5.6.1).
+ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e]*)"')
+BETWEEN = re.compile(r"[ \t]*(?:,[ \t]*)*")
+NOT_A_LIST = 'The header is not a list of entity tags, such as "3", "4".'
 READS = frozenset({"GET", "HEAD"})
 
 
@@ -35,12 +38,23 @@ def tagged(item: T, version: int, status: int = 200) -> tuple[T, int, dict[str, 
     """The answer for `item` at `version` with its ETag; a 304 for a GET that has it already."""
     tag = entity_tag(version)
     if request.method in READS and _names(_header("If-None-Match"), version, weak=True):
-        return Response(status=304, headers={"ETag": tag})
+        # The headers a 200 would have had, and no Content-Type: a 304 has no content.
+        unchanged = Response(status=304, headers={"ETag": tag, "Vary": "Accept-Encoding"})
+        del unchanged.headers["Content-Type"]
+        return unchanged
     return item, status, {"ETag": tag}
 
 
 def require_match(version: int) -> None:
-    """Go on only if If-Match names the item at `version`: else 412, or 428 when required."""
+    """Go on only if If-Match names the item at `version`: else 412, or 428 when required.
+
+    If-None-Match on a write asks for it only where the item is not at a version named: one
+    that names it (or "*") is a 412 too.
+    """
+    if _names(_header("If-None-Match"), version, weak=True):
+        raise PreconditionFailed(
+            f"If-None-Match names the item as it is now, {entity_tag(version)}: it was not changed."
+        )
     value = _header("If-Match")
     if value is None:
         if current_app.config["REQUIRE_IF_MATCH"]:
@@ -71,20 +85,33 @@ def _names(value: str | None, version: int, *, weak: bool) -> bool:
     """Whether the list of tags `value` names `version`: "*" names any item that exists.
 
     `weak`: compare as If-None-Match does, W/"3" naming "3"; If-Match compares strong tags only.
-    A list that is not one is a 400, for a condition that cannot be read cannot be kept.
+    An empty list names nothing. A list that is not one is a 400, for a condition that cannot be
+    read cannot be kept.
     """
     if value is None:
         return False
     if value.strip() == "*":
         return True
-    current = str(version)
-    found, end = False, 0
-    for listed in LISTED_TAG.finditer(value):
-        if listed.start() != end:
-            break
-        end = listed.end()
-        is_weak, opaque = listed[1] is not None, listed[2].removesuffix(GZIP_SUFFIX)
-        found = found or (opaque == current and (weak or not is_weak))
-    if end != len(value) or end == 0:
-        raise BadRequest('The header is not a list of entity tags, such as "3", "4".')
-    return found
+    return str(version) in _opaque_tags(value, strong_only=not weak)
+
+
+def _opaque_tags(value: str, *, strong_only: bool) -> set[str]:
+    """The tags of the list `value`, without quotes or the gzip suffix; 400 for no list."""
+    tags: set[str] = set()
+    position = _after_separators(value, 0)
+    while position < len(value):
+        tag = ENTITY_TAG.match(value, position)
+        if tag is None:
+            raise BadRequest(NOT_A_LIST)
+        position = _after_separators(value, tag.end())
+        if position < len(value) and "," not in value[tag.end() : position]:
+            raise BadRequest(NOT_A_LIST)  # two tags with no comma between them
+        if not (strong_only and tag[1]):
+            tags.add(tag[2].removesuffix(GZIP_SUFFIX))
+    return tags
+
+
+def _after_separators(value: str, start: int) -> int:
+    """Where the blanks and commas from `start` on end."""
+    separators = BETWEEN.match(value, start)
+    return separators.end() if separators else start

@@ -36,7 +36,7 @@ async def test_an_allowed_origin_may_read_the_answer_and_its_headers() -> None:
     response = await client.get("/", headers={"Origin": APP_ORIGIN})
     assert response.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
     exposed = response.headers["Access-Control-Expose-Headers"].split(", ")
-    assert {"WWW-Authenticate", "Retry-After", "RateLimit", "X-Request-ID"} <= set(exposed)
+    assert {"WWW-Authenticate", "Retry-After", "RateLimit", "X-Request-ID", "ETag"} <= set(exposed)
     assert response.headers["Vary"] == "Origin"
     assert "Access-Control-Allow-Credentials" not in response.headers
 

@@ -6,7 +6,7 @@ import gzip
 import json
 
 import pytest
-from quart import Blueprint, Quart
+from quart import Blueprint, Quart, Response
 from quart.typing import ResponseReturnValue
 
 from ...callers.access import public
@@ -54,7 +54,8 @@ async def test_a_read_answers_its_etag() -> None:
 
 
 @pytest.mark.parametrize(
-    "condition", ['"3"', 'W/"3"', '"1", "3"', "*", '"3-gzip"', '"1",\t"3" ', '"3",']
+    "condition",
+    ['"3"', 'W/"3"', '"1", "3"', "*", '"3-gzip"', '"1",\t"3" ', '"3",', ', "3"', '"1",, ,"3"'],
 )
 async def test_a_read_whose_if_none_match_names_the_version_is_a_304(condition: str) -> None:
     """Any list naming the version, weakly or gzipped or *, is a 304 without a body."""
@@ -64,6 +65,17 @@ async def test_a_read_whose_if_none_match_names_the_version_is_a_304(condition: 
     assert (response.status_code, await response.get_data()) == (304, b"")
     assert response.headers["ETag"] == '"3"'
     assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Vary"] == "Accept-Encoding"
+
+
+async def test_a_304_says_no_content_type() -> None:
+    """A 304 has no content: a Content-Type would overwrite a cache's application/json."""
+    app = versioned_app()
+    async with app.test_request_context("/item", headers={"If-None-Match": '"3"'}):
+        answer: object = tagged({}, VERSION)
+    assert isinstance(answer, Response)
+    assert answer.status_code == 304
+    assert "Content-Type" not in answer.headers
 
 
 @pytest.mark.parametrize("condition", ['"2"', '"33"', '"1", "2"', 'W/"4"', '"0",'])
@@ -106,7 +118,7 @@ async def test_if_match_over_several_header_lines_is_one_list() -> None:
 )
 @pytest.mark.parametrize(
     "condition",
-    ["3", '"3', '"3" "4"', '"a"b"', "W/3", '""x', ",", '"\x7f"', '"3",,"4"', " ", '"3 "'],
+    ["3", '"3', '"3" "4"', '"a"b"', "W/3", '""x', '"\x7f"', '*, "3"', '"3 "', '"3"x'],
 )
 async def test_a_condition_that_is_not_a_list_of_tags_is_a_400(
     header: str, method: str, condition: str
@@ -118,6 +130,24 @@ async def test_a_condition_that_is_not_a_list_of_tags_is_a_400(
     assert (await response.get_json())["detail"].startswith(
         "The header is not a list of entity tags"
     )
+
+
+@pytest.mark.parametrize("condition", ['"3"', "*", 'W/"3"'])
+async def test_a_write_whose_if_none_match_names_the_version_is_a_412(condition: str) -> None:
+    """If-None-Match on a write asks that the item not be at that version: here it is."""
+    client = versioned_app().test_client()
+    response = await client.patch("/item", headers={"If-None-Match": condition})
+    assert response.status_code == 412
+    other = await client.patch("/item", headers={"If-None-Match": '"2"'})
+    assert other.status_code == 200
+
+
+@pytest.mark.parametrize("condition", ["", " ", ",", " , ,"])
+async def test_an_empty_list_names_no_version(condition: str) -> None:
+    """An If-Match of no tags names no version (412); an If-None-Match of none, no copy (200)."""
+    client = versioned_app().test_client()
+    assert (await client.patch("/item", headers={"If-Match": condition})).status_code == 412
+    assert (await client.get("/item", headers={"If-None-Match": condition})).status_code == 200
 
 
 async def test_a_write_without_if_match_goes_ahead_unless_required() -> None:
