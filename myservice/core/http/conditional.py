@@ -25,7 +25,7 @@ GZIP_SUFFIX = "-gzip"
 # empty elements included, which a recipient must accept (5.6.1).
 ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e]*)"')
 BETWEEN = re.compile(r"[ \t]*(?:,[ \t]*)*")
-NOT_A_LIST = 'The header is not a list of entity tags, such as "3", "4".'
+NOT_A_LIST = '{header} is not a list of entity tags, such as "3", "4".'
 READS = frozenset({"GET", "HEAD"})
 
 
@@ -37,7 +37,7 @@ def entity_tag(version: int) -> str:
 def tagged(item: T, version: int, status: int = 200) -> tuple[T, int, dict[str, str]] | Response:
     """The answer for `item` at `version` with its ETag; a 304 for a GET that has it already."""
     tag = entity_tag(version)
-    if request.method in READS and _names(_header("If-None-Match"), version, weak=True):
+    if request.method in READS and _names("If-None-Match", version, weak=True):
         # The headers a 200 would have had, and no Content-Type: a 304 has no content.
         unchanged = Response(status=304, headers={"ETag": tag, "Vary": "Accept-Encoding"})
         del unchanged.headers["Content-Type"]
@@ -51,18 +51,17 @@ def require_match(version: int) -> None:
     If-None-Match on a write asks for it only where the item is not at a version named: one
     that names it (or "*") is a 412 too.
     """
-    if _names(_header("If-None-Match"), version, weak=True):
+    if _names("If-None-Match", version, weak=True):
         raise PreconditionFailed(
             f"If-None-Match names the item as it is now, {entity_tag(version)}: it was not changed."
         )
-    value = _header("If-Match")
-    if value is None:
+    if _header("If-Match") is None:
         if current_app.config["REQUIRE_IF_MATCH"]:
             raise PreconditionRequired(
                 "Send If-Match with the ETag of the item as you last read it."
             )
         return
-    if not _names(value, version, weak=False):
+    if not _names("If-Match", version, weak=False):
         raise PreconditionFailed(
             f"The item has changed since that ETag: it is now {entity_tag(version)}."
             " Read it again, then send your change with the new ETag."
@@ -81,31 +80,35 @@ def _header(name: str) -> str | None:
     return ", ".join(values) if values else None
 
 
-def _names(value: str | None, version: int, *, weak: bool) -> bool:
-    """Whether the list of tags `value` names `version`: "*" names any item that exists.
+def _names(header: str, version: int, *, weak: bool) -> bool:
+    """Whether the list of tags in `header` names `version`: "*" names any item that exists.
 
     `weak`: compare as If-None-Match does, W/"3" naming "3"; If-Match compares strong tags only.
     An empty list names nothing. A list that is not one is a 400, for a condition that cannot be
     read cannot be kept.
     """
+    value = _header(header)
     if value is None:
         return False
     if value.strip() == "*":
         return True
-    return str(version) in _opaque_tags(value, strong_only=not weak)
+    try:
+        return str(version) in _opaque_tags(value, strong_only=not weak)
+    except ValueError:
+        raise BadRequest(NOT_A_LIST.format(header=header)) from None
 
 
 def _opaque_tags(value: str, *, strong_only: bool) -> set[str]:
-    """The tags of the list `value`, without quotes or the gzip suffix; 400 for no list."""
+    """The tags of the list `value`, without quotes or the gzip suffix; ValueError for no list."""
     tags: set[str] = set()
     position = _after_separators(value, 0)
     while position < len(value):
         tag = ENTITY_TAG.match(value, position)
         if tag is None:
-            raise BadRequest(NOT_A_LIST)
+            raise ValueError(value)
         position = _after_separators(value, tag.end())
         if position < len(value) and "," not in value[tag.end() : position]:
-            raise BadRequest(NOT_A_LIST)  # two tags with no comma between them
+            raise ValueError(value)  # two tags with no comma between them
         if not (strong_only and tag[1]):
             tags.add(tag[2].removesuffix(GZIP_SUFFIX))
     return tags

@@ -128,7 +128,7 @@ async def test_a_condition_that_is_not_a_list_of_tags_is_a_400(
     response = await getattr(client, method.lower())("/item", headers={header: condition})
     assert response.status_code == 400
     assert (await response.get_json())["detail"].startswith(
-        "The header is not a list of entity tags"
+        f"{header} is not a list of entity tags"
     )
 
 
