@@ -8,7 +8,7 @@ compressed as it goes, without Content-Length (chunked).
 
 A request body sent with `Content-Encoding: gzip` is decompressed before the app sees it, and
 held to MAX_CONTENT_LENGTH once decompressed: a small body that inflates past it (a zip bomb) is
-a 413, found without inflating more than the limit. Any other encoding is a 415. A compressed
+a 413, found without inflating more than the limit; another encoding is a 415. A compressed
 answer's strong ETag gets a suffix (conditional.py).
 """
 
@@ -79,16 +79,17 @@ def compressing(send: ASGISendCallable, minimum: int, gzip: bool) -> ASGISendCal
         nonlocal stream
         if message["type"] == "http.response.start":
             if not _compressible(message):
-                await send(message)
+                # A 304 has the headers its 200 would have had: that it varies, among them.
+                vary = [VARY] if message["status"] == 304 else []
+                await send({**message, "headers": [*message["headers"], *vary]})
                 return
             headers = [*message["headers"], VARY]
             length = _length(headers)
             if gzip and (length is None or length >= minimum):
                 stream = zlib.compressobj(LEVEL, zlib.DEFLATED, GZIP_WINDOW)
+                kept = [header for header in headers if header[0] != b"content-length"]
                 headers = [
-                    (name, gzip_tag(value) if name == b"etag" else value)
-                    for name, value in headers
-                    if name != b"content-length"
+                    (name, gzip_tag(value) if name == b"etag" else value) for name, value in kept
                 ]
                 headers.append((b"content-encoding", b"gzip"))
             await send({**message, "headers": headers})

@@ -38,8 +38,8 @@ def tagged(item: T, version: int, status: int = 200) -> tuple[T, int, dict[str, 
     """The answer for `item` at `version` with its ETag; a 304 for a GET that has it already."""
     tag = entity_tag(version)
     if request.method in READS and _names("If-None-Match", version, weak=True):
-        # The headers a 200 would have had, and no Content-Type: a 304 has no content.
-        unchanged = Response(status=304, headers={"ETag": tag, "Vary": "Accept-Encoding"})
+        # No Content-Type: a 304 has no content (compression.py adds the Vary of the 200).
+        unchanged = Response(status=304, headers={"ETag": tag})
         del unchanged.headers["Content-Type"]
         return unchanged
     return item, status, {"ETag": tag}
