@@ -33,7 +33,7 @@ from .callers.auth import current_caller
 from .callers.caller import Caller
 from .calls import downstreams
 from .calls.downstreams import downstream
-from .data import database, migration_commands, migrations
+from .data import database, idempotency, migration_commands, schema_readiness
 from .data import errors as database_errors
 from .data.database import get_or_404, reading, transaction
 from .data.tables import Base
@@ -41,6 +41,7 @@ from .discovery import discover_blueprints, import_tables
 from .http import client_address
 from .http import problems as http_problems
 from .http.conditional import require_match, tagged
+from .http.idempotency import idempotent
 from .http.problems import problem_response
 from .http.responses import no_content
 from .http.security_headers import cache_control
@@ -70,6 +71,7 @@ __all__ = [
     "downstream",
     "entity_tags",
     "get_or_404",
+    "idempotent",
     "init_app",
     "media_response",
     "no_content",
@@ -127,7 +129,8 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     docs.init_app(app)
     probes.init_app(app)
     database.init_app(app)
-    migrations.init_app(app)
+    idempotency.init_app(app)
+    schema_readiness.init_app(app)
     migration_commands.init_app(app)
     tracing.init_app(app)
     downstreams.init_app(app)

@@ -26,7 +26,7 @@ from werkzeug.routing import Rule
 from ..callers.access import access_of, is_limited
 from ..http.routes import View
 from ..startup import SERVICE
-from . import entity_tags
+from . import entity_tags, idempotency_key
 from .problem_schemas import (
     BODY_PROBLEMS,
     PROBLEMS,
@@ -93,6 +93,7 @@ def problem_statuses(rule: Rule, view: Callable[..., object], limited: bool) -> 
     """
     statuses = {500, *getattr(view, PROBLEMS_ATTRIBUTE, ())}
     statuses |= entity_tags.problem_statuses(view, set(rule.methods or ()))
+    statuses |= idempotency_key.problem_statuses(view)
     access = access_of(view)
     if access is not None and not access.public:
         statuses.update((401, 503))
@@ -140,6 +141,7 @@ class ServiceOpenAPIProvider(OpenAPIProvider):
             for method, operation in operations.items():
                 operation["responses"] = {**operation["responses"], **extra}
                 entity_tags.document(view, method, operation)
+                idempotency_key.document(view, operation)
                 if access is not None and not access.public:
                     operation["security"] = [{SECURITY_SCHEME: sorted(access.scopes)}]
                 if not operation.get("description"):

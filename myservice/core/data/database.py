@@ -8,7 +8,9 @@ Views reach it through one of two helpers, in an `async with`:
     async with reading() as session:       # rolled back at the end: nothing is written
         refund = await get_or_404(session, Refund, refund_id)
 
-A 2xx therefore means the row is committed. The pool is bounded (DATABASE_POOL_SIZE, no
+A 2xx therefore means the row is committed. A `transaction()` opened inside another, such as
+the one an Idempotency-Key request runs in (http/idempotency.py), joins it: its writes are
+committed with the outer one's, or not at all. The pool is bounded (DATABASE_POOL_SIZE, no
 overflow) and every wait is bounded too (DATABASE_POOL_TIMEOUT, DATABASE_TIMEOUT); a database
 that cannot be reached, is locked or answers too slowly becomes DatabaseUnavailable, which the
 client sees as a 503 with Retry-After (errors.py). SQLite enforces foreign keys and
@@ -19,13 +21,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from quart import Quart, current_app
 from sqlalchemy import event
-from sqlalchemy.engine import Dialect
-from sqlalchemy.engine.interfaces import DBAPIConnection, ExceptionContext
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -35,14 +37,13 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 from werkzeug.exceptions import NotFound
 
+from .outages import connect_or_unavailable, unavailable_when_it_is
 from .url import is_sqlite
 
 EXTENSION_KEY = __name__
 T = TypeVar("T")
-
-
-class DatabaseUnavailable(Exception):  # noqa: N818 (what the client is told: unavailable)
-    """The database cannot be used now: unreachable, too slow, locked, or out of connections."""
+# The session of the transaction this task is in, which an inner transaction() joins.
+_current: ContextVar[AsyncSession | None] = ContextVar("transaction", default=None)
 
 
 @dataclass
@@ -99,8 +100,8 @@ def open_engine(settings: dict[str, Any], **options: Any) -> Database:
         **pool,
         **options,
     )
-    event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
-    event.listen(engine.sync_engine, "handle_error", _unavailable_when_it_is)
+    event.listen(engine.sync_engine, "do_connect", connect_or_unavailable)
+    event.listen(engine.sync_engine, "handle_error", unavailable_when_it_is)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
@@ -119,9 +120,20 @@ def database() -> Database:
 
 @asynccontextmanager
 async def transaction() -> AsyncIterator[AsyncSession]:
-    """A session whose changes are committed when the block ends, and rolled back on an error."""
+    """A session whose changes are committed when the block ends, and rolled back on an error.
+
+    Inside another transaction(), the outer one's session: the outermost block commits.
+    """
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
     async with database().sessions.begin() as session:
-        yield session
+        token = _current.set(session)
+        try:
+            yield session
+        finally:
+            _current.reset(token)
 
 
 @asynccontextmanager
@@ -143,47 +155,6 @@ async def get_or_404(session: AsyncSession, table: type[T], key: object) -> T:
     if row is None:
         raise NotFound(f"There is no {getattr(table, '__tablename__', 'such')} item {key}.")
     return row
-
-
-def _connect_or_unavailable(
-    dialect: Dialect, _record: ConnectionPoolEntry, cargs: Any, cparams: Any
-) -> DBAPIConnection:
-    # Failing to connect surfaces as the driver's own OSError or TimeoutError, which would be
-    # a 500; SQLAlchemy calls handle_error only once a connection exists.
-    try:
-        return dialect.connect(*cargs, **cparams)
-    except Exception as error:
-        raise DatabaseUnavailable(f"cannot connect: {type(error).__name__}: {error}") from error
-
-
-# SQLSTATE classes of PostgreSQL that mean "not now": connection exceptions, insufficient
-# resources, operator intervention (such as a cancelled statement or a shutdown).
-UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
-
-
-def _unavailable_when_it_is(context: ExceptionContext) -> None:
-    if context.is_pre_ping:
-        return  # a stale pooled connection: SQLAlchemy replaces it, the request goes on
-    error = context.original_exception
-    state = sql_state(error)
-    sqlite_busy = "database is locked" in str(error) or "unable to open database" in str(error)
-    if (
-        context.is_disconnect
-        or isinstance(error, TimeoutError)
-        or (state is not None and state[:2] in UNAVAILABLE_SQLSTATE_CLASSES)
-        or sqlite_busy
-    ):
-        raise DatabaseUnavailable(f"{type(error).__name__}: {error}") from error
-
-
-def sql_state(error: BaseException | None) -> str | None:
-    """The SQLSTATE of a PostgreSQL error (23505 for a unique violation), if it has one."""
-    while error is not None:
-        state = getattr(error, "sqlstate", None)
-        if state:
-            return str(state)
-        error = error.__cause__
-    return None
 
 
 def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

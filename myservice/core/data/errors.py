@@ -23,7 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..http.problems import problem_response
-from .database import DatabaseUnavailable, sql_state
+from .outages import DatabaseUnavailable, sql_state
 from .tables import constraint_columns
 
 RETRY_AFTER_SECONDS = 2

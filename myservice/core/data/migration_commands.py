@@ -2,7 +2,8 @@
 
 `make migrate` is `quart db upgrade`; `make migration MESSAGE="..."` is `quart db revision`,
 which writes a revision from the difference between the tables in data/ and the database, for a
-person to review.
+person to review. The commands that write or undo a revision work on the service's branch; the
+skeleton's (migrations.py) goes up with it and comes down only for `downgrade base`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from quart import Quart
 from quart.cli import ScriptInfo, pass_script_info
 
 from ..startup import StartupError
-from .migrations import alembic_commands, alembic_config, head_revision, upgrade
+from .migrations import (
+    alembic_commands,
+    alembic_config,
+    head_revisions,
+    migrations_directory,
+    service_heads,
+    upgrade,
+)
 
 
 def init_app(app: Quart) -> None:
@@ -26,19 +34,25 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 @pass_script_info
 def upgrade_command(info: ScriptInfo, revision: str) -> None:
-    """Migrate the database up to REVISION, the latest by default."""
+    """Migrate the database up to REVISION, the latest of each branch by default."""
     upgrade(_url(info), revision)
 
 
-@db.command("downgrade")
+@db.command("downgrade", context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
 @pass_script_info
 def downgrade_command(info: ScriptInfo, revision: str) -> None:
-    """Migrate the database down to REVISION (-1 for one step, base for none)."""
-    alembic_commands().downgrade(alembic_config(_url(info)), revision)
+    """Migrate the database down to REVISION (-1 for one step of the service's, base for none)."""
+    url = _url(info)
+    if revision.startswith("-"):  # relative to the service's head, not the skeleton's
+        heads = service_heads()
+        if not heads:
+            raise click.ClickException("the service has no revision of its own to go back from")
+        revision = f"{heads[0]}@{revision}"
+    alembic_commands().downgrade(alembic_config(url), revision)
 
 
 @db.command("revision")
@@ -47,16 +61,29 @@ def downgrade_command(info: ScriptInfo, revision: str) -> None:
 def revision_command(info: ScriptInfo, message: str) -> None:
     """Write a revision from the difference between data/ and the migrated database."""
     config = alembic_config(_url(info))
-    alembic_commands().upgrade(config, "head")
-    alembic_commands().revision(config, message=message, autogenerate=True)
+    alembic_commands().upgrade(config, "heads")
+    heads = service_heads()
+    alembic_commands().revision(
+        config,
+        message=message,
+        autogenerate=True,
+        head=heads[0] if heads else "base",
+        version_path=str(migrations_directory() / "versions"),
+    )
 
 
 @db.command("merge")
 @click.option("-m", "--message", required=True, help="What the revision does, in a few words.")
 @pass_script_info
 def merge_command(info: ScriptInfo, message: str) -> None:
-    """Write a revision that joins the latest revisions of two branches."""
-    alembic_commands().merge(alembic_config(_url(info)), "heads", message=message)
+    """Write a revision that joins the latest revisions of the service's two branches."""
+    config = alembic_config(info.load_app().config["DATABASE_URL"])
+    heads = service_heads()
+    if len(heads) < 2:
+        raise click.ClickException(
+            "the service's migrations have one latest revision: none to join"
+        )
+    alembic_commands().merge(config, heads, message=message)
 
 
 @db.command("check")
@@ -64,19 +91,19 @@ def merge_command(info: ScriptInfo, message: str) -> None:
 def check_command(info: ScriptInfo) -> None:
     """Fail if the tables in data/ differ from what the migrations make."""
     config = alembic_config(_url(info))
-    alembic_commands().upgrade(config, "head")
+    alembic_commands().upgrade(config, "heads")
     alembic_commands().check(config)
 
 
 @db.command("current")
 @pass_script_info
 def current_command(info: ScriptInfo) -> None:
-    """Print the database's revision."""
+    """Print the database's revisions, one a branch."""
     alembic_commands().current(alembic_config(_url(info)))
 
 
 @db.command("history")
-def historyalembic_commands() -> None:
+def history_command() -> None:
     """List the revisions, latest first."""
     alembic_commands().history(alembic_config("sqlite://"))
 
@@ -84,7 +111,7 @@ def historyalembic_commands() -> None:
 def _url(info: ScriptInfo) -> str:
     """The app's DATABASE_URL, once the migrations are known to have one latest revision."""
     try:
-        head_revision()
+        head_revisions()
     except StartupError as error:
         raise click.ClickException(str(error)) from None
     url: str = info.load_app().config["DATABASE_URL"]

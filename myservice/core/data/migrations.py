@@ -1,10 +1,13 @@
 """Migrations: Alembic, configured from the service's own settings, run by `quart db ...`.
 
-`make migrate` is `quart db upgrade` (migration_commands.py). The revisions are the service's,
-in <package>/migrations/versions; env.py there hands over to run_migrations() below. Workers
-never migrate: in Kubernetes an init container does, before the pod serves, and concurrent
-upgrades on PostgreSQL wait for each other on an advisory lock. /readyz fails while the
-database's schema is not the latest revision.
+`make migrate` is `quart db upgrade` (migration_commands.py). The revisions come in two
+branches, each with its own latest revision (head): the service's, in
+<package>/migrations/versions, and the skeleton's, in core/data/skeleton_revisions, for the
+tables of core/ (such as the answers kept for Idempotency-Key). A skeleton update brings its
+revisions with it, and the two never touch each other's files. env.py hands over to
+run_migrations() below. Workers never migrate: in Kubernetes an init container does, before the
+pod serves, and concurrent upgrades on PostgreSQL wait for each other on an advisory lock.
+/readyz fails while the database's schema is not at every head (schema_readiness.py).
 
 Alembic is imported when it is used: at import it would cost every start a fifth of a second.
 """
@@ -12,29 +15,28 @@ Alembic is imported when it is used: at import it would cost every start a fifth
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import zlib
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quart import Quart
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from ..observability.probes import NotReady, add_readiness_check
 from ..startup import SERVICE, StartupError
-from . import database
 from .tables import Base
 from .url import is_sqlite
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
 
-VERSION_TABLE = "alembic_version"
+SKELETON_REVISIONS = Path(__file__).parent / "skeleton_revisions"
 # One lock per service, whatever else shares its PostgreSQL server.
 ADVISORY_LOCK = zlib.crc32(f"{SERVICE} migrations".encode())
 
@@ -47,76 +49,57 @@ def migrations_directory() -> Path:
 def alembic_config(url: str, directory: Path | None = None) -> Config:
     """Alembic's configuration for the database at `url`; no alembic.ini is needed.
 
-    `directory` holds the migrations: the service's own unless a test names another.
+    `directory` holds the service's migrations: its own unless a test names another.
     """
     from alembic.config import Config  # noqa: PLC0415 (imported on use; see above)
 
+    directory = directory or migrations_directory()
     config = Config()
-    config.set_main_option("script_location", str(directory or migrations_directory()))
+    config.set_main_option("script_location", str(directory))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option(
+        "version_locations", os.pathsep.join((str(directory / "versions"), str(SKELETON_REVISIONS)))
+    )
     config.attributes["url"] = url
     config.attributes["run_migrations"] = run_migrations
     return config
 
 
 @cache
-def head_revision(directory: Path | None = None) -> str | None:
-    """The latest revision, or None when there is none yet; StartupError if there are two.
+def head_revisions(directory: Path | None = None) -> frozenset[str]:
+    """The latest revision of each branch: the service's, if it has any, and the skeleton's.
 
-    The revisions are read once a process: they change only with the code.
+    StartupError if the service's revisions have two: they must be joined. The revisions are
+    read once a process: they change only with the code.
     """
-    from alembic.script import ScriptDirectory  # noqa: PLC0415 (imported on use; see above)
-
-    heads = ScriptDirectory.from_config(alembic_config("sqlite://", directory)).get_heads()
-    if len(heads) > 1:
+    heads = frozenset(_scripts(directory).get_heads())
+    service = service_heads(directory)
+    if len(service) > 1:
         raise StartupError(
-            f"the migrations have {len(heads)} latest revisions ({', '.join(sorted(heads))}):"
+            f"the migrations have {len(service)} latest revisions ({', '.join(sorted(service))}):"
             ' join them with `.venv/bin/quart db merge -m "merge"`'
         )
-    return heads[0] if heads else None
+    return heads
 
 
-def init_app(app: Quart) -> None:
-    """Add a readiness check: the database answers, at the latest revision."""
-
-    async def database_ready() -> None:
-        try:
-            head = head_revision()
-        except StartupError as error:
-            raise NotReady(str(error)) from None
-        opened: database.Database | None = app.extensions.get(database.EXTENSION_KEY)
-        if opened is None:
-            raise NotReady("the database is not open: the app is not serving")
-        await schema_at(opened.engine, head)
-
-    add_readiness_check(app, "database", database_ready)
+def service_heads(directory: Path | None = None) -> list[str]:
+    """The latest revisions of the service's own branch: one, or none before its first."""
+    scripts = _scripts(directory)
+    return sorted(
+        head
+        for head in scripts.get_heads()
+        if Path(scripts.get_revision(head).path).parent != SKELETON_REVISIONS
+    )
 
 
-async def schema_at(engine: AsyncEngine, head: str | None) -> None:
-    """Raise NotReady unless the database answers through `engine` at revision `head`.
+def _scripts(directory: Path | None) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 (imported on use; see above)
 
-    The check borrows a connection of the app's pool, as a request would: a pool that cannot
-    lend one in time is a service that cannot take traffic.
-    """
-    async with engine.connect() as connection:
-        current = await connection.run_sync(current_revision)
-    if current != head:
-        raise NotReady(f"the schema is at revision {current}, the latest is {head}")
+    return ScriptDirectory.from_config(alembic_config("sqlite://", directory))
 
 
-def current_revision(connection: Connection) -> str | None:
-    """The revision the database's schema is at, None before the first migration.
-
-    Read directly rather than through Alembic, which would log two lines for every probe.
-    """
-    if not inspect(connection).has_table(VERSION_TABLE):
-        return None
-    query = text(f"SELECT version_num FROM {VERSION_TABLE}")  # noqa: S608  # nosec B608 (a constant)
-    revision = connection.execute(query).scalar()
-    return str(revision) if revision is not None else None
-
-
-def upgrade(url: str, revision: str = "head", directory: Path | None = None) -> None:
-    """Migrate the database at `url` up to `revision`."""
+def upgrade(url: str, revision: str = "heads", directory: Path | None = None) -> None:
+    """Migrate the database at `url` up to `revision`: every branch's latest by default."""
     alembic_commands().upgrade(alembic_config(url, directory), revision)
 
 

@@ -1,4 +1,7 @@
-"""The database's settings: which one (SQLite in the working directory at first), and its pool."""
+"""The database's settings: which one, its pool, how long Idempotency-Key answers are kept.
+
+The database is SQLite, in a file of the working directory, until DATABASE_URL names another.
+"""
 
 from __future__ import annotations
 
@@ -23,4 +26,5 @@ SETTINGS = {
     "DATABASE_POOL_TIMEOUT": Setting(5, int, minimum=1),
     "DATABASE_TIMEOUT": Setting(10, int, minimum=1),
     "DATABASE_URL": Setting(DEFAULT_DATABASE_URL, str, check=database_url),
+    "IDEMPOTENCY_KEY_HOURS": Setting(24, int, minimum=1),
 }

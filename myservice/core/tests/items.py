@@ -6,14 +6,15 @@ The service's migrations must keep matching its own tables: these never join the
 from __future__ import annotations
 
 from pydantic import Field
-from quart import Blueprint
+from quart import Blueprint, Quart
+from quart.typing import TestClientProtocol
 from sqlalchemy import ForeignKey, Integer, MetaData, String
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..api.validation import Model, validate_request, validate_response
 from ..callers.access import public
-from ..data.database import get_or_404, reading, transaction
+from ..data.database import database, get_or_404, reading, transaction
 from ..data.tables import NAMING_CONVENTION
 
 
@@ -107,3 +108,11 @@ async def create_tables(engine: AsyncEngine) -> None:
     """Add the tests' tables to a test's database."""
     async with engine.begin() as connection:
         await connection.run_sync(ItemsBase.metadata.create_all)
+
+
+async def client_of(app: Quart, blueprint: Blueprint) -> TestClientProtocol:
+    """A client of the serving `app` with `blueprint` registered and the tests' tables created."""
+    app.register_blueprint(blueprint)
+    async with app.app_context():
+        await create_tables(database().engine)
+    return app.test_client()

@@ -11,21 +11,20 @@ from pathlib import Path
 
 import pytest
 from quart import Quart, request
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from werkzeug.exceptions import NotFound
 
 from ...callers.access import public
 from ...data.database import (
     EXTENSION_KEY,
-    DatabaseUnavailable,
     database,
     get_or_404,
     open_engine,
     reading,
-    sql_state,
     transaction,
 )
+from ...data.outages import DatabaseUnavailable
 from ...data.url import is_sqlite
 from ...startup import SERVICE
 from ...testing.clean_databases import SERVER_VARIABLE
@@ -143,17 +142,6 @@ async def test_an_unreachable_database_is_503_and_not_ready() -> None:
     assert (await ready.get_json(force=True))["checks"]["database"] == "failed"
 
 
-async def test_failing_to_connect_is_database_unavailable() -> None:
-    """The driver's own OSError, which would be a 500, becomes DatabaseUnavailable."""
-    engine = open_engine({**create_app().config, "DATABASE_URL": NOWHERE}).engine
-    try:
-        with pytest.raises(DatabaseUnavailable, match="cannot connect: ConnectionRefusedError"):
-            async with engine.connect():
-                pass
-    finally:
-        await engine.dispose()
-
-
 async def test_a_locked_sqlite_database_is_503_then_recovers(tmp_path: Path) -> None:
     """A writer holding SQLite's lock longer than DATABASE_TIMEOUT: 503, then 201 once it is gone."""
     url = f"sqlite+aiosqlite:///{tmp_path}/locked.db"
@@ -190,18 +178,6 @@ async def test_a_key_no_64_bit_column_holds_is_a_404_without_asking(app: Quart) 
     async with app.app_context(), reading() as session:
         with pytest.raises(NotFound, match="There is no test_items item 36893488147419103232"):
             await get_or_404(session, Item, 2**65)
-
-
-def test_the_sql_state_is_found_down_the_chain_of_causes() -> None:
-    """SQLAlchemy wraps the driver's error, which wraps asyncpg's: the SQLSTATE is at the end."""
-
-    class DriverError(Exception):
-        sqlstate = "23505"
-
-    wrapped = RuntimeError("wrapped")
-    wrapped.__cause__ = DriverError()
-    assert sql_state(wrapped) == "23505"
-    assert sql_state(ValueError("plain")) is None
 
 
 ITEMS_APP = f"""
@@ -264,3 +240,21 @@ async def test_a_failed_statement_logs_its_sql_but_not_the_values_bound(database
     assert response.status_code == 500
     assert "nowhere" in stream.getvalue()
     assert "hunter2" not in stream.getvalue()
+
+
+async def write_inside_then_fail() -> None:
+    """An inner transaction writes and ends; then the outer one fails."""
+    async with transaction() as outer:
+        async with transaction() as inner:
+            assert inner is outer
+            inner.add(Item(name="inner"))
+        raise RuntimeError("the outer block fails after the inner one ended")
+
+
+async def test_a_transaction_inside_another_joins_it(app: Quart, engine: AsyncEngine) -> None:
+    """The inner block's writes are the outer one's: rolled back with it, committed with it."""
+    async with app.app_context():
+        with pytest.raises(RuntimeError, match="fails after"):
+            await write_inside_then_fail()
+        async with reading() as session:
+            assert await session.scalar(select(func.count()).select_from(Item)) == 0

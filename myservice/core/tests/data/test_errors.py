@@ -12,16 +12,13 @@ from sqlalchemy import text
 from ...callers.access import public
 from ...data.database import database, transaction
 from ...data.url import is_sqlite
-from ..items import Versioned, create_tables, items
+from ..items import Versioned, client_of, items
 
 
 @pytest.fixture
 async def client(app: Quart) -> Client:
     """A client of an app serving the tests' items, their tables in its database."""
-    app.register_blueprint(items)
-    async with app.app_context():
-        await create_tables(database().engine)
-    return app.test_client()
+    return await client_of(app, items)
 
 
 async def test_a_duplicate_is_a_409_naming_the_field(client: Client) -> None:
@@ -106,7 +103,7 @@ async def test_a_row_changed_between_read_and_write_is_a_412(app: Quart, client:
         async with transaction() as session:
             row = await session.get(Versioned, 1)
             assert row is not None
-            async with transaction() as other:  # another request, committed meanwhile
+            async with database().sessions.begin() as other:  # another request, meanwhile
                 (await other.get(Versioned, 1)).count = 5  # type: ignore[union-attr]
             row.count = 1
         return {"count": row.count}

@@ -28,3 +28,25 @@ def test_a_revision_needs_a_message() -> None:
     result = create_service_app().test_cli_runner().invoke(args=["db", "revision"])
     assert result.exit_code == 2
     assert "Missing option '-m' / '--message'" in result.output
+
+
+def test_a_step_back_is_a_step_of_the_services_own(tmp_path: Path) -> None:
+    """`downgrade -1` never undoes the skeleton's tables: with no revision of the service's, it says so."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+    runner = create_service_app({"DATABASE_URL": url}).test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["db", "downgrade", "-1"])
+    assert result.exit_code == 1
+    assert "the service has no revision of its own to go back from" in result.output
+
+
+def test_a_merge_needs_two_latest_revisions_of_the_service(tmp_path: Path) -> None:
+    """The skeleton's branch is never merged into the service's: one head of its own is nothing to join."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+    result = (
+        create_service_app({"DATABASE_URL": url})
+        .test_cli_runner()
+        .invoke(args=["db", "merge", "-m", "join"])
+    )
+    assert result.exit_code == 1
+    assert "none to join" in result.output

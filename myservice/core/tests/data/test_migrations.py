@@ -1,4 +1,4 @@
-"""Migrations: the service's revisions match its tables, go up and down, and gate readiness."""
+"""Migrations: the service's revisions and the skeleton's match the tables, and go up and down."""
 
 from __future__ import annotations
 
@@ -9,20 +9,22 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.util.exc import CommandError
-from quart import Quart
-from sqlalchemy import text
+from sqlalchemy import inspect
 
 from .... import create_app as create_service_app
-from ...data.database import EXTENSION_KEY, database, open_engine
+from ...data.database import open_engine
 from ...data.migrations import (
+    SKELETON_REVISIONS,
     alembic_config,
-    head_revision,
+    head_revisions,
     migrations_directory,
-    schema_at,
+    service_heads,
     upgrade,
 )
-from ...observability.probes import NotReady
+from ...data.schema_readiness import schema_at
 from ...startup import SERVICE, StartupError
+
+SKELETON_HEAD = "skeleton_0001"
 
 
 def test_the_migrations_live_in_the_package() -> None:
@@ -41,44 +43,32 @@ async def test_every_migration_goes_down_and_up_again(database_url: str) -> None
     """Policy: from the latest revision down to none, and back, with no error on the way."""
     config = alembic_config(database_url)
     await asyncio.to_thread(command.downgrade, config, "base")
-    await asyncio.to_thread(command.upgrade, config, "head")
+    await asyncio.to_thread(command.upgrade, config, "heads")
     await asyncio.to_thread(command.check, config)
 
 
-async def test_readiness_waits_for_the_latest_schema(app: Quart) -> None:
-    """A database at another revision: /readyz says which, and which it waits for."""
-    async with app.app_context(), database().engine.begin() as connection:
-        await connection.execute(
-            text("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32))")
-        )
-        await connection.execute(text("DELETE FROM alembic_version"))
-        await connection.execute(text("INSERT INTO alembic_version VALUES ('0ld')"))
-    response = await app.test_client().get("/readyz")
-    assert response.status_code == 503
-    check = (await response.get_json(force=True))["checks"]["database"]
-    assert check == f"failed: the schema is at revision 0ld, the latest is {head_revision()}"
+def test_the_skeleton_has_a_branch_of_its_own() -> None:
+    """Its revisions live in core/, apart from the service's, and count as a latest revision."""
+    assert SKELETON_HEAD in head_revisions()
+    assert SKELETON_HEAD not in service_heads()
+    assert (SKELETON_REVISIONS / "skeleton_0001_idempotent_requests.py").is_file()
 
 
-async def test_a_schema_at_the_latest_revision_is_ready(app: Quart) -> None:
-    """The fixture's database is migrated, so the check passes."""
-    await schema_at(app.extensions[EXTENSION_KEY].engine, head_revision())
-
-
-async def test_an_unmigrated_database_is_not_ready_once_there_are_revisions(
-    tmp_path: Path,
-) -> None:
-    """With a revision to apply and none applied, the check names both."""
-    directory = write_revision(tmp_path, "a1")
-    settings = {
-        **create_service_app().config,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/new.db",
-    }
-    engine = open_engine(settings).engine
+async def test_a_service_revision_and_the_skeletons_go_up_together(tmp_path: Path) -> None:
+    """A directory with one revision of the service's: both branches' heads are applied."""
+    write_revision(tmp_path, "c1")
+    assert head_revisions(tmp_path) == {"c1", SKELETON_HEAD}
+    assert service_heads(tmp_path) == ["c1"]
+    url = f"sqlite+aiosqlite:///{tmp_path}/applied.db"
+    await asyncio.to_thread(upgrade, url, "heads", tmp_path)
+    engine = open_engine({**create_service_app().config, "DATABASE_URL": url}).engine
     try:
-        with pytest.raises(NotReady, match="the schema is at revision None, the latest is a1"):
-            await schema_at(engine, head_revision(directory))
+        await schema_at(engine, {"c1", SKELETON_HEAD})
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
     finally:
         await engine.dispose()
+    assert "idempotent_requests" in tables
 
 
 def write_revision(directory: Path, revision: str, down: str | None = None) -> Path:
@@ -113,23 +103,11 @@ def test_two_latest_revisions_stop_the_start_saying_how_to_join_them(tmp_path: P
     write_revision(tmp_path, "b2", "base1")
     write_revision(tmp_path, "base1")
     with pytest.raises(StartupError) as refused:
-        head_revision(tmp_path)
+        head_revisions(tmp_path)
     assert str(refused.value) == (
         "the migrations have 2 latest revisions (b1, b2): join them with"
         ' `.venv/bin/quart db merge -m "merge"`'
     )
-
-
-async def test_upgrade_applies_the_revisions_of_a_directory(tmp_path: Path) -> None:
-    """upgrade() runs the service's env.py on the given URL, up to the latest revision."""
-    write_revision(tmp_path, "c1")
-    url = f"sqlite+aiosqlite:///{tmp_path}/applied.db"
-    await asyncio.to_thread(upgrade, url, "head", tmp_path)
-    engine = open_engine({**create_service_app().config, "DATABASE_URL": url}).engine
-    try:
-        await schema_at(engine, "c1")
-    finally:
-        await engine.dispose()
 
 
 def test_plain_alembic_is_told_to_use_make_migrate() -> None:
@@ -137,7 +115,7 @@ def test_plain_alembic_is_told_to_use_make_migrate() -> None:
     config = alembic_config("sqlite://")
     del config.attributes["run_migrations"]
     with pytest.raises(SystemExit, match="make migrate"):
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
 def test_a_revision_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None:

@@ -62,6 +62,7 @@ SKELETON_ROWS = {
     "DOWNSTREAMS": ("{}", "default"),
     "DRAIN_DELAY": ("5", "default"),
     "GRACEFUL_TIMEOUT": ("20", "default"),
+    "IDEMPOTENCY_KEY_HOURS": ("24", "default"),
     "KEEP_ALIVE_TIMEOUT": ("75", "default"),
     "LISTEN_BACKLOG": ("1024", "default"),
     "LOG_FORMAT": ('"auto"', "default"),

@@ -9,16 +9,17 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from ...data.migrations import current_revision, head_revision
+from ...data.migrations import head_revisions
+from ...data.schema_readiness import current_revisions
 from ...testing.clean_databases import DatabaseTemplate
 
 
-async def revision_and_tables(url: str) -> tuple[str | None, list[str]]:
+async def revision_and_tables(url: str) -> tuple[frozenset[str], list[str]]:
     """The database's revision and the names of its tables."""
     engine = create_async_engine(url, poolclass=NullPool)
     try:
         async with engine.connect() as connection:
-            revision = await connection.run_sync(current_revision)
+            revision = await connection.run_sync(current_revisions)
             tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
     finally:
         await engine.dispose()
@@ -48,6 +49,6 @@ async def test_copies_are_migrated_and_independent(
     finally:
         for url in (first, second):
             await asyncio.to_thread(database_template.drop, url)
-    assert first_revision == second_revision == head_revision()
+    assert first_revision == second_revision == head_revisions()
     assert "marks" in first_tables
     assert "marks" not in second_tables
