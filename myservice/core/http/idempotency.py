@@ -97,10 +97,12 @@ def refusal(outcome: idempotency.Answer | idempotency.Busy | idempotency.Mismatc
         return replay(outcome)
     if isinstance(outcome, idempotency.Busy):
         return still_running(outcome.seconds)
+    reused = f"This {HEADER} was sent with another request: use a new key for a new request."
     return problem_response(
         422,
         "Unprocessable Content",
-        f"This {HEADER} was sent with another request: use a new key for a new request.",
+        reused,
+        extra={"errors": [{"parameter": HEADER, "detail": reused}]},
     )
 
 

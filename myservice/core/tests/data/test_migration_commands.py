@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from .... import create_app as create_service_app
+from ...data.migrations import service_heads
+from .test_migrations import SKELETON_HEAD
 
 
 def test_quart_db_commands_run_as_a_person_runs_them(tmp_path: Path) -> None:
@@ -31,13 +34,23 @@ def test_a_revision_needs_a_message() -> None:
 
 
 def test_a_step_back_is_a_step_of_the_services_own(tmp_path: Path) -> None:
-    """`downgrade -1` never undoes the skeleton's tables: with no revision of the service's, it says so."""
+    """`downgrade -1` never undoes the skeleton's tables: it steps back the service's branch only.
+
+    With no revision of the service's yet, there is nothing to step back from, and it says so.
+    """
     url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
     runner = create_service_app({"DATABASE_URL": url}).test_cli_runner()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     result = runner.invoke(args=["db", "downgrade", "-1"])
-    assert result.exit_code == 1
-    assert "the service has no revision of its own to go back from" in result.output
+    if not service_heads():
+        assert result.exit_code == 1
+        assert "the service has no revision of its own to go back from" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "cli.db") as connection:
+        current = {row[0] for row in connection.execute("SELECT version_num FROM alembic_version")}
+    assert SKELETON_HEAD in current
+    assert service_heads()[0] not in current
 
 
 def test_a_merge_needs_two_latest_revisions_of_the_service(tmp_path: Path) -> None:

@@ -108,7 +108,9 @@ async def test_the_same_key_for_another_body_is_a_422(app: Quart, client: Client
     response = await client.post("/_once", json={"name": "b"}, headers=KEY)
     assert response.status_code == 422
     assert response.content_type == "application/problem+json"
-    assert "another request" in (await response.get_json())["detail"]
+    problem = await response.get_json()
+    assert "another request" in problem["detail"]
+    assert problem["errors"] == [{"parameter": "Idempotency-Key", "detail": problem["detail"]}]
     assert await stored(app) == ["a"]
 
 
