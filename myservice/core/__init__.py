@@ -1,16 +1,18 @@
 """The skeleton's plumbing. A service never edits this package; the skeleton's fixes merge into it.
 
 One folder per subject, each named like its page in docs/: http/, settings/, api/, callers/,
-calls/, data/, observability/, serve/, and testing/ for the tests. `create_service_app` builds an
-app in a fixed order: the settings (the skeleton's and the service's) are validated; logs,
-metrics, errors, validation, the OpenAPI document and its UI, the probes, the database and its
-migrations, tracing, the downstreams, authentication, limits and CORS are set up; then the
-service's tables are imported and its blueprints registered, and every route must say who may
-call it. The names below are the ones the service's views and tests import.
+calls/, data/, events/, observability/, serve/, and testing/ for the tests.
+`create_service_app` builds an app in a fixed order: the settings (the skeleton's and the
+service's) are validated; logs, metrics, errors, validation, the OpenAPI document and its UI,
+the probes, the database and its migrations, tracing, the downstreams, authentication, limits
+and CORS are set up; then the service's tables are imported, its consumers found and its
+blueprints registered, and every route must say who may call it. The names below are the ones
+the service's views and tests import.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from types import ModuleType
 
@@ -38,6 +40,11 @@ from .data import errors as database_errors
 from .data.database import get_or_404, reading, transaction
 from .data.tables import Base
 from .discovery import discover_blueprints, import_tables
+from .events import delivery
+from .events.delivery import deliver
+from .events.handlers import discover_handlers, handles
+from .events.messages import Event, Job
+from .events.outbox import enqueue, publish
 from .http import client_address
 from .http import problems as http_problems
 from .http.conditional import require_match, tagged
@@ -57,6 +64,8 @@ from .startup import SERVICE, StartupError, cannot_start
 __all__ = [
     "Base",
     "Caller",
+    "Event",
+    "Job",
     "Model",
     "NotReady",
     "PlainText",
@@ -68,9 +77,12 @@ __all__ = [
     "cache_control",
     "create_service_app",
     "current_caller",
+    "deliver",
     "downstream",
+    "enqueue",
     "entity_tags",
     "get_or_404",
+    "handles",
     "idempotent",
     "init_app",
     "media_response",
@@ -78,6 +90,7 @@ __all__ = [
     "problem_response",
     "problems",
     "public",
+    "publish",
     "quiet",
     "reading",
     "require_match",
@@ -96,9 +109,11 @@ def create_service_app(
     views: ModuleType,
     data: ModuleType,
     overrides: Mapping[str, object] | None = None,
+    events: ModuleType | None = None,
 ) -> ServiceApp:
     """A new app: settings, the skeleton's plumbing, then the service's tables and blueprints.
 
+    The consumers are those of `events`, the service's events/ package unless one is given.
     A mistake in settings or views stops the start with one line and exit status 1, so that
     `quart run` and the servers print no traceback for it.
     """
@@ -106,8 +121,10 @@ def create_service_app(
         settings = load_settings(settings_table(service_settings), overrides)
         import_tables(data)
         blueprints = discover_blueprints(views)
+        handlers = discover_handlers(events or importlib.import_module(f"{SERVICE}.events"))
         app = ServiceApp(SERVICE, static_folder=None)
         init_app(app, settings)
+        delivery.init_app(app, handlers)
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
         check_declared(app)

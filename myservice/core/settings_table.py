@@ -13,6 +13,7 @@ from .api.settings import SETTINGS as API
 from .callers.settings import SETTINGS as CALLERS
 from .calls.settings import SETTINGS as CALLS
 from .data.settings import SETTINGS as DATA
+from .events.settings import SETTINGS as EVENTS
 from .http.settings import SETTINGS as HTTP
 from .observability.settings import SETTINGS as OBSERVABILITY
 from .serve.settings import SETTINGS as SERVE
@@ -20,7 +21,7 @@ from .settings.setting import Setting
 from .startup import StartupError
 
 CORE_SETTINGS: dict[str, Setting] = dict(
-    sorted({**API, **CALLERS, **CALLS, **DATA, **HTTP, **OBSERVABILITY, **SERVE}.items())
+    sorted({**API, **CALLERS, **CALLS, **DATA, **EVENTS, **HTTP, **OBSERVABILITY, **SERVE}.items())
 )
 
 

@@ -136,6 +136,17 @@ async def transaction() -> AsyncIterator[AsyncSession]:
             _current.reset(token)
 
 
+def current_session() -> AsyncSession:
+    """The session of the transaction() this code runs in; RuntimeError, saying so, outside one."""
+    session = _current.get()
+    if session is None:
+        raise RuntimeError(
+            "this writes with the data: call it inside `async with transaction():`, so that it is"
+            " committed with the rest, or not at all"
+        )
+    return session
+
+
 @asynccontextmanager
 async def reading() -> AsyncIterator[AsyncSession]:
     """A session for reading; nothing it does is committed."""

@@ -8,9 +8,10 @@ from __future__ import annotations
 from pydantic import Field
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol
-from sqlalchemy import ForeignKey, Integer, MetaData, String
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import ForeignKey, Integer, MetaData, String, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import NullPool
 
 from ..api.validation import Model, validate_request, validate_response
 from ..callers.access import public
@@ -116,3 +117,17 @@ async def client_of(app: Quart, blueprint: Blueprint) -> TestClientProtocol:
     async with app.app_context():
         await create_tables(database().engine)
     return app.test_client()
+
+
+async def count_items(url: str, prefix: str = "") -> int:
+    """How many items whose name starts with `prefix` the database at `url` holds.
+
+    For a test of a server in a process of its own, whose app the test cannot reach.
+    """
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            query = select(func.count()).select_from(Item).where(Item.name.startswith(prefix))
+            return int((await connection.execute(query)).scalar() or 0)
+    finally:
+        await engine.dispose()

@@ -25,6 +25,8 @@ NO_VIEWS = ModuleType(f"{SERVICE}.core.tests.no_views")
 NO_VIEWS.__path__ = []
 NO_TABLES = ModuleType(f"{SERVICE}.core.tests.no_tables")
 NO_TABLES.__path__ = []
+NO_EVENTS = ModuleType(f"{SERVICE}.core.tests.no_events")
+NO_EVENTS.__path__ = []
 
 # A name starting with _ cannot be a view module's, so it cannot clash with the service's.
 stand_in = Blueprint("_stand_in", __name__)
@@ -41,33 +43,50 @@ async def front_door() -> dict[str, str]:
 FACTORY = f"{__name__}:create_app"
 
 
-def create_app(overrides: Mapping[str, object] | None = None) -> ServiceApp:
-    """An app with the service's settings, the skeleton's endpoints and the stand-in view."""
-    app = create_service_app(settings.SETTINGS, NO_VIEWS, NO_TABLES, overrides)
+def create_app(
+    overrides: Mapping[str, object] | None = None, events: ModuleType = NO_EVENTS
+) -> ServiceApp:
+    """An app with the service's settings, the skeleton's endpoints and the stand-in view.
+
+    Its consumers are those of the package `events`: none unless a test names one.
+    """
+    app = create_service_app(settings.SETTINGS, NO_VIEWS, NO_TABLES, overrides, events)
     app.register_blueprint(stand_in)
     return app
 
 
 def create_app_with_views(
-    directory: Path, views: Mapping[str, str], overrides: Mapping[str, object] | None = None
+    directory: Path,
+    views: Mapping[str, str],
+    overrides: Mapping[str, object] | None = None,
+    events: Mapping[str, str] | None = None,
 ) -> ServiceApp:
-    """An app whose views are the modules `views` maps names to sources of, not the service's.
+    """An app whose views (and consumers) are the modules mapped to their sources, not the service's.
 
-    They are written to a package in `directory`, so that they go through discovery and the
+    They are written to packages in `directory`, so that they go through discovery and the
     start-up checks as a team's views do. A source imports the plumbing as `{SERVICE}.core`,
-    the placeholder replaced by the service's name.
+    the placeholder replaced by the service's name, and the views as `{VIEWS}`.
     """
     name = f"_views_{abs(hash(directory))}"
-    package = directory / name
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    for module, source in views.items():
-        text = textwrap.dedent(source).replace("{SERVICE}", SERVICE)
-        (package / f"{module}.py").write_text(text)
+    _write_package(directory / name, views, name)
+    _write_package(directory / f"{name}_events", events or {}, name)
     sys.path.insert(0, str(directory))
     try:
         importlib.invalidate_caches()
-        imported = importlib.import_module(name)
-        return create_service_app(settings.SETTINGS, imported, NO_TABLES, overrides)
+        return create_service_app(
+            settings.SETTINGS,
+            importlib.import_module(name),
+            NO_TABLES,
+            overrides,
+            importlib.import_module(f"{name}_events") if events else NO_EVENTS,
+        )
     finally:
         sys.path.remove(str(directory))
+
+
+def _write_package(package: Path, modules: Mapping[str, str], views: str) -> None:
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for module, source in modules.items():
+        text = textwrap.dedent(source).replace("{SERVICE}", SERVICE).replace("{VIEWS}", views)
+        (package / f"{module}.py").write_text(text)

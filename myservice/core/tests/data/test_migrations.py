@@ -24,7 +24,7 @@ from ...data.migrations import (
 from ...data.schema_readiness import schema_at
 from ...startup import SERVICE, StartupError
 
-SKELETON_HEAD = "skeleton_0001"
+SKELETON_HEAD = "skeleton_0002"
 
 
 def test_the_migrations_live_in_the_package() -> None:

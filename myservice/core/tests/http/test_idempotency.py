@@ -11,15 +11,13 @@ import pytest
 from quart import Blueprint, Quart, request
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from ...api.validation import validate_request, validate_response
 from ...callers.access import public, requires
 from ...data.database import database, transaction
 from ...http.idempotency import idempotent
 from ...testing.live_server import LiveServer
-from ..items import Item, ItemOut, NewItem, client_of, create_tables
+from ..items import Item, ItemOut, NewItem, client_of, count_items, create_tables
 from ..plumbing import create_app as create_plumbing_app
 
 KEY = {"Idempotency-Key": '"8e03978e-40d5-43e8-bc93-6894a57f9324"'}
@@ -235,18 +233,6 @@ def post_until_answered(
             return answer
         time.sleep(int(answer[1]["retry-after"]))
     return answer
-
-
-async def count_items(url: str) -> int:
-    """How many items the database at `url` holds."""
-    engine = create_async_engine(url, poolclass=NullPool)
-    try:
-        async with engine.connect() as connection:
-            return int(
-                (await connection.execute(select(func.count()).select_from(Item))).scalar() or 0
-            )
-    finally:
-        await engine.dispose()
 
 
 def test_retries_after_a_cut_connection_write_once(

@@ -1,0 +1,103 @@
+"""Delivery without a broker: the outbox is the queue, and the app hands it to its consumers.
+
+With BROKER_URL unset (the default, so that `make run` needs nothing installed), each serving
+app polls the outbox and hands every due message, in the order written, to the handlers of its
+topic in the process (inbox.py runs each once). A message leaves the outbox once every handler
+is done with it or has given up on it; one to be tried again waits there until its retry is due.
+A message of a topic no handler here takes has no one to go to, and is dropped; a service with
+no handlers at all runs no loop, and its messages wait in the outbox for a broker. In tests the
+loop does not run: `await deliver(app)` delivers what is due, when the test says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import structlog
+from quart import Quart
+from sqlalchemy import delete, select, update
+
+from ..data.database import reading, transaction
+from .handlers import Handler, handlers_of
+from .inbox import Outcome, Retries, handle
+from .outbox import OutboxMessage, milliseconds
+
+EXTENSION_KEY = __name__
+BATCH = 100  # messages read from the outbox at a time
+POLL_INTERVAL = 0.2  # seconds between two looks at an outbox that had nothing due
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Consumers:
+    """The app's handlers, and how their failures are retried."""
+
+    handlers: list[Handler]
+    retries: Retries
+
+
+def init_app(app: Quart, handlers: list[Handler]) -> None:
+    """Keep the handlers on the app; without a broker, deliver to them while serving."""
+    app.extensions[EXTENSION_KEY] = Consumers(
+        handlers, Retries(app.config["EVENTS_MAX_ATTEMPTS"], app.config["EVENTS_RETRY_DELAY"])
+    )
+    if app.config["BROKER_URL"] is not None or app.config["TESTING"] or not handlers:
+        return
+    tasks: set[asyncio.Task[None]] = set()
+
+    @app.before_serving
+    async def start_delivering() -> None:
+        tasks.add(asyncio.create_task(_deliver_now_and_then(app)))
+
+    @app.after_serving
+    async def stop_delivering() -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        tasks.clear()
+
+
+async def deliver(app: Quart) -> list[Outcome]:
+    """Hand each message of the outbox due now to the handlers of its topic; what became of it."""
+    async with app.app_context():
+        return await _deliver(app.extensions[EXTENSION_KEY])
+
+
+async def _deliver(consumers: Consumers) -> list[Outcome]:
+    async with reading() as session:
+        due = OutboxMessage.available_at <= milliseconds()
+        rows = (
+            await session.scalars(
+                select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(BATCH)
+            )
+        ).all()
+    outcomes: list[Outcome] = []
+    for row in rows:
+        message = row.message()
+        results = [
+            await handle(handler, message, consumers.retries)
+            for handler in handlers_of(consumers.handlers, row.topic)
+        ]
+        outcomes.extend(results)
+        later = [result.next_at for result in results if result.next_at is not None]
+        async with transaction() as session:
+            this = OutboxMessage.id == row.id
+            if later:
+                await session.execute(
+                    update(OutboxMessage).where(this).values(available_at=min(later))
+                )
+            else:
+                await session.execute(delete(OutboxMessage).where(this))
+    return outcomes
+
+
+async def _deliver_now_and_then(app: Quart) -> None:
+    while True:
+        try:
+            outcomes = await deliver(app)
+        except Exception:
+            log.warning("the outbox could not be delivered", exc_info=True)
+            outcomes = []
+        if not [outcome for outcome in outcomes if outcome.state != "waiting"]:
+            await asyncio.sleep(POLL_INTERVAL)

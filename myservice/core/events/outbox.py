@@ -1,0 +1,91 @@
+"""The outbox: events and jobs stored in the transaction of the data they speak of.
+
+`await publish(RefundCreated(refund_id=row.id))` inside `async with transaction():` adds a row
+to the outbox table; it commits with the refund, or rolls back with it. Nothing is sent from a
+request: once committed, the row is the message, delivered by the relay to the broker, or without
+one by delivery.py to the consumers in the process. A row leaves the outbox once delivered.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..data.database import current_session
+from ..data.tables import Base
+from ..http.request_ids import current_request_id
+from .messages import TOPIC_LENGTH, Event, Job, Message
+
+REQUEST_ID = "x-request-id"
+
+
+class OutboxMessage(Base):
+    """A message committed and not yet delivered, in the order it was written (id)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_available_at", "available_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(32), unique=True)
+    topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))
+    job: Mapped[bool] = mapped_column(Boolean)
+    key: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[str] = mapped_column(Text)
+    headers: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)  # milliseconds since the epoch
+    available_at: Mapped[int] = mapped_column(BigInteger)  # not delivered before then
+
+    def message(self) -> Message:
+        """The row as the message it stands for."""
+        return Message(
+            self.message_id, self.topic, self.payload, self.key, json.loads(self.headers)
+        )
+
+
+async def publish(event: Event, key: str | None = None) -> str:
+    """Store `event` to be sent once the transaction commits; give its message id.
+
+    Messages of one `key` (such as the id of the item they speak of) reach each consumer in the
+    order they were published.
+    """
+    return _store(event, key, delay=0)
+
+
+async def enqueue(job: Job, delay: float = 0, key: str | None = None) -> str:
+    """Store `job` for the service's own consumers, to run `delay` seconds after the commit."""
+    if not isinstance(job, Job):
+        raise TypeError(f"enqueue() takes a Job; publish() sends {type(job).__name__}")
+    return _store(job, key, delay)
+
+
+def _store(event: Event, key: str | None, delay: float) -> str:
+    topic = getattr(type(event), "topic", None)
+    if topic is None:
+        raise TypeError(
+            f"{type(event).__name__} has no topic: class {type(event).__name__}(Event, topic=...)"
+        )
+    now = milliseconds()
+    message_id = uuid.uuid4().hex
+    request_id = current_request_id()
+    current_session().add(
+        OutboxMessage(
+            message_id=message_id,
+            topic=topic,
+            job=event.job,
+            key=key,
+            payload=event.model_dump_json(),
+            headers=json.dumps({REQUEST_ID: request_id} if request_id else {}),
+            created_at=now,
+            available_at=now + round(delay * 1000),
+        )
+    )
+    return message_id
+
+
+def milliseconds() -> int:
+    """Now, in milliseconds since the epoch: how the events' tables keep time."""
+    return time.time_ns() // 1_000_000

@@ -1,0 +1,1 @@
+"""Consumers of the tests, discovered as a service's events/ package is."""

@@ -1,0 +1,115 @@
+"""handle(): each message once per handler; failures retried later, then dead; poison dead at once."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+
+import pytest
+from quart import Quart
+
+from ...data.database import reading, transaction
+from ...events.inbox import InboxEntry, Retries, handle
+from ...events.messages import Message
+from ...events.outbox import milliseconds
+from ...observability import logs
+from .consumers import FLAKY, NOTE, consuming, failures, items
+
+__all__ = ["consuming"]
+RETRIES = Retries(max_attempts=3, first_delay=1)
+SHIPPED = Message("m1", "parcel.shipped", '{"parcel_id": 1}', headers={"x-request-id": "r1"})
+
+
+async def entry(handler: str, message_id: str = "m1") -> InboxEntry | None:
+    """The inbox record of a handler and message."""
+    async with reading() as session:
+        return await session.get(InboxEntry, (handler, message_id))
+
+
+async def test_a_message_delivered_twice_takes_effect_once(consuming: Quart) -> None:
+    """The second delivery finds the inbox record: a duplicate, and no second item."""
+    assert (await handle(NOTE, SHIPPED, RETRIES)).state == "done"
+    assert (await handle(NOTE, SHIPPED, RETRIES)).state == "duplicate"
+    assert await items() == ["parcel 1"]
+
+
+async def test_two_deliveries_at_once_take_effect_once(consuming: Quart) -> None:
+    """A redelivery while the first still runs: one is done, the other rolled back as a duplicate."""
+    outcomes = await asyncio.gather(*(handle(NOTE, SHIPPED, RETRIES) for _ in range(2)))
+    assert sorted(outcome.state for outcome in outcomes) == ["done", "duplicate"]
+    assert (await handle(NOTE, SHIPPED, RETRIES)).state == "duplicate"
+    assert await items() == ["parcel 1"]
+
+
+async def test_a_failing_handler_is_rolled_back_and_tried_later(consuming: Quart) -> None:
+    """A failure writes nothing, waits its delay, then succeeds on a later try."""
+    failures["left"] = 1
+    failed = await handle(FLAKY, SHIPPED, RETRIES)
+    assert (failed.state, failed.attempts) == ("retry", 1)
+    assert failed.next_at is not None
+    assert 900 <= failed.next_at - milliseconds() <= 1000
+    assert await items() == []
+    assert (await handle(FLAKY, SHIPPED, RETRIES)).state == "waiting"
+    record = await entry(FLAKY.name)
+    assert record is not None
+    assert record.error == "ConnectionError: the mail server hung up"
+    await _due_now(FLAKY.name)
+    succeeded = await handle(FLAKY, SHIPPED, RETRIES)
+    assert (succeeded.state, succeeded.attempts) == ("done", 2)
+    assert await items() == ["flaky 1"]
+
+
+async def test_after_the_last_try_a_message_is_dead_with_its_body(consuming: Quart) -> None:
+    """EVENTS_MAX_ATTEMPTS failures: dead, its body and reason kept, and no more tries."""
+    failures["left"] = 10
+    for _ in range(RETRIES.max_attempts - 1):
+        assert (await handle(FLAKY, SHIPPED, RETRIES)).state == "retry"
+        await _due_now(FLAKY.name)
+    dead = await handle(FLAKY, SHIPPED, RETRIES)
+    assert (dead.state, dead.attempts) == ("dead", 3)
+    record = await entry(FLAKY.name)
+    assert record is not None
+    assert (record.state, record.payload) == ("dead", SHIPPED.payload)
+    assert (await handle(FLAKY, SHIPPED, RETRIES)).state == "duplicate"
+
+
+@pytest.mark.parametrize(
+    "payload", ['{"parcel_id": "x"}', "not json", '{"parcel_id": 1, "extra": 2}']
+)
+async def test_a_message_that_does_not_validate_is_dead_at_once(
+    consuming: Quart, payload: str
+) -> None:
+    """Poison is not retried: dead on the first try, the reason naming the model."""
+    outcome = await handle(NOTE, Message("m2", "parcel.shipped", payload), RETRIES)
+    assert (outcome.state, outcome.attempts) == ("dead", 1)
+    assert outcome.reason is not None
+    assert outcome.reason.startswith("the message does not validate as Shipped")
+    assert await items() == []
+
+
+async def test_each_message_handled_is_one_log_line(consuming: Quart) -> None:
+    """Topic, id, handler, outcome, attempts, duration and the request's id, in one line."""
+    lines = io.StringIO()
+    logs.init_app(consuming, lines)
+    await handle(NOTE, SHIPPED, RETRIES)
+    [line] = [json.loads(text) for text in lines.getvalue().splitlines() if '"message"' in text]
+    assert {
+        key: line[key] for key in ("topic", "message_id", "handler", "outcome", "attempts")
+    } == {
+        "topic": "parcel.shipped",
+        "message_id": "m1",
+        "handler": "notes.note_shipment",
+        "outcome": "done",
+        "attempts": 1,
+    }
+    assert line["request_id"] == "r1"
+    assert line["duration_ms"] >= 0
+
+
+async def _due_now(handler: str) -> None:
+    """Make the retry of `handler`'s record due now, as waiting its delay would."""
+    async with transaction() as session:
+        record = await session.get(InboxEntry, (handler, "m1"))
+        assert record is not None
+        record.next_at = milliseconds()
