@@ -20,9 +20,10 @@ KUBERNETES_VERSIONS := 1.31.0 1.37.0
 MANIFESTS := $(filter-out deploy/base/kustomization.yaml,$(wildcard deploy/base/*.yaml))
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
 # The servers `make test-servers` uses: PostgreSQL for the test databases, Redis for the rate
-# limit shared by workers.
+# limit shared by workers, RabbitMQ for the events.
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672/
 # What a person types after a target (make view NAME=...) reaches its recipe as an environment
 # variable, quoted by the shell as "$$NAME": a quote or a semicolon in it stays data.
 export NAME URL STORE SCOPES SUBJECT MESSAGE
@@ -95,8 +96,8 @@ test: $(DEV) ## Run the service's tests (core's and yours) in-process, with cove
 	@# test-all: a run of some tests (PYTEST_ARGS, or the in-process ones) only reports coverage.
 	$(BIN)/coverage report $(if $(PYTEST_ARGS)$(findstring not processes,$(TEST_MARKS)),--fail-under=0)
 
-test-servers: $(DEV) ## Run make test plus the tests that start servers, on PostgreSQL and Redis; fails under 95%
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+test-servers: $(DEV) ## Run make test plus the tests that start servers, on PostgreSQL, Redis and RabbitMQ; fails under 95%
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_BROKER_URL=$(TEST_BROKER_URL) \
 		TEST_MARKS="not commands and not browser" $(MAKE) --no-print-directory test
 
 test-all: $(DEV) $(BENCH) ## Run every test: the service's, its commands', the browser's and the tooling's end to end (4 min)

@@ -1,5 +1,7 @@
 """Delivery without a broker: the outbox is the queue, and the app hands it to its consumers.
 
+(With BROKER_URL set, through_broker.py relays and consumes instead.)
+
 With BROKER_URL unset (the default, so that `make run` needs nothing installed), each serving
 app polls the outbox and hands every due message, in the order written, to the handlers of its
 topic in the process (inbox.py runs each once). A message leaves the outbox once every handler
@@ -12,15 +14,15 @@ loop does not run: `await deliver(app)` delivers what is due, when the test says
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 import structlog
 from quart import Quart
 from sqlalchemy import delete, select, update
 
 from ..data.database import reading, transaction
+from . import through_broker
 from .handlers import Handler, handlers_of
-from .inbox import Outcome, Retries, handle
+from .inbox import Consumers, Outcome, Retries, handle
 from .outbox import OutboxMessage, milliseconds
 
 EXTENSION_KEY = __name__
@@ -29,20 +31,15 @@ POLL_INTERVAL = 0.2  # seconds between two looks at an outbox that had nothing d
 log = structlog.get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class Consumers:
-    """The app's handlers, and how their failures are retried."""
-
-    handlers: list[Handler]
-    retries: Retries
-
-
 def init_app(app: Quart, handlers: list[Handler]) -> None:
     """Keep the handlers on the app; without a broker, deliver to them while serving."""
     app.extensions[EXTENSION_KEY] = Consumers(
         handlers, Retries(app.config["EVENTS_MAX_ATTEMPTS"], app.config["EVENTS_RETRY_DELAY"])
     )
-    if app.config["BROKER_URL"] is not None or app.config["TESTING"] or not handlers:
+    if app.config["BROKER_URL"] is not None:
+        through_broker.init_app(app, app.extensions[EXTENSION_KEY])
+        return
+    if app.config["TESTING"] or not handlers:
         return
     tasks: set[asyncio.Task[None]] = set()
 

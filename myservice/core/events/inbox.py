@@ -33,7 +33,7 @@ class InboxEntry(Base):
     __tablename__ = "inbox"
 
     handler: Mapped[str] = mapped_column(String(255), primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))
     state: Mapped[str] = mapped_column(String(8))
     attempts: Mapped[int] = mapped_column(Integer)
@@ -65,10 +65,24 @@ class Retries:
         return round(self.first_delay * 1000 * 2.0 ** (attempts - 1))
 
 
-async def handle(handler: Handler, message: Message, retries: Retries) -> Outcome:
-    """Run `handler` on `message` once, unless it ran already; log and give what happened."""
+@dataclass(frozen=True)
+class Consumers:
+    """An app's handlers, and how their failures are retried."""
+
+    handlers: list[Handler]
+    retries: Retries
+
+
+async def handle(
+    handler: Handler, message: Message, retries: Retries, *, scheduled: bool = True
+) -> Outcome:
+    """Run `handler` on `message` once, unless it ran already; log and give what happened.
+
+    `scheduled`: a retry not yet due waits (the outbox's delivery); a broker's retry queue has
+    waited already.
+    """
     started = time.perf_counter()
-    outcome = await _handle(handler, message, retries)
+    outcome = await _handle(handler, message, retries, scheduled)
     log_fields = {"handler": handler.name, "outcome": outcome.state, "attempts": outcome.attempts}
     if outcome.state != "waiting":
         # A logger got now, not at import: it writes where logging is configured at this time.
@@ -85,12 +99,12 @@ async def handle(handler: Handler, message: Message, retries: Retries) -> Outcom
     return outcome
 
 
-async def _handle(handler: Handler, message: Message, retries: Retries) -> Outcome:
+async def _handle(handler: Handler, message: Message, retries: Retries, scheduled: bool) -> Outcome:
     attempts = 0
     try:
         async with transaction() as session:
             entry = await session.get(InboxEntry, (handler.name, message.id), with_for_update=True)
-            earlier = _earlier(entry)
+            earlier = _earlier(entry, scheduled)
             if earlier is not None:
                 return earlier
             attempts = (entry.attempts if entry is not None else 0) + 1
@@ -121,13 +135,13 @@ async def _handle(handler: Handler, message: Message, retries: Retries) -> Outco
     return Outcome("done", attempts)
 
 
-def _earlier(entry: InboxEntry | None) -> Outcome | None:
+def _earlier(entry: InboxEntry | None, scheduled: bool) -> Outcome | None:
     """What an earlier delivery leaves for this one: nothing to do, or a retry not yet due."""
     if entry is None:
         return None
     if entry.state != "retry":
         return Outcome("duplicate", entry.attempts)
-    if (entry.next_at or 0) > milliseconds():
+    if scheduled and (entry.next_at or 0) > milliseconds():
         return Outcome("waiting", entry.attempts, entry.next_at)
     return None
 

@@ -30,7 +30,7 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_available_at", "available_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(32), unique=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
     topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))
     job: Mapped[bool] = mapped_column(Boolean)
     key: Mapped[str | None] = mapped_column(String(255))

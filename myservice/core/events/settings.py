@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..settings.setting import Setting
 
 BROKER_SCHEMES = ("amqp://", "amqps://")
@@ -15,8 +17,17 @@ def broker_url(value: object) -> str:
     return text
 
 
+def exchange_name(value: object) -> str:
+    """EVENTS_EXCHANGE: a name RabbitMQ takes, and that the queues' names can start with."""
+    text = str(value)
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", text):
+        raise ValueError("is not an exchange name: 1 to 100 letters, digits, '.', '_' or '-'")
+    return text
+
+
 SETTINGS = {
     "BROKER_URL": Setting(None, str, nullable=True, check=broker_url),
+    "EVENTS_EXCHANGE": Setting("events", str, check=exchange_name),
     "EVENTS_MAX_ATTEMPTS": Setting(5, int, minimum=1),
     "EVENTS_RETRY_DELAY": Setting(1, int, minimum=1),
 }

@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("message_id", sa.String(length=32), nullable=False),
+        sa.Column("message_id", sa.String(length=64), nullable=False),
         sa.Column("topic", sa.String(length=200), nullable=False),
         sa.Column("job", sa.Boolean(), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=True),
@@ -35,7 +35,7 @@ def upgrade() -> None:
     op.create_table(
         "inbox",
         sa.Column("handler", sa.String(length=255), nullable=False),
-        sa.Column("message_id", sa.String(length=32), nullable=False),
+        sa.Column("message_id", sa.String(length=64), nullable=False),
         sa.Column("topic", sa.String(length=200), nullable=False),
         sa.Column("state", sa.String(length=8), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
+import aio_pika
 import pytest
 from quart import Blueprint, Quart
 from sqlalchemy import select
@@ -11,7 +16,9 @@ from sqlalchemy import select
 from ...callers.access import public
 from ...data.database import database, reading, transaction
 from ...events import delivery
+from ...events.broker import Broker
 from ...events.handlers import discover_handlers
+from ...events.inbox import Consumers, Retries
 from ...events.outbox import publish
 from ..items import Item, create_tables
 from ..plumbing import create_app
@@ -21,6 +28,39 @@ from .test_messages import Shipped
 
 __all__ = ["failures"]
 NOTE, FLAKY = discover_handlers(shipments)  # in the order notes.py defines them
+BROKER = os.environ.get("TEST_BROKER_URL")
+needs_broker = pytest.mark.skipif(
+    BROKER is None, reason="make test-servers runs it, on the RabbitMQ of the machine"
+)
+T = TypeVar("T")
+CONSUMERS = Consumers([NOTE, FLAKY], Retries(max_attempts=3, first_delay=1))
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[Broker]:
+    """A broker connection whose exchanges and queues are the test's own, deleted after it."""
+    assert BROKER is not None
+    exchange = f"test_{uuid.uuid4().hex[:12]}"
+    try:
+        connected = await Broker.connect(BROKER, exchange, CONSUMERS, connect_timeout=5)
+    except Exception as error:
+        pytest.fail(f"TEST_BROKER_URL names a broker that does not answer: {error}")
+    yield connected
+    for name in connected.queues:
+        for queue in (name, f"{name}.dead", *(f"{name}.retry.{n}" for n in (1, 2))):
+            await connected.channel.queue_delete(queue)
+    for exchange_of_kind in connected.exchanges.values():
+        await exchange_of_kind.delete()
+    await connected.close()
+
+
+async def taken(broker: Broker, queue: str) -> aio_pika.abc.AbstractIncomingMessage | None:
+    """The next message of `queue`, acknowledged, or None once it has none."""
+    declared = await broker.channel.declare_queue(queue, passive=True)
+    message = await declared.get(fail=False)
+    if message is not None:
+        await message.ack()
+    return message
 
 
 @pytest.fixture
@@ -62,3 +102,13 @@ async def items() -> list[str]:
     """The names of the items stored, in order."""
     async with reading() as session:
         return list(await session.scalars(select(Item.name).order_by(Item.id)))
+
+
+async def eventually(look: Callable[[], Awaitable[T]], done: Callable[[T], bool]) -> T:
+    """What `look()` gives once `done` with it, or after ten seconds: for a broker's messages."""
+    for _ in range(200):
+        seen = await look()
+        if done(seen):
+            return seen
+        await asyncio.sleep(0.05)
+    return await look()

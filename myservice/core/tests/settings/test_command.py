@@ -62,6 +62,7 @@ SKELETON_ROWS = {
     "DEBUG": ("true", f"{ENV_PREFIX}DEBUG"),
     "DOWNSTREAMS": ("{}", "default"),
     "DRAIN_DELAY": ("5", "default"),
+    "EVENTS_EXCHANGE": ('"events"', "default"),
     "EVENTS_MAX_ATTEMPTS": ("5", "default"),
     "EVENTS_RETRY_DELAY": ("1", "default"),
     "GRACEFUL_TIMEOUT": ("20", "default"),

@@ -1,0 +1,104 @@
+"""RabbitMQ, through aio-pika: the exchanges, one queue per consumer, its retries and dead letters.
+
+Events go to the topic exchange EVENTS_EXCHANGE (`events`), shared by the services of a broker,
+with their topic as routing key; jobs go to `events.<service>.jobs`, which only the service's
+own queues are bound to. Each consumer has a durable queue, `events.<service>.<handler>`, bound to
+its topic (another EVENTS_EXCHANGE keeps two environments on one broker apart); a message that
+failed waits in `<queue>.retry.<n>` for EVENTS_RETRY_DELAY x 2^(n-1) seconds (each a queue of
+one delay, so that no short wait is stuck behind a long one), then goes back to the queue; a
+dead one goes to `<queue>.dead`. Whoever connects declares all of it, so that a job is never
+published before its queue exists. Publishing waits for the broker's confirm; the connection
+comes back by itself after the broker went away (connect_robust).
+"""
+
+from __future__ import annotations
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, AbstractRobustConnection
+
+from ..startup import SERVICE
+from .handlers import Handler
+from .inbox import Consumers, Retries
+from .messages import Message
+
+KEY_HEADER = "x-key"
+REASON_HEADER = "x-dead-reason"
+
+
+class Broker:
+    """A connection to RabbitMQ with the service's topology declared, for the relay and consumers."""
+
+    def __init__(
+        self, connection: AbstractRobustConnection, channel: AbstractChannel, exchange: str
+    ) -> None:
+        """Use `channel` of `connection`, opened with publisher confirms, and `exchange`'s names."""
+        self.connection = connection
+        self.channel = channel
+        self.exchange = exchange
+        self.exchanges: dict[bool, AbstractExchange] = {}
+        self.queues: dict[str, AbstractQueue] = {}
+
+    @classmethod
+    async def connect(
+        cls, url: str, exchange: str, consumers: Consumers, connect_timeout: float
+    ) -> Broker:
+        """Connect, and declare the exchanges and every consumer's queues."""
+        connection = await aio_pika.connect_robust(url, timeout=connect_timeout)
+        channel = await connection.channel(publisher_confirms=True)
+        broker = cls(connection, channel, exchange)
+        await broker._declare(consumers.handlers, consumers.retries)
+        return broker
+
+    def queue_of(self, handler: Handler) -> str:
+        """The queue of a consumer: events.<service>.<handler>."""
+        return f"{self.exchange}.{SERVICE}.{handler.name}"
+
+    async def _declare(self, handlers: list[Handler], retries: Retries) -> None:
+        for job, name in ((False, self.exchange), (True, f"{self.exchange}.{SERVICE}.jobs")):
+            self.exchanges[job] = await self.channel.declare_exchange(
+                name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+        for handler in handlers:
+            name = self.queue_of(handler)
+            queue = await self.channel.declare_queue(name, durable=True)
+            await queue.bind(self.exchanges[handler.model.job], routing_key=handler.topic)
+            self.queues[name] = queue
+            for attempt in range(1, retries.max_attempts):
+                await self.channel.declare_queue(
+                    f"{name}.retry.{attempt}",
+                    durable=True,
+                    arguments={
+                        "x-message-ttl": retries.delay_ms(attempt),
+                        "x-dead-letter-exchange": "",
+                        "x-dead-letter-routing-key": name,
+                    },
+                )
+            await self.channel.declare_queue(f"{name}.dead", durable=True)
+
+    async def publish(self, message: Message, job: bool) -> None:
+        """Send `message` to the exchange of its kind; return once the broker has confirmed it."""
+        await self.exchanges[job].publish(outgoing(message), routing_key=message.topic)
+
+    async def send_to(self, queue: str, message: Message, reason: str | None = None) -> None:
+        """Put `message` straight into `queue` (a retry or dead-letter queue), confirmed."""
+        headers = {REASON_HEADER: reason} if reason else {}
+        await self.channel.default_exchange.publish(outgoing(message, headers), routing_key=queue)
+
+    async def close(self) -> None:
+        """Close the channel and the connection: messages not acknowledged go back to their queues."""
+        await self.connection.close()
+
+
+def outgoing(message: Message, extra: dict[str, str] | None = None) -> aio_pika.Message:
+    """The AMQP message of `message`: persistent, its id, topic and key in the properties."""
+    headers: dict[str, str] = {**message.headers, **(extra or {})}
+    if message.key is not None:
+        headers[KEY_HEADER] = message.key
+    return aio_pika.Message(
+        message.payload.encode(),
+        message_id=message.id,
+        type=message.topic,
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        headers=headers,  # type: ignore[arg-type]
+    )

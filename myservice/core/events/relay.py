@@ -1,0 +1,56 @@
+"""The relay: committed messages from the outbox to the broker, in order, each confirmed.
+
+In one transaction it reads the due messages, oldest first, publishes them on one channel (in
+the order sent), waits for every confirm, then deletes them: a message leaves the outbox only
+once the broker has it. A crash between the confirm and the commit publishes it again, which the
+consumers' inbox takes once. On PostgreSQL the replicas take turns on an advisory lock, so that
+one relays at a time: no message is sent twice by two of them, and those of a key stay in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+
+import structlog
+from sqlalchemy import delete, select, text
+
+from ..data.database import transaction
+from ..startup import SERVICE
+from .broker import Broker
+from .outbox import OutboxMessage, milliseconds
+
+BATCH = 200
+INTERVAL = 0.1  # seconds between two looks at an outbox that had nothing due
+AWAY = 2.0  # seconds before trying again once the broker or the database failed
+RELAY_LOCK = zlib.crc32(f"{SERVICE} relay".encode())
+
+
+async def relay(broker: Broker, sqlite: bool) -> int:
+    """Publish the due messages of the outbox and delete them; how many there were."""
+    async with transaction() as session:
+        if not sqlite:
+            lock = text("SELECT pg_try_advisory_xact_lock(:lock)")
+            if not await session.scalar(lock, {"lock": RELAY_LOCK}):
+                return 0  # another replica relays now
+        due = OutboxMessage.available_at <= milliseconds()
+        query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(BATCH)
+        rows = (await session.scalars(query)).all()
+        if rows:
+            await asyncio.gather(*(broker.publish(row.message(), row.job) for row in rows))
+            sent = [row.id for row in rows]
+            await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(sent)))
+    return len(rows)
+
+
+async def relay_forever(broker: Broker, sqlite: bool) -> None:
+    """Relay until cancelled; through a broker or database away, trying again every AWAY."""
+    while True:
+        try:
+            sent = await relay(broker, sqlite)
+        except Exception:
+            structlog.get_logger(__name__).warning("the outbox could not be relayed", exc_info=True)
+            await asyncio.sleep(AWAY)
+            continue
+        if sent < BATCH:
+            await asyncio.sleep(INTERVAL)

@@ -1,0 +1,41 @@
+"""The topology on RabbitMQ: a queue per consumer bound to its topic; messages persistent, confirmed."""
+
+from __future__ import annotations
+
+import json
+
+from ...events.broker import Broker
+from ...events.messages import Message
+from .consumers import NOTE, broker, needs_broker, taken
+
+__all__ = ["broker"]
+pytestmark = needs_broker
+
+
+async def test_a_published_event_reaches_each_consumers_queue_with_its_properties(
+    broker: Broker,
+) -> None:
+    """Topic, id, key and request id travel in the message's properties; it is persistent."""
+    message = Message(
+        "m1", "parcel.shipped", '{"parcel_id": 1}', "parcel-1", {"x-request-id": "r1"}
+    )
+    await broker.publish(message, job=False)
+    for queue in broker.queues:
+        received = await taken(broker, queue)
+        assert received is not None
+        assert (received.message_id, received.type) == ("m1", "parcel.shipped")
+        assert json.loads(received.body) == {"parcel_id": 1}
+        assert received.headers == {"x-request-id": "r1", "x-key": "parcel-1"}
+        assert received.delivery_mode == 2
+
+
+async def test_an_event_of_another_topic_reaches_no_queue(broker: Broker) -> None:
+    """Each queue is bound to its consumer's topic only."""
+    await broker.publish(Message("m2", "parcel.lost", "{}"), job=False)
+    assert await taken(broker, broker.queue_of(NOTE)) is None
+
+
+async def test_a_job_goes_through_the_services_own_exchange(broker: Broker) -> None:
+    """An event's consumers take nothing published as a job of the same topic."""
+    await broker.publish(Message("m3", "parcel.shipped", "{}"), job=True)
+    assert await taken(broker, broker.queue_of(NOTE)) is None

@@ -1,0 +1,80 @@
+"""Consumers on RabbitMQ: done once, retried through the retry queue, dead-lettered with the reason."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import aio_pika
+import pytest
+from quart import Quart
+
+from ...events.broker import REASON_HEADER, Broker
+from ...events.consuming import Consuming
+from ...events.messages import Message
+from .consumers import (
+    CONSUMERS,
+    NOTE,
+    broker,
+    consuming,
+    eventually,
+    failures,
+    items,
+    needs_broker,
+    taken,
+)
+
+__all__ = ["broker", "consuming"]
+pytestmark = needs_broker
+SHIPPED = Message("m1", "parcel.shipped", '{"parcel_id": 1}')
+
+
+@pytest.fixture
+async def running(consuming: Quart, broker: Broker) -> AsyncIterator[Consuming]:
+    """The consumers of CONSUMERS taking messages from the test's queues."""
+    consumers = Consuming(consuming, broker, CONSUMERS)
+    await consumers.start()
+    yield consumers
+    await consumers.stop(grace=5)
+
+
+async def test_a_message_sent_twice_takes_effect_once(running: Consuming, broker: Broker) -> None:
+    """The same message id twice (a relay that published again): one item per consumer."""
+    await broker.publish(SHIPPED, job=False)
+    await broker.publish(SHIPPED, job=False)
+    await eventually(items, lambda stored: len(stored) == 2)
+    await asyncio.sleep(0.3)
+    assert sorted(await items()) == ["flaky 1", "parcel 1"]
+
+
+async def test_a_failure_waits_in_the_retry_queue_then_succeeds(
+    running: Consuming, broker: Broker
+) -> None:
+    """One failure: the message comes back after EVENTS_RETRY_DELAY, and is done on the second try."""
+    failures["left"] = 1
+    await broker.publish(SHIPPED, job=False)
+
+    started = time.monotonic()
+    assert "flaky 1" in await eventually(items, lambda stored: "flaky 1" in stored)
+    assert time.monotonic() - started >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (aio_pika.Message(b'{"parcel_id": "x"}', message_id="m2"), "does not validate as Shipped"),
+        (aio_pika.Message(b"\xff\xfe", message_id="m3"), "its body is not UTF-8"),
+        (aio_pika.Message(b'{"parcel_id": 1}', message_id="m" * 65), "no message id of 1 to 64"),
+    ],
+)
+async def test_poison_is_dead_lettered_at_once_with_its_reason(
+    running: Consuming, broker: Broker, message: aio_pika.Message, reason: str
+) -> None:
+    """A body that does not validate, is not text, or an id too long: dead-lettered, no retry."""
+    await broker.exchanges[False].publish(message, routing_key="parcel.shipped")
+    dead_queue = f"{broker.queue_of(NOTE)}.dead"
+    dead = await eventually(lambda: taken(broker, dead_queue), lambda taken: taken is not None)
+    assert dead is not None
+    assert reason in str((dead.headers or {})[REASON_HEADER])
+    assert await items() == []
