@@ -32,7 +32,7 @@ export NAME URL STORE SCOPES SUBJECT MESSAGE
 # in `make test-servers` and `make test-all`.
 TEST_MARKS ?= not commands and not browser and not processes
 
-.PHONY: help run token serve migrate migration image bench fuzz view rename spec test test-all \
+.PHONY: help run token serve worker migrate migration image bench fuzz view rename spec test test-all \
 	test-servers lint format typecheck security validate check hooks config clean
 
 help: ## List the targets and what each does
@@ -45,6 +45,9 @@ run: migrate ## Migrate, then serve on http://127.0.0.1:5000 (set HOST, PORT), r
 
 serve: $(RUNTIME) ## Serve for production with uvicorn workers on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
 	$(BIN)/python -m myservice.core.serve
+
+worker: $(RUNTIME) ## Run the consumers of events/ and the relay, probes and metrics on 127.0.0.1:8001 (set HOST, PORT, WORKERS)
+	PORT=$(or $(PORT),8001) $(BIN)/python -m myservice.core.serve myservice.core.events.worker:create_worker_app
 
 token: $(RUNTIME) ## Print a token make run accepts: make token SCOPES="refunds:read refunds:write"
 	@QUART_APP=myservice $(BIN)/quart token --scopes "$$SCOPES" $(if $(SUBJECT),--subject "$$SUBJECT")

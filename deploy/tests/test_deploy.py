@@ -271,3 +271,24 @@ def test_the_init_containers_command_migrates_the_secrets_database(
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "fresh.db").is_file()
+
+
+async def test_the_worker_pods_run_the_worker_and_probe_what_it_answers(
+    pod_environment: dict[str, str],
+) -> None:
+    """worker.yaml runs make worker's factory on its own port; its probes and scrape answer 200."""
+    from myservice.core.events.worker import FACTORY, create_worker_app  # noqa: PLC0415
+
+    spec = manifest("worker.yaml")["spec"]["template"]
+    [worker] = spec["spec"]["containers"]
+    assert worker["command"][-1] == FACTORY
+    environment = {variable["name"]: variable["value"] for variable in worker["env"]}
+    assert {port["containerPort"] for port in worker["ports"]} == {int(environment["PORT"])}
+    assert spec["metadata"]["annotations"]["prometheus.io/port"] == environment["PORT"]
+    paths = [worker[probe]["httpGet"]["path"] for probe in ("livenessProbe", "readinessProbe")]
+    app = create_worker_app()
+    async with app.test_app():
+        client = app.test_client()
+        for path in [*paths, spec["metadata"]["annotations"]["prometheus.io/path"]]:
+            assert (await client.get(path)).status_code == 200, path
+    assert spec["spec"]["terminationGracePeriodSeconds"] >= shutdown_bound(app.config) + 5

@@ -125,7 +125,7 @@ def create_service_app(
         app = ServiceApp(SERVICE, static_folder=None)
         init_app(app, settings)
         delivery.init_app(app, handlers)
-        for blueprint in blueprints:
+        for blueprint in blueprints if app.config["ROLE"] == "web" else ():
             app.register_blueprint(blueprint)
         check_declared(app)
     except StartupError as error:

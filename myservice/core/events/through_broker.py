@@ -1,9 +1,10 @@
-"""Delivery through RabbitMQ, while the app serves: the relay, and the consumers.
+"""Delivery through RabbitMQ, while the app serves: the relay, and in the worker the consumers.
 
 With BROKER_URL set, each serving app connects (trying again every few seconds while the broker
-cannot be reached, and /readyz saying so), declares the topology (broker.py), relays the outbox
-(relay.py) and consumes for its handlers (consuming.py). On the drain it stops taking messages,
-finishes those in hand within GRACEFUL_TIMEOUT and closes: the rest go back to their queues.
+cannot be reached, and /readyz saying so), declares the topology (broker.py) and relays the
+outbox (relay.py); the worker (ROLE: worker, `make worker`) also consumes for its handlers
+(consuming.py). On the drain it stops taking messages, finishes those in hand within
+GRACEFUL_TIMEOUT and closes: the rest go back to their queues.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ async def _run(app: Quart, consumers: Consumers, running: Connected) -> None:
         except Exception as error:
             structlog.get_logger(__name__).warning("broker unreachable", reason=str(error))
             await asyncio.sleep(AWAY)
-    running.consuming = Consuming(app, running.broker, consumers)
-    await running.consuming.start()
+    if app.config["ROLE"] == "worker":
+        running.consuming = Consuming(app, running.broker, consumers)
+        await running.consuming.start()
     await relay_forever(running.broker, is_sqlite(app.config["DATABASE_URL"]))

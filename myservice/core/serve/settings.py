@@ -11,4 +11,7 @@ SETTINGS = {
     "LISTEN_BACKLOG": Setting(1024, int, minimum=1),
     "MAX_HEADER_SIZE": Setting(16 * 1024, int, minimum=1024),
     "RESPONSE_TIMEOUT": Setting(60, int, minimum=1),
+    # What the process is for: web answers the API (make serve, make run); worker runs the
+    # consumers (make worker), with the probes and metrics but none of the service's views.
+    "ROLE": Setting("web", str, choices=("web", "worker")),
 }

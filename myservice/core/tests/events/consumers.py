@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TypeVar
 
 import aio_pika
@@ -23,35 +23,62 @@ from ...events.outbox import publish
 from ..items import Item, create_tables
 from ..plumbing import create_app
 from . import shipments
+from .shipments.delays import Delayed
 from .shipments.notes import failures
 from .test_messages import Shipped
 
 __all__ = ["failures"]
-NOTE, FLAKY = discover_handlers(shipments)  # in the order notes.py defines them
+HANDLERS = {handler.name: handler for handler in discover_handlers(shipments)}
+NOTE, FLAKY = HANDLERS["notes.note_shipment"], HANDLERS["notes.flaky_note"]
 BROKER = os.environ.get("TEST_BROKER_URL")
 needs_broker = pytest.mark.skipif(
     BROKER is None, reason="make test-servers runs it, on the RabbitMQ of the machine"
 )
 T = TypeVar("T")
 CONSUMERS = Consumers([NOTE, FLAKY], Retries(max_attempts=3, first_delay=1))
+# What the broker fixture declares: the queues of every handler, as a serving app would.
+TOPOLOGY = Consumers(list(HANDLERS.values()), Retries(max_attempts=5, first_delay=1))
+LIVE_APP = f"{__name__}:live_app"
 
 
 @pytest.fixture
 async def broker() -> AsyncIterator[Broker]:
     """A broker connection whose exchanges and queues are the test's own, deleted after it."""
-    assert BROKER is not None
-    exchange = f"test_{uuid.uuid4().hex[:12]}"
+    connected = await connect(f"test_{uuid.uuid4().hex[:12]}")
+    yield connected
+    await delete_topology(connected)
+
+
+@pytest.fixture
+def live_exchange() -> Iterator[str]:
+    """An EVENTS_EXCHANGE of the test's own, for servers it starts; its queues deleted after."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield name
+
+    async def clean_up() -> None:
+        await delete_topology(await connect(name))
+
+    asyncio.run(clean_up())
+
+
+async def connect(exchange: str, url: str | None = None) -> Broker:
+    """A connection to TEST_BROKER_URL (or `url`) with TOPOLOGY declared under `exchange`."""
+    target = url or BROKER
+    assert target is not None
     try:
-        connected = await Broker.connect(BROKER, exchange, CONSUMERS, connect_timeout=5)
+        return await Broker.connect(target, exchange, TOPOLOGY, connect_timeout=5)
     except Exception as error:
         pytest.fail(f"TEST_BROKER_URL names a broker that does not answer: {error}")
-    yield connected
-    for name in connected.queues:
-        for queue in (name, f"{name}.dead", *(f"{name}.retry.{n}" for n in (1, 2))):
-            await connected.channel.queue_delete(queue)
-    for exchange_of_kind in connected.exchanges.values():
-        await exchange_of_kind.delete()
-    await connected.close()
+
+
+async def delete_topology(broker: Broker) -> None:
+    """Delete what TOPOLOGY declared, then close."""
+    for name in broker.queues:
+        for queue in (name, f"{name}.dead", *(f"{name}.retry.{n}" for n in range(1, 5))):
+            await broker.channel.queue_delete(queue)
+    for exchange in broker.exchanges.values():
+        await exchange.delete()
+    await broker.close()
 
 
 async def taken(broker: Broker, queue: str) -> aio_pika.abc.AbstractIncomingMessage | None:
@@ -74,6 +101,15 @@ async def consuming(app: Quart) -> AsyncIterator[Quart]:
 
 
 shipping = Blueprint("_shipping", __name__)
+
+
+@shipping.post("/_delay/<int:parcel_id>/<float:seconds>")
+@public
+async def delay(parcel_id: int, seconds: float) -> tuple[dict[str, int], int]:
+    """Publish a parcel whose consumer takes `seconds`."""
+    async with transaction():
+        await publish(Delayed(parcel_id=parcel_id, seconds=seconds))
+    return {"parcel_id": parcel_id}, 201
 
 
 @shipping.post("/_ship/<int:parcel_id>")

@@ -8,7 +8,7 @@ from ...testing.live_server import free_port
 from ..items import create_tables
 from ..plumbing import create_app
 from . import shipments
-from .consumers import BROKER, broker, eventually, items, needs_broker, shipping
+from .consumers import BROKER, NOTE, broker, eventually, items, needs_broker, shipping, taken
 
 __all__ = ["broker"]
 
@@ -17,8 +17,8 @@ __all__ = ["broker"]
 async def test_what_a_view_publishes_reaches_each_consumer_through_the_broker(
     database_url: str, broker: Broker
 ) -> None:
-    """Three POSTs, relayed and consumed by the serving app; /readyz checks the broker."""
-    settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": broker.exchange}
+    """Three POSTs, relayed and consumed by a worker's app; /readyz checks the broker."""
+    settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": broker.exchange, "ROLE": "worker"}
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, **settings}, shipments)
     app.register_blueprint(shipping)
     async with app.test_app(), app.app_context():
@@ -33,6 +33,22 @@ async def test_what_a_view_publishes_reaches_each_consumer_through_the_broker(
     )
     assert ready.status_code == 200
     assert (await ready.get_json())["checks"]["broker"] == "passed"
+
+
+@needs_broker
+async def test_the_web_relays_and_leaves_the_consuming_to_the_worker(
+    database_url: str, broker: Broker
+) -> None:
+    """ROLE web: the event leaves the outbox for the broker, and waits in the queue there."""
+    settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": broker.exchange}
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, **settings}, shipments)
+    app.register_blueprint(shipping)
+    async with app.test_app(), app.app_context():
+        await create_tables(database().engine)
+        assert (await app.test_client().post("/_ship/1")).status_code == 201
+        queued = await eventually(lambda: taken(broker, broker.queue_of(NOTE)), bool)
+        assert await items() == ["shipped 1"]
+    assert queued is not None
 
 
 async def test_a_broker_away_leaves_the_service_serving_and_not_ready(database_url: str) -> None:

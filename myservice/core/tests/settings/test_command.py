@@ -79,6 +79,7 @@ SKELETON_ROWS = {
     "READINESS_TIMEOUT": ("2", "default"),
     "REQUIRE_IF_MATCH": ("false", "default"),
     "RESPONSE_TIMEOUT": ("60", "default"),
+    "ROLE": ('"web"', "default"),
     "SECRET_KEY": ("null", "default"),
     "TESTING": ("true", "create_app() overrides"),
     "TRACING": ("false", "default"),
