@@ -35,7 +35,11 @@ class Consuming:
     def __init__(self, app: Quart, broker: Broker, consumers: Consumers) -> None:
         """Consume for `consumers` once started, each message in a context of `app`."""
         self.app, self.broker = app, broker
-        self.handlers, self.retries = consumers.handlers, consumers.retries
+        self.handlers, self.retries, self.metrics = (
+            consumers.handlers,
+            consumers.retries,
+            consumers.metrics,
+        )
         self.tags: dict[str, str] = {}
         self.in_hand: set[asyncio.Task[None]] = set()
 
@@ -69,10 +73,12 @@ class Consuming:
         name = self.broker.queue_of(handler)
         message = incoming_message(incoming)
         if isinstance(message, str):
-            await self._dead_on_arrival(name, incoming, message)
+            await self._dead_on_arrival(handler, incoming, message)
             return
         try:
-            outcome = await handle(handler, message, self.retries, scheduled=False)
+            outcome = await handle(
+                handler, message, self.retries, scheduled=False, metrics=self.metrics
+            )
             if outcome.state == "retry":
                 await self.broker.send_to(f"{name}.retry.{outcome.attempts}", message)
             elif outcome.state == "dead":
@@ -87,8 +93,11 @@ class Consuming:
         await incoming.ack()
 
     async def _dead_on_arrival(
-        self, name: str, incoming: AbstractIncomingMessage, reason: str
+        self, handler: Handler, incoming: AbstractIncomingMessage, reason: str
     ) -> None:
+        name = self.broker.queue_of(handler)
+        if self.metrics is not None:
+            self.metrics.handled_by(handler.name, "dead", 0.0)
         structlog.get_logger(__name__).error(
             "message", queue=name, outcome="dead", message_id=incoming.message_id, reason=reason
         )

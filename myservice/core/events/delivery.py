@@ -17,10 +17,13 @@ import asyncio
 
 import structlog
 from quart import Quart
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from ..data.database import reading, transaction
+from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
+from ..observability.metrics import RequestMetrics
 from . import through_broker
+from .event_metrics import EventMetrics
 from .handlers import Handler, handlers_of
 from .inbox import Consumers, Outcome, Retries, handle
 from .outbox import OutboxMessage, milliseconds
@@ -33,8 +36,11 @@ log = structlog.get_logger(__name__)
 
 def init_app(app: Quart, handlers: list[Handler]) -> None:
     """Keep the handlers on the app; without a broker, deliver to them while serving."""
+    recorder: RequestMetrics = app.extensions[METRICS_KEY]
     app.extensions[EXTENSION_KEY] = Consumers(
-        handlers, Retries(app.config["EVENTS_MAX_ATTEMPTS"], app.config["EVENTS_RETRY_DELAY"])
+        handlers,
+        Retries(app.config["EVENTS_MAX_ATTEMPTS"], app.config["EVENTS_RETRY_DELAY"]),
+        EventMetrics.on(recorder.registry),
     )
     if app.config["BROKER_URL"] is not None:
         through_broker.init_app(app, app.extensions[EXTENSION_KEY])
@@ -73,7 +79,7 @@ async def _deliver(consumers: Consumers) -> list[Outcome]:
     for row in rows:
         message = row.message()
         results = [
-            await handle(handler, message, consumers.retries)
+            await handle(handler, message, consumers.retries, metrics=consumers.metrics)
             for handler in handlers_of(consumers.handlers, row.topic)
         ]
         outcomes.extend(results)
@@ -86,7 +92,17 @@ async def _deliver(consumers: Consumers) -> list[Outcome]:
                 )
             else:
                 await session.execute(delete(OutboxMessage).where(this))
+                if consumers.metrics is not None:
+                    consumers.metrics.published.labels(row.topic).inc()
+    if consumers.metrics is not None:
+        consumers.metrics.pending.set(await pending())
     return outcomes
+
+
+async def pending() -> int:
+    """How many messages the outbox holds, for the gauge."""
+    async with reading() as session:
+        return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
 
 
 async def _deliver_now_and_then(app: Quart) -> None:

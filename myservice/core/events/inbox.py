@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..data.database import transaction
 from ..data.tables import Base
+from .event_metrics import EventMetrics
 from .handlers import Handler
 from .messages import TOPIC_LENGTH, Message
 from .outbox import REQUEST_ID, milliseconds
@@ -67,14 +68,20 @@ class Retries:
 
 @dataclass(frozen=True)
 class Consumers:
-    """An app's handlers, and how their failures are retried."""
+    """An app's handlers, how their failures are retried, and the metrics they are counted in."""
 
     handlers: list[Handler]
     retries: Retries
+    metrics: EventMetrics | None = None
 
 
 async def handle(
-    handler: Handler, message: Message, retries: Retries, *, scheduled: bool = True
+    handler: Handler,
+    message: Message,
+    retries: Retries,
+    *,
+    scheduled: bool = True,
+    metrics: EventMetrics | None = None,
 ) -> Outcome:
     """Run `handler` on `message` once, unless it ran already; log and give what happened.
 
@@ -84,6 +91,9 @@ async def handle(
     started = time.perf_counter()
     outcome = await _handle(handler, message, retries, scheduled)
     log_fields = {"handler": handler.name, "outcome": outcome.state, "attempts": outcome.attempts}
+    seconds = time.perf_counter() - started
+    if outcome.state != "waiting" and metrics is not None:
+        metrics.handled_by(handler.name, outcome.state, seconds)
     if outcome.state != "waiting":
         # A logger got now, not at import: it writes where logging is configured at this time.
         structlog.get_logger(__name__).log(
@@ -92,7 +102,7 @@ async def handle(
             topic=message.topic,
             message_id=message.id,
             request_id=message.headers.get(REQUEST_ID),
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            duration_ms=round(seconds * 1000, 2),
             reason=outcome.reason,
             **log_fields,
         )

@@ -13,11 +13,12 @@ import asyncio
 import zlib
 
 import structlog
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 
 from ..data.database import transaction
 from ..startup import SERVICE
 from .broker import Broker
+from .event_metrics import EventMetrics
 from .outbox import OutboxMessage, milliseconds
 
 BATCH = 200
@@ -26,7 +27,7 @@ AWAY = 2.0  # seconds before trying again once the broker or the database failed
 RELAY_LOCK = zlib.crc32(f"{SERVICE} relay".encode())
 
 
-async def relay(broker: Broker, sqlite: bool) -> int:
+async def relay(broker: Broker, sqlite: bool, metrics: EventMetrics | None = None) -> int:
     """Publish the due messages of the outbox and delete them; how many there were."""
     async with transaction() as session:
         if not sqlite:
@@ -40,14 +41,19 @@ async def relay(broker: Broker, sqlite: bool) -> int:
             await asyncio.gather(*(broker.publish(row.message(), row.job) for row in rows))
             sent = [row.id for row in rows]
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(sent)))
+        if metrics is not None:
+            for row in rows:
+                metrics.published.labels(row.topic).inc()
+            count = select(func.count()).select_from(OutboxMessage)
+            metrics.pending.set(await session.scalar(count) or 0)
     return len(rows)
 
 
-async def relay_forever(broker: Broker, sqlite: bool) -> None:
+async def relay_forever(broker: Broker, sqlite: bool, metrics: EventMetrics | None) -> None:
     """Relay until cancelled; through a broker or database away, trying again every AWAY."""
     while True:
         try:
-            sent = await relay(broker, sqlite)
+            sent = await relay(broker, sqlite, metrics)
         except Exception:
             structlog.get_logger(__name__).warning("the outbox could not be relayed", exc_info=True)
             await asyncio.sleep(AWAY)

@@ -73,4 +73,4 @@ async def _run(app: Quart, consumers: Consumers, running: Connected) -> None:
     if app.config["ROLE"] == "worker":
         running.consuming = Consuming(app, running.broker, consumers)
         await running.consuming.start()
-    await relay_forever(running.broker, is_sqlite(app.config["DATABASE_URL"]))
+    await relay_forever(running.broker, is_sqlite(app.config["DATABASE_URL"]), consumers.metrics)

@@ -6,6 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
 from typing import TypeVar
 
 import aio_pika
@@ -93,7 +94,8 @@ async def taken(broker: Broker, queue: str) -> aio_pika.abc.AbstractIncomingMess
 @pytest.fixture
 async def consuming(app: Quart) -> AsyncIterator[Quart]:
     """The app fixture with the tests' consumers and tables, in its context."""
-    delivery.init_app(app, [NOTE, FLAKY])
+    serving = app.extensions[delivery.EXTENSION_KEY]
+    app.extensions[delivery.EXTENSION_KEY] = replace(serving, handlers=[NOTE, FLAKY])
     async with app.app_context():
         await create_tables(database().engine)
         yield app

@@ -1,0 +1,49 @@
+"""The events' metrics on /metrics: published, pending, handled by outcome, dead, duration."""
+
+from __future__ import annotations
+
+from quart import Quart
+
+from ...data.database import transaction
+from ...events import delivery
+from ...events.delivery import deliver
+from ...events.inbox import handle
+from ...events.messages import Message
+from ...events.outbox import publish
+from .consumers import CONSUMERS, NOTE, consuming, failures
+from .test_messages import Shipped
+
+__all__ = ["consuming"]
+
+
+async def scraped(app: Quart) -> dict[str, float]:
+    """The samples of /metrics whose names start with events_, by name and labels."""
+    text = await (await app.test_client().get("/metrics")).get_data(as_text=True)
+    samples = [line.rsplit(" ", 1) for line in text.splitlines() if line.startswith("events_")]
+    return {name: float(value) for name, value in samples}
+
+
+async def test_a_delivery_is_counted_by_topic_handler_and_outcome(consuming: Quart) -> None:
+    """Two events, one failure: two published, three done, one retry, none pending after."""
+    failures["left"] = 1
+    async with transaction():
+        await publish(Shipped(parcel_id=1))
+        await publish(Shipped(parcel_id=2))
+    await deliver(consuming)
+    samples = await scraped(consuming)
+    assert samples['events_handled_total{handler="notes.note_shipment",outcome="done"}'] == 2
+    assert samples['events_handled_total{handler="notes.flaky_note",outcome="done"}'] == 1
+    assert samples['events_handled_total{handler="notes.flaky_note",outcome="retry"}'] == 1
+    assert samples['events_published_total{topic="parcel.shipped"}'] == 1  # the other waits
+    assert samples["events_outbox_pending"] == 1
+    assert samples['events_handler_duration_seconds_count{handler="notes.note_shipment"}'] == 2
+
+
+async def test_a_dead_message_is_counted_dead(consuming: Quart) -> None:
+    """A message that does not validate counts as handled dead, and dead-lettered."""
+    poison = Message("m9", "parcel.shipped", "not json")
+    metrics = consuming.extensions[delivery.EXTENSION_KEY].metrics
+    await handle(NOTE, poison, CONSUMERS.retries, metrics=metrics)
+    samples = await scraped(consuming)
+    assert samples['events_dead_lettered_total{handler="notes.note_shipment"}'] == 1
+    assert samples['events_handled_total{handler="notes.note_shipment",outcome="dead"}'] == 1
