@@ -88,7 +88,7 @@ view: $(DEV) ## Scaffold a stored resource: table, migration, views, tests: make
 rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=payments
 	$(BIN)/python -m scripts.rename "$$NAME"
 
-spec: $(RUNTIME) ## Rewrite openapi.json, the API snapshot the tests compare, after an API change
+spec: $(RUNTIME) ## Rewrite openapi.json and asyncapi.json, the snapshots the tests compare, after a change of contract
 	$(BIN)/python -m scripts.spec
 
 test: $(DEV) ## Run the service's tests (core's and yours) in-process, with coverage, in about 20 s

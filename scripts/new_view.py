@@ -92,7 +92,7 @@ def write_view(
         if store == "database":
             written.append(write_migration(root, package, f"create {name}"))
         _format(root, written)
-        written.append(write_spec(root))
+        written.extend(write_spec(root))
     except (ScriptError, subprocess.CalledProcessError) as error:
         for path in written:
             path.unlink(missing_ok=True)

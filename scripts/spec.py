@@ -1,7 +1,8 @@
-"""`make spec`: rewrite openapi.json, the snapshot of the API that the tests compare.
+"""`make spec`: rewrite openapi.json and asyncapi.json, the snapshots the tests compare.
 
-The test suite fails when the served OpenAPI document differs from the snapshot, so that every
-change to the API is seen in review. Run this when the change is meant, and commit both.
+The test suite fails when the served OpenAPI document, or the AsyncAPI document of the events,
+differs from its snapshot, so that every change of contract is seen in review. Run this when
+the change is meant, and commit them with it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from scripts.project import ScriptError, argument_parser, run_python
 
 SNAPSHOT = "openapi.json"
+EVENTS_SNAPSHOT = "asyncapi.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,17 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     except ScriptError as error:
         print(f"make spec: {error}", file=sys.stderr)
         return 1
-    print(f"wrote {SNAPSHOT}; `git diff {SNAPSHOT}` shows how the API changed")
+    print(f"wrote {SNAPSHOT} and {EVENTS_SNAPSHOT}; `git diff` shows how the contracts changed")
     return 0
 
 
-def write_spec(root: Path) -> Path:
-    """Write the app's OpenAPI document to the snapshot file in `root`."""
-    target = root / SNAPSHOT
-    written = run_python(root, "-m", "quart", "schema", "--output", str(target))
-    if written.returncode != 0:
-        raise ScriptError(f"the app could not describe itself:\n{written.stderr.strip()}")
-    return target
+def write_spec(root: Path) -> list[Path]:
+    """Write the app's OpenAPI and AsyncAPI documents to their snapshots in `root`."""
+    for command, snapshot in (("schema", SNAPSHOT), ("asyncapi", EVENTS_SNAPSHOT)):
+        written = run_python(root, "-m", "quart", command, "--output", str(root / snapshot))
+        if written.returncode != 0:
+            raise ScriptError(f"the app could not describe itself:\n{written.stderr.strip()}")
+    return [root / SNAPSHOT, root / EVENTS_SNAPSHOT]
 
 
 if __name__ == "__main__":

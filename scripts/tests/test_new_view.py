@@ -28,8 +28,12 @@ def test_a_stored_resource_is_served_migrated_documented_and_its_tests_pass(
     assert re.fullmatch(
         rf"wrote myservice/migrations/versions/\w+_create_{VIEW_NAME}\.py", written[3]
     )
-    assert written[4] == "wrote openapi.json"
+    assert written[4:6] == ["wrote openapi.json", "wrote asyncapi.json"]
     spec = json.loads((project / "openapi.json").read_text())
+    events = json.loads((project / "asyncapi.json").read_text())
+    assert set(events["channels"]) == {
+        f"{VIEW_NAME}_{change}" for change in ("created", "updated", "deleted")
+    }
     url = new_view.url_of(VIEW_NAME)
     assert set(spec["paths"][url]) == {"get", "post"}
     assert set(spec["paths"][url + "/{item_id}"]) == {"get", "patch", "delete"}
@@ -37,6 +41,7 @@ def test_a_stored_resource_is_served_migrated_documented_and_its_tests_pass(
         project,
         *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
         *(f"myservice/tests/test_{VIEW_NAME}.py", "myservice/core/tests/api/test_openapi.py"),
+        "myservice/core/tests/events/test_asyncapi.py",
         *("myservice/core/tests/test_discovery.py", "myservice/core/tests/data/test_migrations.py"),
     )
     assert tests.returncode == 0, tests.stdout
@@ -70,10 +75,11 @@ def test_store_none_writes_a_view_that_keeps_nothing(
 ) -> None:
     """STORE=none: no table and no migration, only the view and its tests."""
     assert new_view.main([VIEW_NAME, "--store", "none", "--root", str(project)]) == 0
-    assert capsys.readouterr().out.splitlines()[:3] == [
+    assert capsys.readouterr().out.splitlines()[:4] == [
         f"wrote myservice/views/{VIEW_NAME}.py",
         f"wrote myservice/tests/test_{VIEW_NAME}.py",
         "wrote openapi.json",
+        "wrote asyncapi.json",
     ]
     assert not (project / "myservice" / "data" / f"{VIEW_NAME}.py").exists()
     tests = run_python(

@@ -20,6 +20,7 @@ def test_the_snapshot_is_rewritten_from_the_app(
     text = (project / "openapi.json").read_text()
     assert text.startswith('{\n  "components": {')
     assert json.loads(text)["info"]["title"] == "myservice"
+    assert json.loads((project / "asyncapi.json").read_text())["asyncapi"] == "3.0.0"
 
 
 def test_an_app_that_cannot_start_is_reported(

@@ -16,6 +16,7 @@ from quart_schema import hide
 from werkzeug.exceptions import NotFound
 
 from ..callers.access import public
+from ..events import asyncapi
 
 blueprint = Blueprint("_api_docs", __name__)
 
@@ -81,6 +82,16 @@ def swagger_ui_files() -> Path:
 
 
 DOCUMENT_KEY = f"{__name__}.document"
+
+
+@blueprint.get("/asyncapi.json")
+@hide
+@public
+async def asyncapi_document() -> Response:
+    """The AsyncAPI document of the service's events (events/asyncapi.py)."""
+    return current_app.response_class(
+        asyncapi.text_of(current_app), content_type="application/json"
+    )
 
 
 @blueprint.get("/openapi.json")

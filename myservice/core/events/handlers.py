@@ -1,6 +1,6 @@
 """The service's consumers: functions in events/ that each take the messages of one model.
 
-    # myservice/events/receipts.py
+    # events/receipts.py, in the service's package
     @handles(RefundCreated)
     async def send_receipt(event: RefundCreated) -> None:
         async with transaction() as session:

@@ -1,0 +1,152 @@
+"""The AsyncAPI document of the service's events: what it publishes, and what it consumes.
+
+Built from the models as openapi.json is from the views. Each Event (or Job) class of the
+service's own modules (its views and data among them) is a message the service sends, but for
+those of its tests and of events/; each handler of events/ receives the messages of its model
+(a copy there of another service's event is received only).
+Served at /asyncapi.json when API_DOCS is on (api/docs.py); `make spec` writes it to asyncapi.json, which a
+test compares with the app's, so that every change of contract is seen in review.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from quart import Quart, current_app
+from quart.cli import with_appcontext
+
+from ..startup import SERVICE
+from . import delivery
+from .inbox import Consumers
+from .messages import Event
+
+VERSION = "3.0.0"
+CORE = __name__.rsplit(".", 2)[0]  # <service>.core
+EXTENSION_KEY = __name__
+
+
+def init_app(app: Quart, views: str, data: str) -> None:
+    """Add `quart asyncapi --output FILE` (api/docs.py serves /asyncapi.json).
+
+    `views` and `data` name the app's packages, whose events it publishes; with the service's
+    own views, the rest of the service's modules too (an app of a test's views has only theirs).
+    """
+    inside = {views, data, SERVICE} if views.startswith(f"{SERVICE}.") else {views, data}
+    app.extensions[EXTENSION_KEY] = tuple(sorted(f"{package}." for package in inside))
+    app.cli.add_command(asyncapi_command)
+
+
+@click.command("asyncapi")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def asyncapi_command(output: Path) -> None:
+    """Write the AsyncAPI document of the service's events to OUTPUT."""
+    output.write_text(text_of(current_app), encoding="utf-8")
+
+
+def text_of(app: Quart) -> str:
+    """The document as committed: indented, keys sorted, one newline at the end."""
+    return json.dumps(document(app), indent=2, sort_keys=True) + "\n"
+
+
+def document(app: Quart) -> dict[str, Any]:
+    """The AsyncAPI 3 document: channels by topic, messages, their schemas, and operations."""
+    consumers: Consumers = app.extensions[delivery.EXTENSION_KEY]
+    handlers = {
+        handler.function.__module__.rsplit(".", 1)[0] + "." for handler in consumers.handlers
+    }
+    sent = published_models(
+        app.extensions[EXTENSION_KEY], (*handlers, f"{CORE}.", f"{SERVICE}.tests.")
+    )
+    exchange = app.config["EVENTS_EXCHANGE"]
+    channels: dict[str, Any] = {}
+    components: dict[str, Any] = {"messages": {}, "schemas": {}}
+    operations: dict[str, Any] = {}
+    received = [(handler.name, handler.model) for handler in consumers.handlers]
+    for model in sorted({*sent, *(model for _, model in received)}, key=_order):
+        _add_model(model, exchange, channels, components)
+    for model in sent:
+        operations[f"send_{_identifier(model.topic)}_{model.__name__}"] = _operation("send", model)
+    for name, model in received:
+        operations[_identifier(name)] = _operation("receive", model)
+    return {
+        "asyncapi": VERSION,
+        "info": {"title": SERVICE, "version": sys.modules[SERVICE].__version__},
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "operations": operations,
+        "components": components,
+    }
+
+
+def published_models(inside: tuple[str, ...], outside: tuple[str, ...]) -> list[type[Event]]:
+    """The Event and Job classes with a topic of the modules `inside`, but those `outside`."""
+    found: list[type[Event]] = []
+    unseen: list[type[Event]] = [Event]
+    while unseen:
+        for model in unseen.pop().__subclasses__():
+            unseen.append(model)
+            module = f"{model.__module__}."
+            if (
+                "topic" in vars(model)
+                and module.startswith(inside)
+                and not module.startswith(outside)
+            ):
+                found.append(model)
+    return sorted(found, key=_order)
+
+
+def _add_model(
+    model: type[Event], exchange: str, channels: dict[str, Any], components: dict[str, Any]
+) -> None:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    components["schemas"].update(schema.pop("$defs", {}))
+    components["schemas"][model.__name__] = schema
+    components["messages"][model.__name__] = {
+        "name": model.__name__,
+        "title": model.topic,
+        "summary": (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else "",
+        "contentType": "application/json",
+        "payload": {"$ref": f"#/components/schemas/{model.__name__}"},
+    }
+    channel = channels.setdefault(
+        _identifier(model.topic),
+        {
+            "address": model.topic,
+            "messages": {},
+            "bindings": {
+                "amqp": {
+                    "is": "routingKey",
+                    "exchange": {
+                        "name": f"{exchange}.{SERVICE}.jobs" if model.job else exchange,
+                        "type": "topic",
+                        "durable": True,
+                    },
+                    "bindingVersion": "0.3.0",
+                }
+            },
+        },
+    )
+    channel["messages"][model.__name__] = {"$ref": f"#/components/messages/{model.__name__}"}
+
+
+def _operation(action: str, model: type[Event]) -> dict[str, Any]:
+    channel = _identifier(model.topic)
+    return {
+        "action": action,
+        "channel": {"$ref": f"#/channels/{channel}"},
+        "messages": [{"$ref": f"#/channels/{channel}/messages/{model.__name__}"}],
+    }
+
+
+def _identifier(name: str) -> str:
+    """A name as AsyncAPI keys must be: letters, digits, _ and -."""
+    return name.replace(".", "_")
+
+
+def _order(model: type[Event]) -> tuple[str, str]:
+    return model.topic, model.__name__
