@@ -91,7 +91,7 @@ rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=p
 spec: $(RUNTIME) ## Rewrite openapi.json and asyncapi.json, the snapshots the tests compare, after a change of contract
 	$(BIN)/python -m scripts.spec
 
-test: $(DEV) ## Run the service's tests (core's and yours) in-process, with coverage, in about 20 s
+test: $(DEV) ## Run the service's tests (core's and yours) in-process, with coverage, in about 30 s
 	@$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest -n auto --dist worksteal -m "$(TEST_MARKS)" $(PYTEST_ARGS)
 	@$(BIN)/coverage combine --quiet
