@@ -34,19 +34,14 @@ class Consuming:
 
     def __init__(self, app: Quart, broker: Broker, consumers: Consumers) -> None:
         """Consume for `consumers` once started, each message in a context of `app`."""
-        self.app, self.broker = app, broker
-        self.handlers, self.retries, self.metrics = (
-            consumers.handlers,
-            consumers.retries,
-            consumers.metrics,
-        )
+        self.app, self.broker, self.consumers = app, broker, consumers
         self.tags: dict[str, str] = {}
         self.in_hand: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Start taking messages from every consumer's queue."""
         await self.broker.channel.set_qos(prefetch_count=PREFETCH)
-        for handler in self.handlers:
+        for handler in self.consumers.handlers:
             name = self.broker.queue_of(handler)
             self.tags[name] = await self.broker.queues[name].consume(partial(self._take, handler))
 
@@ -76,9 +71,7 @@ class Consuming:
             await self._dead_on_arrival(handler, incoming, message)
             return
         try:
-            outcome = await handle(
-                handler, message, self.retries, scheduled=False, metrics=self.metrics
-            )
+            outcome = await handle(handler, message, self.consumers, scheduled=False)
             if outcome.state == "retry":
                 await self.broker.send_to(f"{name}.retry.{outcome.attempts}", message)
             elif outcome.state == "dead":
@@ -96,8 +89,8 @@ class Consuming:
         self, handler: Handler, incoming: AbstractIncomingMessage, reason: str
     ) -> None:
         name = self.broker.queue_of(handler)
-        if self.metrics is not None:
-            self.metrics.handled_by(handler.name, "dead", 0.0)
+        if self.consumers.metrics is not None:
+            self.consumers.metrics.handled_by(handler.name, "dead", 0.0)
         structlog.get_logger(__name__).error(
             "message", queue=name, outcome="dead", message_id=incoming.message_id, reason=reason
         )

@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select, update
 from ..data.database import reading, transaction
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
+from ..observability.tracing import tracing_of
 from . import through_broker
 from .event_metrics import EventMetrics
 from .handlers import Handler, handlers_of
@@ -41,6 +42,7 @@ def init_app(app: Quart, handlers: list[Handler]) -> None:
         handlers,
         Retries(app.config["EVENTS_MAX_ATTEMPTS"], app.config["EVENTS_RETRY_DELAY"]),
         EventMetrics.on(recorder.registry),
+        tracing_of(app),
     )
     if app.config["BROKER_URL"] is not None:
         through_broker.init_app(app, app.extensions[EXTENSION_KEY])
@@ -79,7 +81,7 @@ async def _deliver(consumers: Consumers) -> list[Outcome]:
     for row in rows:
         message = row.message()
         results = [
-            await handle(handler, message, consumers.retries, metrics=consumers.metrics)
+            await handle(handler, message, consumers)
             for handler in handlers_of(consumers.handlers, row.topic)
         ]
         outcomes.extend(results)

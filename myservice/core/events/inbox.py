@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..data.database import transaction
 from ..data.tables import Base
+from ..observability.tracing import Tracing
 from .event_metrics import EventMetrics
 from .handlers import Handler
 from .messages import TOPIC_LENGTH, Message
@@ -73,23 +74,26 @@ class Consumers:
     handlers: list[Handler]
     retries: Retries
     metrics: EventMetrics | None = None
+    tracing: Tracing | None = None
 
 
 async def handle(
-    handler: Handler,
-    message: Message,
-    retries: Retries,
-    *,
-    scheduled: bool = True,
-    metrics: EventMetrics | None = None,
+    handler: Handler, message: Message, consumers: Consumers, *, scheduled: bool = True
 ) -> Outcome:
-    """Run `handler` on `message` once, unless it ran already; log and give what happened.
+    """Run `handler` on `message` once, unless it ran already; log, count, and say what happened.
 
     `scheduled`: a retry not yet due waits (the outbox's delivery); a broker's retry queue has
     waited already.
     """
+    retries, metrics, tracing = consumers.retries, consumers.metrics, consumers.tracing
     started = time.perf_counter()
-    outcome = await _handle(handler, message, retries, scheduled)
+    if tracing is None:
+        outcome = await _handle(handler, message, retries, scheduled)
+    else:
+        with tracing.consumer_span(message.topic, handler.name, message.headers) as span:
+            outcome = await _handle(handler, message, retries, scheduled)
+            span.set_attribute("messaging.message.id", message.id)
+            span.set_attribute("outcome", outcome.state)
     log_fields = {"handler": handler.name, "outcome": outcome.state, "attempts": outcome.attempts}
     seconds = time.perf_counter() - started
     if outcome.state != "waiting" and metrics is not None:

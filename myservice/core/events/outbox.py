@@ -12,12 +12,14 @@ import json
 import time
 import uuid
 
+from quart import current_app, has_app_context
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..data.database import current_session
 from ..data.tables import Base
 from ..http.request_ids import current_request_id
+from ..observability.tracing import tracing_of
 from .messages import TOPIC_LENGTH, Event, Job, Message
 
 REQUEST_ID = "x-request-id"
@@ -70,7 +72,10 @@ def _store(event: Event, key: str | None, delay: float) -> str:
         )
     now = milliseconds()
     message_id = uuid.uuid4().hex
-    request_id = current_request_id()
+    headers = {REQUEST_ID: request_id} if (request_id := current_request_id()) else {}
+    tracing = tracing_of(current_app) if has_app_context() else None
+    if tracing is not None:
+        tracing.inject(headers)  # the consumer's span continues the publisher's trace
     current_session().add(
         OutboxMessage(
             message_id=message_id,
@@ -78,7 +83,7 @@ def _store(event: Event, key: str | None, delay: float) -> str:
             job=event.job,
             key=key,
             payload=event.model_dump_json(),
-            headers=json.dumps({REQUEST_ID: request_id} if request_id else {}),
+            headers=json.dumps(headers),
             created_at=now,
             available_at=now + round(delay * 1000),
         )

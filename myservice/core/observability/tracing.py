@@ -14,7 +14,7 @@ which turns it off whatever TRACING says. The packages are an optional, pinned s
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +85,23 @@ class Tracing:
             span.set_attribute("http.request.method", method)
             span.set_attribute("server.name", downstream)
             self._propagate.inject(headers)
+            yield span
+
+    def inject(self, headers: MutableMapping[str, str]) -> None:
+        """Give `headers` (a message's) the traceparent of the current span, if any."""
+        self._propagate.inject(headers)
+
+    @contextmanager
+    def consumer_span(self, topic: str, handler: str, headers: Mapping[str, str]) -> Iterator[Span]:
+        """The span of a handler taking a message: a child of the span that published it."""
+        parent = self._propagate.extract(headers)
+        kind = self._trace.SpanKind.CONSUMER
+        with self._tracer.start_as_current_span(
+            f"process {topic}", context=parent, kind=kind
+        ) as span:
+            span.set_attribute("messaging.operation.type", "process")
+            span.set_attribute("messaging.destination.name", topic)
+            span.set_attribute("messaging.consumer.group.name", handler)
             yield span
 
     def watch_database(self, engine: AsyncEngine) -> None:

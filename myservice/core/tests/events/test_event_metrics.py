@@ -10,7 +10,7 @@ from ...events.delivery import deliver
 from ...events.inbox import handle
 from ...events.messages import Message
 from ...events.outbox import publish
-from .consumers import CONSUMERS, NOTE, consuming, failures
+from .consumers import NOTE, consuming, failures
 from .test_messages import Shipped
 
 __all__ = ["consuming"]
@@ -42,8 +42,7 @@ async def test_a_delivery_is_counted_by_topic_handler_and_outcome(consuming: Qua
 async def test_a_dead_message_is_counted_dead(consuming: Quart) -> None:
     """A message that does not validate counts as handled dead, and dead-lettered."""
     poison = Message("m9", "parcel.shipped", "not json")
-    metrics = consuming.extensions[delivery.EXTENSION_KEY].metrics
-    await handle(NOTE, poison, CONSUMERS.retries, metrics=metrics)
+    await handle(NOTE, poison, consuming.extensions[delivery.EXTENSION_KEY])
     samples = await scraped(consuming)
     assert samples['events_dead_lettered_total{handler="notes.note_shipment"}'] == 1
     assert samples['events_handled_total{handler="notes.note_shipment",outcome="dead"}'] == 1

@@ -10,7 +10,7 @@ import pytest
 from quart import Quart
 
 from ...data.database import reading, transaction
-from ...events.inbox import InboxEntry, Retries, handle
+from ...events.inbox import Consumers, InboxEntry, Retries, handle
 from ...events.messages import Message
 from ...events.outbox import milliseconds
 from ...observability import logs
@@ -18,6 +18,7 @@ from .consumers import FLAKY, NOTE, consuming, failures, items
 
 __all__ = ["consuming"]
 RETRIES = Retries(max_attempts=3, first_delay=1)
+CONSUMING = Consumers([NOTE, FLAKY], RETRIES)
 SHIPPED = Message("m1", "parcel.shipped", '{"parcel_id": 1}', headers={"x-request-id": "r1"})
 
 
@@ -29,33 +30,33 @@ async def entry(handler: str, message_id: str = "m1") -> InboxEntry | None:
 
 async def test_a_message_delivered_twice_takes_effect_once(consuming: Quart) -> None:
     """The second delivery finds the inbox record: a duplicate, and no second item."""
-    assert (await handle(NOTE, SHIPPED, RETRIES)).state == "done"
-    assert (await handle(NOTE, SHIPPED, RETRIES)).state == "duplicate"
+    assert (await handle(NOTE, SHIPPED, CONSUMING)).state == "done"
+    assert (await handle(NOTE, SHIPPED, CONSUMING)).state == "duplicate"
     assert await items() == ["parcel 1"]
 
 
 async def test_two_deliveries_at_once_take_effect_once(consuming: Quart) -> None:
     """A redelivery while the first still runs: one is done, the other rolled back as a duplicate."""
-    outcomes = await asyncio.gather(*(handle(NOTE, SHIPPED, RETRIES) for _ in range(2)))
+    outcomes = await asyncio.gather(*(handle(NOTE, SHIPPED, CONSUMING) for _ in range(2)))
     assert sorted(outcome.state for outcome in outcomes) == ["done", "duplicate"]
-    assert (await handle(NOTE, SHIPPED, RETRIES)).state == "duplicate"
+    assert (await handle(NOTE, SHIPPED, CONSUMING)).state == "duplicate"
     assert await items() == ["parcel 1"]
 
 
 async def test_a_failing_handler_is_rolled_back_and_tried_later(consuming: Quart) -> None:
     """A failure writes nothing, waits its delay, then succeeds on a later try."""
     failures["left"] = 1
-    failed = await handle(FLAKY, SHIPPED, RETRIES)
+    failed = await handle(FLAKY, SHIPPED, CONSUMING)
     assert (failed.state, failed.attempts) == ("retry", 1)
     assert failed.next_at is not None
     assert 900 <= failed.next_at - milliseconds() <= 1000
     assert await items() == []
-    assert (await handle(FLAKY, SHIPPED, RETRIES)).state == "waiting"
+    assert (await handle(FLAKY, SHIPPED, CONSUMING)).state == "waiting"
     record = await entry(FLAKY.name)
     assert record is not None
     assert record.error == "ConnectionError: the mail server hung up"
     await _due_now(FLAKY.name)
-    succeeded = await handle(FLAKY, SHIPPED, RETRIES)
+    succeeded = await handle(FLAKY, SHIPPED, CONSUMING)
     assert (succeeded.state, succeeded.attempts) == ("done", 2)
     assert await items() == ["flaky 1"]
 
@@ -64,14 +65,14 @@ async def test_after_the_last_try_a_message_is_dead_with_its_body(consuming: Qua
     """EVENTS_MAX_ATTEMPTS failures: dead, its body and reason kept, and no more tries."""
     failures["left"] = 10
     for _ in range(RETRIES.max_attempts - 1):
-        assert (await handle(FLAKY, SHIPPED, RETRIES)).state == "retry"
+        assert (await handle(FLAKY, SHIPPED, CONSUMING)).state == "retry"
         await _due_now(FLAKY.name)
-    dead = await handle(FLAKY, SHIPPED, RETRIES)
+    dead = await handle(FLAKY, SHIPPED, CONSUMING)
     assert (dead.state, dead.attempts) == ("dead", 3)
     record = await entry(FLAKY.name)
     assert record is not None
     assert (record.state, record.payload) == ("dead", SHIPPED.payload)
-    assert (await handle(FLAKY, SHIPPED, RETRIES)).state == "duplicate"
+    assert (await handle(FLAKY, SHIPPED, CONSUMING)).state == "duplicate"
 
 
 @pytest.mark.parametrize(
@@ -81,7 +82,7 @@ async def test_a_message_that_does_not_validate_is_dead_at_once(
     consuming: Quart, payload: str
 ) -> None:
     """Poison is not retried: dead on the first try, the reason naming the model."""
-    outcome = await handle(NOTE, Message("m2", "parcel.shipped", payload), RETRIES)
+    outcome = await handle(NOTE, Message("m2", "parcel.shipped", payload), CONSUMING)
     assert (outcome.state, outcome.attempts) == ("dead", 1)
     assert outcome.reason is not None
     assert outcome.reason.startswith("the message does not validate as Shipped")
@@ -92,7 +93,7 @@ async def test_each_message_handled_is_one_log_line(consuming: Quart) -> None:
     """Topic, id, handler, outcome, attempts, duration and the request's id, in one line."""
     lines = io.StringIO()
     logs.init_app(consuming, lines)
-    await handle(NOTE, SHIPPED, RETRIES)
+    await handle(NOTE, SHIPPED, CONSUMING)
     [line] = [json.loads(text) for text in lines.getvalue().splitlines() if '"message"' in text]
     assert {
         key: line[key] for key in ("topic", "message_id", "handler", "outcome", "attempts")
