@@ -26,13 +26,13 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672/
 # What a person types after a target (make view NAME=...) reaches its recipe as an environment
 # variable, quoted by the shell as "$$NAME": a quote or a semicolon in it stays data.
-export NAME URL STORE SCOPES SUBJECT MESSAGE
+export NAME URL STORE SCOPES SUBJECT MESSAGE TOPIC
 # The tests `make test` runs: those in the test's own process. The tests that start servers
 # (processes), run commands (commands) or drive a browser (browser) take seconds each, and run
 # in `make test-servers` and `make test-all`.
 TEST_MARKS ?= not commands and not browser and not processes
 
-.PHONY: help run token serve worker migrate migration image bench fuzz view rename spec test test-all \
+.PHONY: help run token serve worker migrate migration image bench fuzz view consumer rename spec test test-all \
 	test-servers lint format typecheck security validate check hooks config clean
 
 help: ## List the targets and what each does
@@ -84,6 +84,9 @@ fuzz: $(DEV) ## Fuzz every operation of the served OpenAPI with schemathesis, wi
 
 view: $(DEV) ## Scaffold a stored resource: table, migration, views, tests: make view NAME=refunds
 	$(BIN)/python -m scripts.new_view "$$NAME" $(if $(URL),--url "$$URL") $(if $(STORE),--store "$$STORE")
+
+consumer: $(DEV) ## Scaffold a consumer of events/ with its test: make consumer NAME=send_receipts TOPIC=refunds.created
+	$(BIN)/python -m scripts.new_consumer "$$NAME" --topic "$$TOPIC"
 
 rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=payments
 	$(BIN)/python -m scripts.rename "$$NAME"

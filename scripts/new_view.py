@@ -20,6 +20,7 @@ from scripts.project import (
     ScriptError,
     argument_parser,
     check_identifier,
+    format_files,
     package_name,
     run_python,
     shadowed_module,
@@ -91,7 +92,7 @@ def write_view(
             written.append(target)
         if store == "database":
             written.append(write_migration(root, package, f"create {name}"))
-        _format(root, written)
+        format_files(root, written)
         written.extend(write_spec(root))
     except (ScriptError, subprocess.CalledProcessError) as error:
         for path in written:
@@ -120,16 +121,6 @@ def write_migration(root: Path, package: str, message: str) -> Path:
     if written.returncode != 0 or revision is None:
         raise ScriptError(f"the migration could not be written:\n{written.stderr.strip()}")
     return revision
-
-
-def _format(root: Path, paths: list[Path]) -> None:
-    """Sort the imports and lay out the code: the names vary in length, and so do the lines."""
-    ruff = [sys.executable, "-m", "ruff"]
-    files = [str(path) for path in paths]
-    subprocess.run(
-        [*ruff, "check", "--select", "I", "--fix", "--quiet", *files], cwd=root, check=True
-    )
-    subprocess.run([*ruff, "format", "--quiet", *files], cwd=root, check=True)
 
 
 def check_view_name(root: Path, package: str, name: str, url: str) -> None:
