@@ -106,9 +106,9 @@ test-servers: $(DEV) ## Run make test plus the tests that start servers, on Post
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_BROKER_URL=$(TEST_BROKER_URL) \
 		TEST_MARKS="not commands and not browser" $(MAKE) --no-print-directory test
 
-test-all: $(DEV) $(BENCH) ## Run every test: the service's, its commands', the browser's and the tooling's end to end (4 min)
+test-all: $(DEV) $(BENCH) ## Run every test: the service's, its commands', the browser's and the tooling's end to end, events on RabbitMQ (8 min)
 	@$(BIN)/coverage erase
-	$(BIN)/coverage run --source=myservice,scripts -m pytest -n auto --dist worksteal $(PYTEST_ARGS) \
+	TEST_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/coverage run --source=myservice,scripts -m pytest -n auto --dist worksteal $(PYTEST_ARGS) \
 		myservice scripts/tests bench/tests deploy/tests
 	@$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report

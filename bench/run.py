@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.callers import SCOPE
+from bench.events import measure_events
 from bench.items import PAGE, SEEDED, seed
 from bench.memory import resident_mib
 from bench.wrk import LOAD_CPU, SERVER_CPU, Round, can_pin, find_wrk, load, pinned
@@ -202,6 +203,7 @@ def main() -> None:
             results |= measure(wrk, call_targets(downstream_url))
         failures = report(results)
         failures += check_memory(wrk, median(results[SERVE.label]).requests_per_second)
+        failures += measure_events(Path(scratch))
     if failures:
         sys.exit("make bench: " + "; ".join(failures))
 
