@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 import subprocess
 import time
 import uuid
@@ -69,6 +70,22 @@ def test_a_worker_killed_mid_message_leaves_it_to_the_next_once(
     assert asyncio.run(count_items(database_url, "delayed ")) == 0
     serve(factory=LIVE_APP, ROLE="worker", **settings)
     assert counted(database_url, "delayed ", 1) == 1
+
+
+def test_a_worker_told_to_stop_finishes_the_message_in_hand(
+    serve: Callable[..., LiveServer], database_url: str, live_exchange: str
+) -> None:
+    """SIGTERM mid-handler: the worker takes no more, finishes this one, and exits 0."""
+    settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": live_exchange, "DRAIN_DELAY": 0}
+    worker = serve(factory=LIVE_APP, ROLE="worker", **settings)
+    web = serve(factory=LIVE_APP, **settings)
+    assert web.request("POST", "/_delay/1/3.0")[0] == 201
+    time.sleep(0.5)
+    queue = f"{live_exchange}.{SERVICE}.delays.note_after_a_while"
+    assert unacknowledged(queue) == 1
+    assert worker.stop(signal.SIGTERM) == 0
+    assert asyncio.run(count_items(database_url, "delayed ")) == 1
+    assert unacknowledged(queue) == 0
 
 
 def unacknowledged(queue: str) -> int:
