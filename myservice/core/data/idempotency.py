@@ -14,6 +14,7 @@ import asyncio
 import json
 import secrets
 import time
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 import structlog
@@ -164,7 +165,6 @@ async def purge(sessions: async_sessionmaker[AsyncSession], now: int | None = No
 
 def init_app(app: Quart) -> None:
     """Purge the expired keys every PURGE_INTERVAL while the app serves."""
-    tasks: set[asyncio.Task[None]] = set()
 
     async def purge_now_and_then() -> None:
         while True:
@@ -177,12 +177,10 @@ def init_app(app: Quart) -> None:
                 if purged:
                     log.info("idempotency keys purged", purged=purged)
 
-    @app.before_serving
-    async def start_purging() -> None:
-        tasks.add(asyncio.create_task(purge_now_and_then()))
-
-    @app.after_serving
-    async def stop_purging() -> None:
-        for task in tasks:
-            task.cancel()
-        tasks.clear()
+    # while_serving: stopped before the after_serving hooks close the database it uses.
+    @app.while_serving
+    async def purging() -> AsyncGenerator[None, None]:
+        task = asyncio.create_task(purge_now_and_then())
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -14,6 +14,7 @@ loop does not run: `await deliver(app)` delivers what is due, when the test says
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 
 import structlog
 from quart import Quart
@@ -26,7 +27,8 @@ from ..observability.tracing import tracing_of
 from . import through_broker
 from .event_metrics import EventMetrics
 from .handlers import Handler, handlers_of
-from .inbox import Consumers, Outcome, Retries, handle
+from .inbox import Consumers, Retries, handle
+from .inbox_entries import Outcome
 from .outbox import OutboxMessage, milliseconds
 
 EXTENSION_KEY = __name__
@@ -49,18 +51,14 @@ def init_app(app: Quart, handlers: list[Handler]) -> None:
         return
     if app.config["TESTING"] or not handlers:
         return
-    tasks: set[asyncio.Task[None]] = set()
 
-    @app.before_serving
-    async def start_delivering() -> None:
-        tasks.add(asyncio.create_task(_deliver_now_and_then(app)))
-
-    @app.after_serving
-    async def stop_delivering() -> None:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        tasks.clear()
+    # while_serving: stopped before the after_serving hooks close the database it uses.
+    @app.while_serving
+    async def delivering() -> AsyncGenerator[None, None]:
+        task = asyncio.create_task(_deliver_now_and_then(app))
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def deliver(app: Quart) -> list[Outcome]:

@@ -12,47 +12,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import BigInteger, Integer, String, Text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 
 from ..data.database import transaction
-from ..data.tables import Base
 from ..observability.tracing import Tracing
 from .event_metrics import EventMetrics
 from .handlers import Handler
-from .messages import TOPIC_LENGTH, Message
+from .inbox_entries import InboxEntry, Outcome, entry_of, write_entry
+from .messages import Message
 from .outbox import REQUEST_ID, milliseconds
-
-
-class InboxEntry(Base):
-    """What became of one message for one handler: done, to retry at `next_at`, or dead."""
-
-    __tablename__ = "inbox"
-
-    handler: Mapped[str] = mapped_column(String(255), primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))
-    state: Mapped[str] = mapped_column(String(8))
-    attempts: Mapped[int] = mapped_column(Integer)
-    next_at: Mapped[int | None] = mapped_column(BigInteger)  # milliseconds since the epoch
-    updated_at: Mapped[int] = mapped_column(BigInteger, index=True)
-    error: Mapped[str | None] = mapped_column(Text)
-    payload: Mapped[str | None] = mapped_column(Text)  # kept once dead
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What handling did: done, a duplicate, waiting for a retry at `next_at`, or dead."""
-
-    state: Literal["done", "duplicate", "waiting", "retry", "dead"]
-    attempts: int = 0
-    next_at: int | None = None
-    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,16 +97,17 @@ async def _handle(handler: Handler, message: Message, retries: Retries, schedule
             except ValidationError as error:
                 invalid = error.errors(include_url=False)
                 reason = f"the message does not validate as {handler.model.__name__}: {invalid}"
-                return await _record(handler, message, Outcome("dead", attempts, reason=reason))
+                raise _Invalid(reason) from None
             await handler.function(event)
             await session.flush()  # the handler's own errors are its failures, not duplicates
-            try:
-                await session.merge(_entry(handler, message, Outcome("done", attempts)))
-                await session.flush()
-            except IntegrityError:
-                raise _Duplicate from None  # another delivery of it committed first
+            if not await write_entry(
+                session, entry, entry_of(handler, message, Outcome("done", attempts))
+            ):
+                raise _Duplicate  # another delivery of it committed first: this one rolls back
     except _Duplicate:
         return Outcome("duplicate", attempts)
+    except _Invalid as invalid:
+        return await _record(handler, message, Outcome("dead", attempts, reason=str(invalid)))
     except Exception as error:
         structlog.get_logger(__name__).warning(
             "handler failed", handler=handler.name, message_id=message.id, exc_info=True
@@ -164,28 +135,22 @@ class _Duplicate(Exception):  # noqa: N818 (rolls the second delivery back)
     pass
 
 
+class _Invalid(Exception):  # noqa: N818 (carries the reason out of the transaction)
+    pass
+
+
 async def _record(handler: Handler, message: Message, outcome: Outcome) -> Outcome:
     """Write a failure's record; in a transaction of its own if the handler's was rolled back.
 
     Never over the record of a delivery that succeeded meanwhile: this one was a duplicate.
     """
-    async with transaction() as session:
-        entry = await session.get(InboxEntry, (handler.name, message.id), with_for_update=True)
-        if entry is not None and entry.state != "retry" and outcome.state != "dead":
-            return Outcome("duplicate", entry.attempts)
-        await session.merge(_entry(handler, message, outcome))
+    try:
+        async with transaction() as session:
+            entry = await session.get(InboxEntry, (handler.name, message.id), with_for_update=True)
+            if entry is not None and entry.state != "retry":
+                return Outcome("duplicate", entry.attempts)
+            if not await write_entry(session, entry, entry_of(handler, message, outcome)):
+                raise _Duplicate
+    except _Duplicate:
+        return Outcome("duplicate", outcome.attempts)
     return outcome
-
-
-def _entry(handler: Handler, message: Message, outcome: Outcome) -> InboxEntry:
-    return InboxEntry(
-        handler=handler.name,
-        message_id=message.id,
-        topic=message.topic,
-        state=outcome.state,
-        attempts=outcome.attempts,
-        next_at=outcome.next_at,
-        updated_at=milliseconds(),
-        error=outcome.reason,
-        payload=message.payload if outcome.state == "dead" else None,
-    )

@@ -5,6 +5,8 @@ the order sent), waits for every confirm, then deletes them: a message leaves th
 once the broker has it. A crash between the confirm and the commit publishes it again, which the
 consumers' inbox takes once. On PostgreSQL the replicas take turns on an advisory lock, so that
 one relays at a time: no message is sent twice by two of them, and those of a key stay in order.
+On SQLite (one machine, development) two processes may both send a message, which the inbox
+takes once too.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ import pytest
 from quart import Quart
 
 from ...data.database import reading, transaction
-from ...events.inbox import Consumers, InboxEntry, Retries, handle
+from ...events.inbox import Consumers, Retries, handle
+from ...events.inbox_entries import InboxEntry
 from ...events.messages import Message
 from ...events.outbox import milliseconds
 from ...observability import logs
