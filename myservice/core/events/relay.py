@@ -56,9 +56,19 @@ async def relay_forever(broker: Broker, sqlite: bool, metrics: EventMetrics | No
     while True:
         try:
             sent = await relay(broker, sqlite, metrics)
-        except Exception:
+        except (Exception, asyncio.CancelledError):  # the log says why; the rows stay
+            if _cancelled():
+                raise
+            # aio-pika cancels the confirms it waits for when the connection drops: a failure
+            # of this pass, not the end of the relay.
             structlog.get_logger(__name__).warning("the outbox could not be relayed", exc_info=True)
             await asyncio.sleep(AWAY)
             continue
         if sent < BATCH:
             await asyncio.sleep(INTERVAL)
+
+
+def _cancelled() -> bool:
+    """Whether this task is being cancelled, rather than a library below it cancelling a wait."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
