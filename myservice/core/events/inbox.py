@@ -64,22 +64,24 @@ async def handle(
             outcome = await _handle(handler, message, retries, scheduled)
             span.set_attribute("messaging.message.id", message.id)
             span.set_attribute("outcome", outcome.state)
-    log_fields = {"handler": handler.name, "outcome": outcome.state, "attempts": outcome.attempts}
+    if outcome.state == "waiting":
+        return outcome  # nothing ran: neither counted nor logged
     seconds = time.perf_counter() - started
-    if outcome.state != "waiting" and metrics is not None:
+    if metrics is not None:
         metrics.handled_by(handler.name, outcome.state, seconds)
-    if outcome.state != "waiting":
-        # A logger got now, not at import: it writes where logging is configured at this time.
-        structlog.get_logger(__name__).log(
-            40 if outcome.state == "dead" else 20,
-            "message",
-            topic=message.topic,
-            message_id=message.id,
-            request_id=message.headers.get(REQUEST_ID),
-            duration_ms=round(seconds * 1000, 2),
-            reason=outcome.reason,
-            **log_fields,
-        )
+    # A logger got now, not at import: it writes where logging is configured at this time.
+    structlog.get_logger(__name__).log(
+        40 if outcome.state == "dead" else 20,
+        "message",
+        topic=message.topic,
+        message_id=message.id,
+        request_id=message.headers.get(REQUEST_ID),
+        duration_ms=round(seconds * 1000, 2),
+        reason=outcome.reason,
+        handler=handler.name,
+        outcome=outcome.state,
+        attempts=outcome.attempts,
+    )
     return outcome
 
 
