@@ -126,10 +126,22 @@ def test_connections_closed_under_load_lose_and_double_nothing(
     """Rabbitmqctl close_all_connections midway through the writes: every event, once."""
     assert BROKER is not None
     settings = {"BROKER_URL": f"{BROKER.rstrip('/')}/{vhost}"}
-    serve(factory=LIVE_APP, ROLE="worker", **settings)
+    worker = serve(factory=LIVE_APP, ROLE="worker", **settings)
     web = serve(factory=LIVE_APP, **settings)
     ship(web, range(WRITES))
     rabbitmqctl("close_all_connections", "--vhost", vhost, "a fault of the test's own")
     ship(web, range(WRITES, 2 * WRITES))
-    assert counted(database_url, "parcel ", 2 * WRITES, seconds=60) == 2 * WRITES
-    assert counted(database_url, "flaky ", 2 * WRITES) == 2 * WRITES
+    parcels = counted(database_url, "parcel ", 2 * WRITES, seconds=60)
+    assert parcels == 2 * WRITES, where_they_are(vhost, web, worker)
+    flaky = counted(database_url, "flaky ", 2 * WRITES)
+    assert flaky == 2 * WRITES, where_they_are(vhost, web, worker)
+
+
+def where_they_are(vhost: str, *servers: LiveServer) -> str:
+    """The queues of `vhost` and what the servers logged above info: why an event is missing."""
+    queues = rabbitmqctl(
+        "list_queues", "-p", vhost, "name", "messages_ready", "messages_unacknowledged"
+    )
+    levels = ('"level":"warning"', '"level":"error"')
+    logged = [line for server in servers for line in server.lines if line.startswith("{")]
+    return queues + "".join(line for line in logged if any(level in line for level in levels))
