@@ -12,8 +12,10 @@ slowly the provider answers, and stops reading at LARGEST_KEY_SET bytes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import ssl
 import time
 
 import httpx
@@ -23,9 +25,9 @@ from joserfc.jwk import KeySet, import_key
 from ..observability.probes import NotReady
 from .tokens import KeysUnavailable
 
-# Seconds a fetch may take in all; a key set is a few kilobytes.
-FETCH_TIMEOUT = 5.0
+FETCH_TIMEOUT = 5.0  # seconds a fetch may take in all; a key set is a few kilobytes
 LARGEST_KEY_SET = 1024 * 1024
+JSON = {"Accept": "application/json"}
 
 
 class RemoteKeySet:
@@ -45,9 +47,6 @@ class RemoteKeySet:
 
     async def open(self) -> None:
         """Start the first fetch; requests and /readyz wait for it only while no set has loaded."""
-        self._client = httpx.AsyncClient(
-            timeout=FETCH_TIMEOUT, headers={"Accept": "application/json"}
-        )
         self._start_fetch()
 
     async def close(self) -> None:
@@ -63,7 +62,9 @@ class RemoteKeySet:
             await self._fetch_unless_recent()
             if self.keys is None:
                 raise KeysUnavailable(self.failure)
-        elif time.monotonic() - self._loaded_at > self.refresh and not self._failed_recently():
+            return self.keys
+        stale = time.monotonic() - self._loaded_at > self.refresh
+        if stale and not (self.failure and self._tried_recently()):  # a failure waits its cooldown
             self._start_fetch()
         return self.keys
 
@@ -105,10 +106,6 @@ class RemoteKeySet:
         """Whether a fetch began less than `cooldown` s ago."""
         return time.monotonic() - self._attempted_at < self.cooldown
 
-    def _failed_recently(self) -> bool:
-        """Whether the last fetch failed, and began less than `cooldown` s ago."""
-        return bool(self.failure) and self._tried_recently()
-
     async def _joined(self) -> None:
         """Wait for the fetch under way, shared: one cancelled request cancels no one's fetch."""
         if self._fetch is not None:
@@ -121,8 +118,9 @@ class RemoteKeySet:
 
     async def _load(self) -> None:
         if self._client is None:
-            headers = {"Accept": "application/json"}
-            self._client = httpx.AsyncClient(timeout=FETCH_TIMEOUT, headers=headers)
+            self._client = httpx.AsyncClient(
+                timeout=FETCH_TIMEOUT, headers=JSON, verify=tls_context()
+            )
         try:
             async with asyncio.timeout(FETCH_TIMEOUT):
                 document = await self._download(self._client)
@@ -194,3 +192,9 @@ def signing_keys(document: bytes, logger: logging.Logger | None = None) -> KeySe
     if not keys:
         raise ValueError("the key set holds no signing key")
     return KeySet(keys)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The authorities httpx trusts, loaded once a process: each load takes some 50 ms of CPU."""
+    return httpx.create_ssl_context()

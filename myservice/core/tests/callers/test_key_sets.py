@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import io
+import ipaddress
 import json
 import logging
+import ssl
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from joserfc.jwk import ECKey, RSAKey
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol as Client
@@ -218,3 +226,48 @@ def test_a_published_symmetric_key_is_never_used_and_said_so(
     keys = signing_keys(document, logging.getLogger("test"))
     assert [str(key.kid) for key in keys] == ["sig"]
     assert "symmetric (oct) key, kid 'shared'" in caplog.text
+
+
+async def test_a_provider_whose_certificate_is_not_trusted_gives_no_keys(
+    key_server: KeyServer, tmp_path: Path
+) -> None:
+    """The JWKS URL's certificate is verified: one signed by no trusted authority is refused."""
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(*self_signed(tmp_path))
+    server = await asyncio.start_server(
+        lambda _reader, writer: writer.close(), "127.0.0.1", 0, ssl=tls
+    )
+    port = server.sockets[0].getsockname()[1]
+    app = protected_app(key_server, AUTH_JWKS_URL=f"https://127.0.0.1:{port}/jwks")
+    async with server, app.test_app():
+        ready = await app.test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert "CERTIFICATE_VERIFY_FAILED" in (await ready.get_json())["checks"]["auth_keys"]
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that signs itself, and its key: files in `directory`."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder(subject_name=name, issuer_name=name, public_key=key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
