@@ -58,14 +58,13 @@ class RemoteKeySet:
 
     async def current(self) -> KeySet:
         """The keys now; KeysUnavailable if none has ever loaded (a fetch is tried first)."""
+        stale = time.monotonic() - self._loaded_at > self.refresh
         if self.keys is None:
             await self._fetch_unless_recent()
-            if self.keys is None:
-                raise KeysUnavailable(self.failure)
-            return self.keys
-        stale = time.monotonic() - self._loaded_at > self.refresh
-        if stale and not (self.failure and self._tried_recently()):  # a failure waits its cooldown
+        elif stale and not (self.failure and self._tried_recently()):
             self._start_fetch()
+        if self.keys is None:
+            raise KeysUnavailable(self.failure)
         return self.keys
 
     async def after_unknown_key(self) -> KeySet:
