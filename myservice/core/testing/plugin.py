@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol
@@ -35,6 +36,10 @@ from .service import TEST_VARIABLES, start_service
 
 # The fixtures of callers and their tokens.
 pytest_plugins = [f"{SERVICE}.core.testing.callers"]
+# Examples per property test: a few in make test's loop, more in test-servers and test-all.
+hypothesis.settings.register_profile("quick", max_examples=50)
+hypothesis.settings.register_profile("thorough", max_examples=300)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 @pytest.hookimpl(tryfirst=True)

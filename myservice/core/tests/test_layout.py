@@ -9,6 +9,8 @@ import ast
 import sys
 from pathlib import Path
 
+import pytest
+
 from .imports import Imports, read_imports
 
 CORE = Path(__file__).resolve().parents[1]
@@ -17,7 +19,6 @@ PACKAGE = CORE.parent
 LONGEST = 200
 # What the settings table may import beyond the standard library: it reads YAML files.
 SETTINGS_LIBRARIES = {"yaml"}
-IMPORTS = read_imports(PACKAGE)
 
 
 def test_every_module_of_core_has_its_test_module() -> None:
@@ -45,38 +46,44 @@ def test_every_module_of_core_has_its_test_module() -> None:
     assert untested == []
 
 
-def test_no_module_imports_itself_back() -> None:
+@pytest.fixture(scope="module")
+def imports() -> Imports:
+    """The package's imports, read once for the tests that need them, and not at collection."""
+    return read_imports(PACKAGE)
+
+
+def test_no_module_imports_itself_back(imports: Imports) -> None:
     """No import circle anywhere in the package, type-only and deferred imports included.
 
     A circle means a type lives beside one of its users instead of below both.
     """
-    assert IMPORTS.circles() == []
+    assert imports.circles() == []
 
 
-def test_the_settings_table_imports_no_features_library() -> None:
+def test_the_settings_table_imports_no_features_library(imports: Imports) -> None:
     """Loading the settings table imports the features' tables, never their libraries."""
     table = f"{PACKAGE.name}.core.settings_table"
-    libraries = IMPORTS.libraries_reached(table)
+    libraries = imports.libraries_reached(table)
     assert libraries - set(sys.stdlib_module_names) <= SETTINGS_LIBRARIES
 
 
-def test_nothing_that_ships_imports_the_test_support() -> None:
+def test_nothing_that_ships_imports_the_test_support(imports: Imports) -> None:
     """Only tests and core/testing/ import pytest or core/testing/: a served app never does."""
     testing = f"{PACKAGE.name}.core.testing"
-    shipped = [name for name in IMPORTS.modules if not _is_test_support(name, testing)]
+    shipped = [name for name in imports.modules if not _is_test_support(name, testing)]
     reaching = {
         name: reached
         for name in shipped
-        if (reached := {"pytest", testing} & _reached(IMPORTS, name, testing))
+        if (reached := {"pytest", testing} & _reached(imports, name, testing))
     }
     assert reaching == {}
 
 
-def test_the_test_support_that_servers_need_imports_no_pytest() -> None:
+def test_the_test_support_that_servers_need_imports_no_pytest(imports: Imports) -> None:
     """The benchmark and the tooling start servers through core/testing/ without pytest."""
     for name in ("live_server", "service", "key_server"):
         module = f"{PACKAGE.name}.core.testing.{name}"
-        assert "pytest" not in IMPORTS.libraries_reached(module, lazy=True), module
+        assert "pytest" not in imports.libraries_reached(module, lazy=True), module
 
 
 def test_no_module_that_ships_is_longer_than_one_sitting() -> None:

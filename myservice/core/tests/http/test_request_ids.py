@@ -88,6 +88,7 @@ async def test_the_id_reaches_a_500_problem(app: Quart) -> None:
     assert (await response.get_json(force=True))["request_id"] == "quote-me"
 
 
+@pytest.mark.processes  # a Python of its own: 2 s, for make test-servers
 def test_a_forked_process_makes_ids_of_its_own() -> None:
     """A server that forks its workers must not give two requests one id."""
     program = textwrap.dedent(
