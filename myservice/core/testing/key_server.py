@@ -11,7 +11,7 @@ import functools
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -19,6 +19,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from ..startup import SERVICE
+from .quiet_server import QuietHTTPServer
 
 ISSUER = "https://identity.test"
 PATH = "/jwks.json"
@@ -40,7 +41,7 @@ class KeyServer:
         self.drip = 0.0  # seconds between the body's chunks of 64 bytes: a provider crawling
         self.whole_answers = 0  # key sets sent to the end: a client that stops early reads less
         self._port = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: QuietHTTPServer | None = None
         self.start()
 
     @property
@@ -58,8 +59,7 @@ class KeyServer:
 
     def start(self) -> None:
         """Listen (again, on the same port once it had one)."""
-        server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler(self))
-        server.daemon_threads = True
+        server = QuietHTTPServer(("127.0.0.1", self._port), _handler(self))
         self._port = server.server_address[1]
         self._server = server
         # Polled every 10 ms: stop() waits for the next poll.

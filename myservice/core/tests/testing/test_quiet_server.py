@@ -1,0 +1,54 @@
+"""The stand-ins' HTTP server: a client that hangs up is no error; anything else still is."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from ...testing.quiet_server import QuietHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    """/hung-up: the client has gone when the answer is written; /broken: the handler fails."""
+
+    def do_GET(self) -> None:
+        if self.path == "/broken":
+            raise RuntimeError("a stand-in's own mistake")
+        raise BrokenPipeError(32, "Broken pipe")  # what writing to a client that hung up raises
+
+    def log_message(self, *_: object) -> None:
+        """No line per request."""
+
+
+@pytest.fixture
+def port() -> Iterator[int]:
+    """The port of a QuietHTTPServer serving Handler, stopped after the test."""
+    server = QuietHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def ask(port: int, path: str) -> None:
+    """Send GET `path` and wait until the server has closed the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+        while connection.recv(1024):
+            pass
+
+
+def test_a_client_that_hung_up_prints_nothing(port: int, capfd: pytest.CaptureFixture[str]) -> None:
+    """The failed write to a client that went away is expected, and not printed."""
+    ask(port, "/hung-up")
+    assert capfd.readouterr().err == ""
+
+
+def test_any_other_error_is_still_printed(port: int, capfd: pytest.CaptureFixture[str]) -> None:
+    """A stand-in's own mistake shows, with its traceback, as the standard server shows it."""
+    ask(port, "/broken")
+    assert "RuntimeError: a stand-in's own mistake" in capfd.readouterr().err
