@@ -67,11 +67,11 @@ def coverage_kept_out() -> Iterator[None]:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under `root` but git's own, with its content: to prove nothing changed."""
+    """Every file under `root` but git's own and Python's bytecode caches: to prove nothing changed."""
     return {
         str(path.relative_to(root)): path.read_bytes()
         for path in sorted(root.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(root).parts
+        if path.is_file() and not {".git", "__pycache__"} & set(path.relative_to(root).parts)
     }
 
 
