@@ -16,6 +16,7 @@ class Handler(BaseHTTPRequestHandler):
     """/hung-up: the client has gone when the answer is written; /broken: the handler fails."""
 
     def do_GET(self) -> None:
+        """Fail as the path says."""
         if self.path == "/broken":
             raise RuntimeError("a stand-in's own mistake")
         raise BrokenPipeError(32, "Broken pipe")  # what writing to a client that hung up raises
