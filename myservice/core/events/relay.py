@@ -26,6 +26,9 @@ from .outbox import OutboxMessage, milliseconds
 BATCH = 200
 INTERVAL = 0.1  # seconds between two looks at an outbox that had nothing due
 AWAY = 2.0  # seconds before trying again once the broker or the database failed
+# Seconds a batch's confirms may take: a confirm lost with its connection fails the pass, and
+# the batch goes again, rather than holding the relay (and the outbox's rows) for ever.
+CONFIRMS_TIMEOUT = 15.0
 RELAY_LOCK = zlib.crc32(f"{SERVICE} relay".encode())
 
 
@@ -40,7 +43,8 @@ async def relay(broker: Broker, sqlite: bool, metrics: EventMetrics | None = Non
         query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(BATCH)
         rows = (await session.scalars(query)).all()
         if rows:
-            await asyncio.gather(*(broker.publish(row.message(), row.job) for row in rows))
+            async with asyncio.timeout(CONFIRMS_TIMEOUT):
+                await asyncio.gather(*(broker.publish(row.message(), row.job) for row in rows))
             sent = [row.id for row in rows]
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(sent)))
         if metrics is not None and rows:  # an idle outbox is not counted ten times a second

@@ -5,10 +5,12 @@ The service's migrations must keep matching its own tables: these never join the
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol
-from sqlalchemy import ForeignKey, Integer, MetaData, String, func, select
+from sqlalchemy import ColumnElement, ForeignKey, Integer, MetaData, String, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
@@ -124,10 +126,15 @@ async def count_items(url: str, prefix: str = "") -> int:
 
     For a test of a server in a process of its own, whose app the test cannot reach.
     """
+    return await count_rows(url, Item, Item.name.startswith(prefix))
+
+
+async def count_rows(url: str, table: type[Any], *where: ColumnElement[bool]) -> int:
+    """How many rows of `table` (a mapped class) match `where` in the database at `url`."""
     engine = create_async_engine(url, poolclass=NullPool)
     try:
         async with engine.connect() as connection:
-            query = select(func.count()).select_from(Item).where(Item.name.startswith(prefix))
+            query = select(func.count()).select_from(table).where(*where)
             return int((await connection.execute(query)).scalar() or 0)
     finally:
         await engine.dispose()

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from ...events.outbox import OutboxMessage
 from ...startup import SERVICE
 from ...testing.live_server import LiveServer
-from ..items import count_items
+from ..items import count_items, count_rows
 from .consumers import BROKER, LIVE_APP, live_exchange, needs_broker
 
 __all__ = ["live_exchange"]
@@ -132,16 +133,21 @@ def test_connections_closed_under_load_lose_and_double_nothing(
     rabbitmqctl("close_all_connections", "--vhost", vhost, "a fault of the test's own")
     ship(web, range(WRITES, 2 * WRITES))
     parcels = counted(database_url, "parcel ", 2 * WRITES, seconds=60)
-    assert parcels == 2 * WRITES, where_they_are(vhost, web, worker)
+    assert parcels == 2 * WRITES, where_they_are(database_url, vhost, web, worker)
     flaky = counted(database_url, "flaky ", 2 * WRITES)
-    assert flaky == 2 * WRITES, where_they_are(vhost, web, worker)
+    assert flaky == 2 * WRITES, where_they_are(database_url, vhost, web, worker)
 
 
-def where_they_are(vhost: str, *servers: LiveServer) -> str:
-    """The queues of `vhost` and what the servers logged above info: why an event is missing."""
+def where_they_are(database_url: str, vhost: str, *servers: LiveServer) -> str:
+    """The outbox, the queues of `vhost`, the servers' warnings: why an event is missing."""
+    outbox = asyncio.run(count_rows(database_url, OutboxMessage))
     queues = rabbitmqctl(
         "list_queues", "-p", vhost, "name", "messages_ready", "messages_unacknowledged"
     )
     levels = ('"level":"warning"', '"level":"error"')
     logged = [line for server in servers for line in server.lines if line.startswith("{")]
-    return queues + "".join(line for line in logged if any(level in line for level in levels))
+    return (
+        f"{outbox} messages in the outbox\n"
+        + queues
+        + "".join(line for line in logged if any(level in line for level in levels))
+    )

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from typing import cast
 
+import pytest
 from quart import Quart
 from sqlalchemy import text
 
 from ...data.database import database, transaction
 from ...data.url import is_sqlite
+from ...events import relay as relay_module
 from ...events.broker import Broker
+from ...events.messages import Message
 from ...events.outbox import publish
 from ...events.relay import RELAY_LOCK, relay
 from .consumers import NOTE, broker, consuming, needs_broker, taken
@@ -17,9 +22,9 @@ from .test_delivery import pending
 from .test_messages import Shipped
 
 __all__ = ["broker", "consuming"]
-pytestmark = needs_broker
 
 
+@needs_broker
 async def test_committed_messages_reach_the_broker_in_order_and_leave_the_outbox(
     consuming: Quart, broker: Broker
 ) -> None:
@@ -37,6 +42,7 @@ async def test_committed_messages_reach_the_broker_in_order_and_leave_the_outbox
     assert await relay(broker, sqlite) == 0
 
 
+@needs_broker
 async def test_a_replica_that_does_not_hold_the_lock_relays_nothing(
     consuming: Quart, broker: Broker
 ) -> None:
@@ -49,3 +55,38 @@ async def test_a_replica_that_does_not_hold_the_lock_relays_nothing(
         await other.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": RELAY_LOCK})
         assert await relay(broker, sqlite=False) == 0
     assert await relay(broker, sqlite=False) == 1
+
+
+class Unconfirmed:
+    """A broker whose first confirm never comes, as when its connection goes mid-batch."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.confirming = False
+
+    async def publish(self, message: Message, job: bool) -> None:
+        """Wait for ever the first time; confirm at once after that."""
+        if not self.confirming:
+            self.confirming = True
+            await asyncio.Event().wait()
+        self.sent.append(message.id)
+
+
+async def test_a_batch_whose_confirms_never_come_is_sent_again(
+    consuming: Quart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass waits CONFIRMS_TIMEOUT for its confirms, then fails: the rows stay for the next."""
+    monkeypatch.setattr(relay_module, "CONFIRMS_TIMEOUT", 0.2)
+    async with transaction():
+        await publish(Shipped(parcel_id=1))
+    broker = Unconfirmed()
+    sqlite = is_sqlite(consuming.config["DATABASE_URL"])
+    first = asyncio.create_task(relay(cast(Broker, broker), sqlite))
+    await asyncio.wait([first], timeout=10)  # a relay without a bound would wait for ever
+    first.cancel()
+    assert first.done()
+    assert isinstance(first.exception(), TimeoutError)
+    assert await pending() == 1
+    assert await relay(cast(Broker, broker), sqlite) == 1
+    assert await pending() == 0
+    assert len(broker.sent) == 1
