@@ -12,6 +12,7 @@ import os
 import time
 import uuid
 from pathlib import Path
+from typing import TextIO
 
 from myservice import create_app
 from myservice.core import Event, transaction
@@ -23,6 +24,7 @@ from myservice.core.events.inbox import Consumers, Retries
 from myservice.core.events.messages import Message
 from myservice.core.events.outbox import publish
 from myservice.core.events.relay import BATCH, relay, relay_forever
+from myservice.core.observability import logs
 
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "2000"))
@@ -40,13 +42,14 @@ def measure_events(directory: Path) -> list[str]:
     url = f"sqlite+aiosqlite:///{directory / 'events.db'}"
     upgrade(url)
     try:
-        return asyncio.run(_measure(url))
+        with Path(os.devnull).open("w", encoding="utf-8") as discarded:
+            return asyncio.run(_measure(url, discarded))
     except OSError as error:
         print(f"events: skipped, no RabbitMQ answers at {BROKER_URL} ({error})")
         return []
 
 
-async def _measure(url: str) -> list[str]:
+async def _measure(url: str, discarded: TextIO) -> list[str]:
     taken: list[int] = []
 
     async def count(event: Measured) -> None:
@@ -55,6 +58,8 @@ async def _measure(url: str) -> list[str]:
     consumers = Consumers([Handler("bench.count", Measured, count)], Retries(2, 1))
     exchange = f"bench_{uuid.uuid4().hex[:8]}"
     app = create_app({"TESTING": True, "DATABASE_URL": url, "EVENTS_EXCHANGE": exchange})
+    # A log line per message is part of the cost; thousands of them on the terminal are not.
+    logs.init_app(app, discarded)
     broker = await Broker.connect(BROKER_URL, exchange, consumers, connect_timeout=5)
     queue = broker.queue_of(consumers.handlers[0])
     try:
