@@ -11,10 +11,12 @@ goes back to its queue after a pause, for this worker or another.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from functools import partial
 
 import aio_pika
+import aiormq
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
 from quart import Quart
@@ -25,6 +27,7 @@ from .inbox import Consumers, handle
 from .messages import Message
 
 PREFETCH = 16
+CANCEL_TIMEOUT = 2.0  # seconds the broker has to confirm that a consumer stopped, on the drain
 PAUSE_BEFORE_REQUEUE = 1.0  # seconds, when the message could not be handled at all
 MESSAGE_ID = re.compile(r"[!-~]{1,64}")
 
@@ -48,7 +51,10 @@ class Consuming:
     async def stop(self, grace: float) -> None:
         """Take no more messages; wait up to `grace` seconds for those in hand, leave the rest."""
         for name, tag in self.tags.items():
-            await self.broker.queues[name].cancel(tag)
+            # A broker away took its consumers with the connection: nothing to wait for there.
+            with contextlib.suppress(TimeoutError, aiormq.exceptions.AMQPError):
+                async with asyncio.timeout(CANCEL_TIMEOUT):  # its own waits for a reconnection
+                    await self.broker.queues[name].cancel(tag)
         self.tags.clear()
         if self.in_hand:
             await asyncio.wait(self.in_hand, timeout=grace)

@@ -151,3 +151,16 @@ def where_they_are(database_url: str, vhost: str, *servers: LiveServer) -> str:
         + queues
         + "".join(line for line in logged if any(level in line for level in levels))
     )
+
+
+def test_a_worker_told_to_stop_with_its_broker_away_does_not_wait_out_its_grace(
+    serve: Callable[..., LiveServer], vhost: str
+) -> None:
+    """Its virtual host deleted under it: SIGTERM still stops the worker, well within the grace."""
+    assert BROKER is not None
+    settings = {"BROKER_URL": f"{BROKER.rstrip('/')}/{vhost}", "GRACEFUL_TIMEOUT": 120}
+    worker = serve(factory=LIVE_APP, ROLE="worker", **settings)
+    rabbitmqctl("delete_vhost", vhost)
+    rabbitmqctl("add_vhost", vhost)  # for the fixture to delete; without permissions for guest
+    # A drain waiting for the broker would hold the worker for its 120 s: wait() kills it at 30.
+    assert worker.stop(signal.SIGTERM, timeout=30) == 0, "\n".join(worker.lines[-15:])
