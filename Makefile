@@ -41,7 +41,8 @@ TEST_MARKS ?= not commands and not browser and not processes
 test-servers test-all: export HYPOTHESIS_PROFILE := thorough
 # make test runs a process per core and one more: a fifth of its time is tests waiting for a
 # timeout to pass, while another process can use the core.
-test: export PYTEST_XDIST_AUTO_NUM_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# (Python counts the cores: macOS has no nproc.)
+test: export PYTEST_XDIST_AUTO_NUM_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 # Python's bytecode cache, whatever the environment says (container images often turn it off):
 # without it each test process compiles its 200 modules again, some 4 s a process.
 unexport PYTHONDONTWRITEBYTECODE
