@@ -107,7 +107,7 @@ async def _relay_rate(broker: Broker) -> float:
         for number in range(MESSAGES):
             await publish(Measured(number=number))
     started = time.perf_counter()
-    while await relay(broker, sqlite=True):
+    while await relay(broker):
         pass
     return MESSAGES / (time.perf_counter() - started)
 
@@ -118,7 +118,7 @@ async def _end_to_end_rate(
     """Events a second from the commit of each, one a transaction, to its consumer's commit."""
     consuming = Consuming(app, broker, consumers)  # type: ignore[arg-type]
     await consuming.start()
-    relaying = asyncio.create_task(relay_forever(broker, True, None))
+    relaying = asyncio.create_task(relay_forever(broker, None))
     started = time.perf_counter()
     for number in range(MESSAGES):
         async with transaction():

@@ -3,18 +3,28 @@
 Events go to the topic exchange EVENTS_EXCHANGE (`events`), shared by the services of a broker,
 with their topic as routing key; jobs go to `events.<service>.jobs`, which only the service's
 own queues are bound to. Each consumer has a durable queue, `events.<service>.<handler>`, bound to
-its topic (another EVENTS_EXCHANGE keeps two environments on one broker apart); a message that
-failed waits in `<queue>.retry.<n>` for EVENTS_RETRY_DELAY x 2^(n-1) seconds (each a queue of
-one delay, so that no short wait is stuck behind a long one), then goes back to the queue; a
-dead one goes to `<queue>.dead`. Whoever connects declares all of it, so that a job is never
-published before its queue exists. Publishing waits for the broker's confirm; the connection
-comes back by itself after the broker went away (connect_robust).
+its topic (another EVENTS_EXCHANGE keeps two environments on one broker apart), with a single
+active consumer: one process of all the workers and replicas takes its messages at a time, in
+order, and another takes over if it goes (consuming.py keeps each key's order within it). A
+message that failed waits in `<queue>.retry.<n>` for EVENTS_RETRY_DELAY x 2^(n-1) seconds (each a
+queue of one delay, so that no short wait is stuck behind a long one), then goes back to the
+queue; a dead one goes to `<queue>.dead`. Whoever connects declares all of it, so that a job is
+never published before its queue exists. Publishing waits for the broker's confirm; a retry or a
+dead letter is published mandatory, so that one the broker cannot route is an error rather than a
+silent drop. The connection comes back by itself after the broker went away (connect_robust).
 """
 
 from __future__ import annotations
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, AbstractRobustConnection
+import aiormq
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
 
 from ..startup import SERVICE
 from .handlers import Handler
@@ -23,6 +33,11 @@ from .messages import Message
 
 KEY_HEADER = "x-key"
 REASON_HEADER = "x-dead-reason"
+SINGLE_ACTIVE_CONSUMER = "x-single-active-consumer"
+
+
+class QueueArgumentsError(Exception):
+    """A consumer's queue exists with other arguments than this version declares."""
 
 
 class Broker:
@@ -44,7 +59,8 @@ class Broker:
     ) -> Broker:
         """Connect, and declare the exchanges and every consumer's queues."""
         connection = await aio_pika.connect_robust(url, timeout=connect_timeout)
-        channel = await connection.channel(publisher_confirms=True)
+        # on_return_raises: a mandatory message the broker cannot route fails its publish.
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         broker = cls(connection, channel, exchange)
         await broker._declare(consumers.handlers, consumers.retries)
         return broker
@@ -60,7 +76,7 @@ class Broker:
             )
         for handler in handlers:
             name = self.queue_of(handler)
-            queue = await self.channel.declare_queue(name, durable=True)
+            queue = await self._consumers_queue(name)
             await queue.bind(self.exchanges[handler.model.job], routing_key=handler.topic)
             self.queues[name] = queue
             for attempt in range(1, retries.max_attempts):
@@ -75,23 +91,58 @@ class Broker:
                 )
             await self.channel.declare_queue(f"{name}.dead", durable=True)
 
-    async def publish(self, message: Message, job: bool) -> None:
-        """Send `message` to the exchange of its kind; return once the broker has confirmed it."""
-        await self.exchanges[job].publish(outgoing(message), routing_key=message.topic)
+    async def _consumers_queue(self, name: str) -> AbstractQueue:
+        try:
+            return await self.channel.declare_queue(
+                name, durable=True, arguments={SINGLE_ACTIVE_CONSUMER: True}
+            )
+        except aiormq.exceptions.ChannelPreconditionFailed as error:
+            raise QueueArgumentsError(
+                f"the queue {name} was declared by an earlier version of the skeleton, without a"
+                " single active consumer: stop the workers, and move its messages or delete it"
+                " (docs/upgrading.md); the workers declare it anew as they start"
+            ) from error
 
-    async def send_to(self, queue: str, message: Message, reason: str | None = None) -> None:
-        """Put `message` straight into `queue` (a retry or dead-letter queue), confirmed."""
-        headers = {REASON_HEADER: reason} if reason else {}
-        await self.channel.default_exchange.publish(outgoing(message, headers), routing_key=queue)
+    async def publish(self, message: Message, job: bool) -> None:
+        """Send `message` to the exchange of its kind; return once the broker has confirmed it.
+
+        Not mandatory: an event no consumer listens to yet is dropped, as a topic exchange does.
+        """
+        await self.exchanges[job].publish(
+            outgoing(message), routing_key=message.topic, mandatory=False
+        )
+
+    async def send_to(
+        self, queue: str, incoming: AbstractIncomingMessage, reason: str | None = None
+    ) -> None:
+        """Put a copy of `incoming` into `queue` (a retry or dead-letter queue), confirmed.
+
+        The copy keeps the message's id, headers and properties, and is persistent; `reason`
+        goes in the x-dead-reason header. A queue that is not there is an error (PublishError).
+        """
+        headers = {**(incoming.headers or {}), **({REASON_HEADER: reason} if reason else {})}
+        copy = aio_pika.Message(
+            incoming.body,
+            headers=headers,
+            content_type=incoming.content_type,
+            content_encoding=incoming.content_encoding,
+            message_id=incoming.message_id,
+            type=incoming.type,
+            correlation_id=incoming.correlation_id,
+            timestamp=incoming.timestamp,
+            app_id=incoming.app_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        await self.channel.default_exchange.publish(copy, routing_key=queue, mandatory=True)
 
     async def close(self) -> None:
         """Close the channel and the connection: messages not acknowledged go back to their queues."""
         await self.connection.close()
 
 
-def outgoing(message: Message, extra: dict[str, str] | None = None) -> aio_pika.Message:
+def outgoing(message: Message) -> aio_pika.Message:
     """The AMQP message of `message`: persistent, its id, topic and key in the properties."""
-    headers: dict[str, str] = {**message.headers, **(extra or {})}
+    headers: dict[str, str] = dict(message.headers)
     if message.key is not None:
         headers[KEY_HEADER] = message.key
     return aio_pika.Message(

@@ -2,9 +2,9 @@
 
 (With BROKER_URL set, through_broker.py relays and consumes instead.)
 
-With BROKER_URL unset (the default, so that `make run` needs nothing installed), each serving
-app polls the outbox and hands every due message, in the order written, to the handlers of its
-topic in the process (inbox.py runs each once). A message leaves the outbox once every handler
+With BROKER_URL unset (the default, so that `make run` needs nothing installed), the serving apps
+take turns (turns.py) at the outbox: one at a time hands every due message, in the order written,
+to the handlers of its topic in the process (inbox.py runs each once). A message leaves the outbox once every handler
 is done with it or has given up on it; one to be tried again waits there until its retry is due.
 A message of a topic no handler here takes has no one to go to, and is dropped; a service with
 no handlers at all runs no loop, and its messages wait in the outbox for a broker. In tests the
@@ -14,22 +14,23 @@ loop does not run: `await deliver(app)` delivers what is due, when the test says
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 
 import structlog
 from quart import Quart
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from ..data.database import reading, transaction
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
 from ..observability.tracing import tracing_of
 from . import through_broker
-from .event_metrics import EventMetrics
+from .event_metrics import EventMetrics, observe_outbox
 from .handlers import Handler, handlers_of
 from .inbox import Consumers, Retries, handle
 from .inbox_entries import Outcome
 from .outbox import OutboxMessage, milliseconds
+from .turns import turn
 
 EXTENSION_KEY = __name__
 BATCH = 100  # messages read from the outbox at a time
@@ -68,13 +69,17 @@ async def deliver(app: Quart) -> list[Outcome]:
 
 
 async def _deliver(consumers: Consumers) -> list[Outcome]:
-    async with reading() as session:
+    # The turn is held for the whole pass (turns.py): one process of all those on the database
+    # hands the outbox over at a time, so that none handles a message another one is handling.
+    async with reading() as session, turn(session, "delivery") as mine:
+        if not mine:
+            return []
         due = OutboxMessage.available_at <= milliseconds()
-        rows = (
-            await session.scalars(
-                select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(BATCH)
-            )
-        ).all()
+        query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(BATCH)
+        return await _hand_over((await session.scalars(query)).all(), consumers)
+
+
+async def _hand_over(rows: Sequence[OutboxMessage], consumers: Consumers) -> list[Outcome]:
     outcomes: list[Outcome] = []
     for row in rows:
         message = row.message()
@@ -94,15 +99,9 @@ async def _deliver(consumers: Consumers) -> list[Outcome]:
                 await session.execute(delete(OutboxMessage).where(this))
                 if consumers.metrics is not None:
                     consumers.metrics.published.labels(row.topic).inc()
-    if consumers.metrics is not None and rows:  # an idle outbox is not counted five times a second
-        consumers.metrics.pending.set(await pending())
+    if rows:  # an idle outbox is not counted five times a second
+        await observe_outbox(consumers.metrics)
     return outcomes
-
-
-async def pending() -> int:
-    """How many messages the outbox holds, for the gauge."""
-    async with reading() as session:
-        return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
 
 
 async def _deliver_now_and_then(app: Quart) -> None:

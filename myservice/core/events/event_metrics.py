@@ -1,4 +1,4 @@
-"""The events' metrics: published, pending in the outbox, handled by outcome, dead, and how long.
+"""The events' metrics: published, waiting in the outbox, handled by outcome, dead, and how long.
 
 Labels are topics and handler names, which the code defines: no message can grow the label set.
 """
@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import func, select
+
+from ..data.database import reading
+from .outbox import OutboxMessage, milliseconds
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,7 @@ class EventMetrics:
 
     published: Counter
     pending: Gauge
+    oldest: Gauge
     handled: Counter
     dead: Counter
     duration: Histogram
@@ -33,6 +38,12 @@ class EventMetrics:
             Gauge(
                 "events_outbox_pending",
                 "Messages in the outbox, committed and not yet delivered.",
+                registry=registry,
+                multiprocess_mode="max",
+            ),
+            Gauge(
+                "events_outbox_oldest_seconds",
+                "How long the oldest message of the outbox has waited: alert on it.",
                 registry=registry,
                 multiprocess_mode="max",
             ),
@@ -62,3 +73,21 @@ class EventMetrics:
         self.duration.labels(handler).observe(seconds)
         if outcome == "dead":
             self.dead.labels(handler).inc()
+
+
+async def observe_outbox(metrics: EventMetrics | None) -> dict[str, float]:
+    """How many messages wait in the outbox, and how long the oldest has; set in the gauges too.
+
+    For a log line (empty when the database cannot say): a broker away shows there as it grows.
+    """
+    try:
+        async with reading() as session:
+            query = select(func.count(), func.min(OutboxMessage.created_at))
+            count, oldest = (await session.execute(query)).one()
+    except Exception:
+        return {}
+    waited = (milliseconds() - oldest) / 1000 if oldest is not None else 0.0
+    if metrics is not None:
+        metrics.pending.set(count)
+        metrics.oldest.set(waited)
+    return {"outbox_messages": count, "outbox_oldest_seconds": round(waited, 1)}

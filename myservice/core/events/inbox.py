@@ -6,6 +6,8 @@ again after a crash) finds its record and takes effect once. A handler that fail
 and its message tried again after a growing delay (EVENTS_RETRY_DELAY, doubled each time); after
 EVENTS_MAX_ATTEMPTS, or at once for a message that does not validate, it is dead: its record keeps
 the body and the reason, the dead-letter queue of the embedded delivery, and the log says why.
+A member the model does not name is ignored, so that a publisher may add one to its event
+without killing the messages of the consumers that do not know it yet.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import structlog
 from pydantic import ValidationError
 
 from ..data.database import transaction
+from ..http.request_ids import continuing
 from ..observability.tracing import Tracing
 from .event_metrics import EventMetrics
 from .handlers import Handler
@@ -57,31 +60,31 @@ async def handle(
     """
     retries, metrics, tracing = consumers.retries, consumers.metrics, consumers.tracing
     started = time.perf_counter()
-    if tracing is None:
-        outcome = await _handle(handler, message, retries, scheduled)
-    else:
-        with tracing.consumer_span(message.topic, handler.name, message.headers) as span:
+    with continuing(message.headers.get(REQUEST_ID)):
+        if tracing is None:
             outcome = await _handle(handler, message, retries, scheduled)
-            span.set_attribute("messaging.message.id", message.id)
-            span.set_attribute("outcome", outcome.state)
-    if outcome.state == "waiting":
-        return outcome  # nothing ran: neither counted nor logged
-    seconds = time.perf_counter() - started
-    if metrics is not None:
-        metrics.handled_by(handler.name, outcome.state, seconds)
-    # A logger got now, not at import: it writes where logging is configured at this time.
-    structlog.get_logger(__name__).log(
-        40 if outcome.state == "dead" else 20,
-        "message",
-        topic=message.topic,
-        message_id=message.id,
-        request_id=message.headers.get(REQUEST_ID),
-        duration_ms=round(seconds * 1000, 2),
-        reason=outcome.reason,
-        handler=handler.name,
-        outcome=outcome.state,
-        attempts=outcome.attempts,
-    )
+        else:
+            with tracing.consumer_span(message.topic, handler.name, message.headers) as span:
+                outcome = await _handle(handler, message, retries, scheduled)
+                span.set_attribute("messaging.message.id", message.id)
+                span.set_attribute("outcome", outcome.state)
+        if outcome.state == "waiting":
+            return outcome  # nothing ran: neither counted nor logged
+        seconds = time.perf_counter() - started
+        if metrics is not None:
+            metrics.handled_by(handler.name, outcome.state, seconds)
+        # A logger got now, not at import: it writes where logging is configured at this time.
+        structlog.get_logger(__name__).log(
+            40 if outcome.state == "dead" else 20,
+            "message",
+            topic=message.topic,
+            message_id=message.id,
+            duration_ms=round(seconds * 1000, 2),
+            reason=outcome.reason,
+            handler=handler.name,
+            outcome=outcome.state,
+            attempts=outcome.attempts,
+        )
     return outcome
 
 
@@ -95,7 +98,7 @@ async def _handle(handler: Handler, message: Message, retries: Retries, schedule
                 return earlier
             attempts = (entry.attempts if entry is not None else 0) + 1
             try:
-                event = handler.model.model_validate_json(message.payload)
+                event = handler.model.model_validate_json(message.payload, extra="ignore")
             except ValidationError as error:
                 invalid = error.errors(include_url=False)
                 reason = f"the message does not validate as {handler.model.__name__}: {invalid}"
@@ -109,16 +112,12 @@ async def _handle(handler: Handler, message: Message, retries: Retries, schedule
     except _Duplicate:
         return Outcome("duplicate", attempts)
     except _Invalid as invalid:
-        return await _record(handler, message, Outcome("dead", attempts, reason=str(invalid)))
+        return await _failed(handler, message, retries, str(invalid), dead=True)
     except Exception as error:
         structlog.get_logger(__name__).warning(
             "handler failed", handler=handler.name, message_id=message.id, exc_info=True
         )
-        reason = f"{type(error).__name__}: {error}"
-        if attempts >= retries.max_attempts:
-            return await _record(handler, message, Outcome("dead", attempts, reason=reason))
-        next_at = milliseconds() + retries.delay_ms(attempts)
-        return await _record(handler, message, Outcome("retry", attempts, next_at, reason))
+        return await _failed(handler, message, retries, f"{type(error).__name__}: {error}")
     return Outcome("done", attempts)
 
 
@@ -141,18 +140,31 @@ class _Invalid(Exception):  # noqa: N818 (carries the reason out of the transact
     pass
 
 
-async def _record(handler: Handler, message: Message, outcome: Outcome) -> Outcome:
-    """Write a failure's record; in a transaction of its own if the handler's was rolled back.
+async def _failed(
+    handler: Handler, message: Message, retries: Retries, reason: str, *, dead: bool = False
+) -> Outcome:
+    """Count the failed attempt and record it, as a retry or dead, in a transaction of its own.
 
-    Never over the record of a delivery that succeeded meanwhile: this one was a duplicate.
+    The attempt is counted here, from the record as it stands, so that a failure before the
+    handler ran (no connection to be had, the database gone mid-way) counts as well: it is
+    retried, then dead, like any other. Never over the record of a delivery that succeeded
+    meanwhile: this one was a duplicate. Where even this cannot be written, the error rises to
+    the delivery, which leaves the message where it was, to be tried again.
     """
+    attempts = 0
     try:
         async with transaction() as session:
             entry = await session.get(InboxEntry, (handler.name, message.id), with_for_update=True)
             if entry is not None and entry.state != "retry":
                 return Outcome("duplicate", entry.attempts)
+            attempts = (entry.attempts if entry is not None else 0) + 1
+            if dead or attempts >= retries.max_attempts:
+                outcome = Outcome("dead", attempts, reason=reason)
+            else:
+                next_at = milliseconds() + retries.delay_ms(attempts)
+                outcome = Outcome("retry", attempts, next_at, reason)
             if not await write_entry(session, entry, entry_of(handler, message, outcome)):
                 raise _Duplicate
     except _Duplicate:
-        return Outcome("duplicate", outcome.attempts)
+        return Outcome("duplicate", attempts)
     return outcome

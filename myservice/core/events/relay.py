@@ -3,25 +3,24 @@
 In one transaction it reads the due messages, oldest first, publishes them on one channel (in
 the order sent), waits for every confirm, then deletes them: a message leaves the outbox only
 once the broker has it. A crash between the confirm and the commit publishes it again, which the
-consumers' inbox takes once. On PostgreSQL the replicas take turns on an advisory lock, so that
-one relays at a time: no message is sent twice by two of them, and those of a key stay in order.
-On SQLite (one machine, development) two processes may both send a message, which the inbox
-takes once too.
+consumers' inbox takes once. The processes and replicas take turns (turns.py), so that one relays
+at a time: no message is sent twice by two of them, and those of a key stay in order.
+While the broker or the database is away, each try says so in the log, with how many messages
+wait in the outbox and for how long, which /metrics has too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import zlib
 
 import structlog
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select
 
 from ..data.database import transaction
-from ..startup import SERVICE
 from .broker import Broker
-from .event_metrics import EventMetrics
+from .event_metrics import EventMetrics, observe_outbox
 from .outbox import OutboxMessage, milliseconds
+from .turns import turn
 
 BATCH = 200
 INTERVAL = 0.1  # seconds between two looks at an outbox that had nothing due
@@ -29,16 +28,13 @@ AWAY = 2.0  # seconds before trying again once the broker or the database failed
 # Seconds a batch's confirms may take: a confirm lost with its connection fails the pass, and
 # the batch goes again, rather than holding the relay (and the outbox's rows) for ever.
 CONFIRMS_TIMEOUT = 15.0
-RELAY_LOCK = zlib.crc32(f"{SERVICE} relay".encode())
 
 
-async def relay(broker: Broker, sqlite: bool, metrics: EventMetrics | None = None) -> int:
+async def relay(broker: Broker, metrics: EventMetrics | None = None) -> int:
     """Publish the due messages of the outbox and delete them; how many there were."""
-    async with transaction() as session:
-        if not sqlite:
-            lock = text("SELECT pg_try_advisory_xact_lock(:lock)")
-            if not await session.scalar(lock, {"lock": RELAY_LOCK}):
-                return 0  # another replica relays now
+    async with transaction() as session, turn(session, "relay") as mine:
+        if not mine:
+            return 0  # another process relays now
         due = OutboxMessage.available_at <= milliseconds()
         query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(BATCH)
         rows = (await session.scalars(query)).all()
@@ -47,25 +43,26 @@ async def relay(broker: Broker, sqlite: bool, metrics: EventMetrics | None = Non
                 await asyncio.gather(*(broker.publish(row.message(), row.job) for row in rows))
             sent = [row.id for row in rows]
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(sent)))
-        if metrics is not None and rows:  # an idle outbox is not counted ten times a second
-            for row in rows:
-                metrics.published.labels(row.topic).inc()
-            count = select(func.count()).select_from(OutboxMessage)
-            metrics.pending.set(await session.scalar(count) or 0)
+    if metrics is not None and rows:  # an idle outbox is not counted ten times a second
+        for row in rows:
+            metrics.published.labels(row.topic).inc()
+        await observe_outbox(metrics)
     return len(rows)
 
 
-async def relay_forever(broker: Broker, sqlite: bool, metrics: EventMetrics | None) -> None:
+async def relay_forever(broker: Broker, metrics: EventMetrics | None) -> None:
     """Relay until cancelled; through a broker or database away, trying again every AWAY."""
     while True:
         try:
-            sent = await relay(broker, sqlite, metrics)
+            sent = await relay(broker, metrics)
         except (Exception, asyncio.CancelledError):  # the log says why; the rows stay
             if _cancelled():
                 raise
             # aio-pika cancels the confirms it waits for when the connection drops: a failure
             # of this pass, not the end of the relay.
-            structlog.get_logger(__name__).warning("the outbox could not be relayed", exc_info=True)
+            structlog.get_logger(__name__).warning(
+                "the outbox could not be relayed", **await observe_outbox(metrics), exc_info=True
+            )
             await asyncio.sleep(AWAY)
             continue
         if sent < BATCH:

@@ -10,7 +10,8 @@ import itertools
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from structlog.typing import EventDict
@@ -36,11 +37,28 @@ def sent_request_id(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
 
 def assign_request_id(sent: str | None) -> str:
     """Adopt the client's id if it is safe, else make one; this request's log lines carry it."""
-    request_id = sent if sent and SAFE_REQUEST_ID.fullmatch(sent) else _new_request_id()
+    request_id = _adopted(sent)
     # Each request runs in a task of its own, which starts from a copy of its connection's
     # context: nothing a previous request set can be seen here.
     _current.set(request_id)
     return request_id
+
+
+@contextmanager
+def continuing(sent: str | None) -> Iterator[None]:
+    """For the block, the request `sent` names (a message's) is the current one, if it is safe.
+
+    A consumer's log lines, and what it publishes, carry the id of the request that caused them.
+    """
+    token = _current.set(_adopted(sent))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _adopted(sent: str | None) -> str:
+    return sent if sent and SAFE_REQUEST_ID.fullmatch(sent) else _new_request_id()
 
 
 def current_request_id() -> str | None:

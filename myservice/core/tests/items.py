@@ -129,6 +129,17 @@ async def count_items(url: str, prefix: str = "") -> int:
     return await count_rows(url, Item, Item.name.startswith(prefix))
 
 
+async def item_names(url: str, prefix: str = "") -> list[str]:
+    """The names of the items of `prefix` in the database at `url`, in the order stored."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            query = select(Item.name).where(Item.name.startswith(prefix)).order_by(Item.id)
+            return list((await connection.execute(query)).scalars())
+    finally:
+        await engine.dispose()
+
+
 async def count_rows(url: str, table: type[Any], *where: ColumnElement[bool]) -> int:
     """How many rows of `table` (a mapped class) match `where` in the database at `url`."""
     engine = create_async_engine(url, poolclass=NullPool)

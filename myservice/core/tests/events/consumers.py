@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
@@ -26,6 +27,7 @@ from ..plumbing import create_app
 from . import shipments
 from .shipments.delays import Delayed
 from .shipments.notes import failures
+from .shipments.steps import Stepped
 from .test_messages import Shipped
 
 __all__ = ["failures"]
@@ -122,6 +124,24 @@ async def ship(parcel_id: int) -> tuple[dict[str, int], int]:
         session.add(Item(name=f"shipped {parcel_id}"))
         await publish(Shipped(parcel_id=parcel_id), key=str(parcel_id))
     return {"parcel_id": parcel_id}, 201
+
+
+@shipping.post("/_steps/<int:parcels>/<int:steps>/<float:longest>")
+@public
+async def steps(parcels: int, steps: int, longest: float) -> tuple[dict[str, int], int]:
+    """Publish `steps` steps of each of `parcels` parcels, interleaved, keyed by parcel.
+
+    Each step's handler waits a random time of `longest` / 2 to `longest` seconds, as real work
+    would, before it touches the database.
+    """
+    async with transaction():
+        for step in range(steps):
+            for parcel in range(parcels):
+                seconds = random.uniform(longest / 2, longest)  # noqa: S311  # nosec B311 (jitter)
+                await publish(
+                    Stepped(parcel_id=parcel, step=step, seconds=seconds), key=str(parcel)
+                )
+    return {"published": parcels * steps}, 201
 
 
 def live_app() -> Quart:

@@ -15,6 +15,7 @@ from ...events.consuming import Consuming
 from ...events.messages import Message
 from .consumers import (
     CONSUMERS,
+    FLAKY,
     NOTE,
     broker,
     consuming,
@@ -61,20 +62,39 @@ async def test_a_failure_waits_in_the_retry_queue_then_succeeds(
 
 
 @pytest.mark.parametrize(
-    ("message", "reason"),
+    ("body", "message_id", "reason"),
     [
-        (aio_pika.Message(b'{"parcel_id": "x"}', message_id="m2"), "does not validate as Shipped"),
-        (aio_pika.Message(b"\xff\xfe", message_id="m3"), "its body is not UTF-8"),
-        (aio_pika.Message(b'{"parcel_id": 1}', message_id="m" * 65), "no message id of 1 to 64"),
+        (b'{"parcel_id": "x"}', "m2", "does not validate as Shipped"),
+        (b"\xff\xfe", "m3", "its body is not UTF-8"),
+        (b'{"parcel_id": 1}', "m" * 65, "no message id of 1 to 64"),
     ],
 )
-async def test_poison_is_dead_lettered_at_once_with_its_reason(
-    running: Consuming, broker: Broker, message: aio_pika.Message, reason: str
+async def test_poison_is_dead_lettered_at_once_whole_and_durable(
+    running: Consuming, broker: Broker, body: bytes, message_id: str, reason: str
 ) -> None:
-    """A body that does not validate, is not text, or an id too long: dead-lettered, no retry."""
+    """Not valid, not text, or an id too long: dead at once, with its reason, id and headers."""
+    message = aio_pika.Message(
+        body,
+        message_id=message_id,
+        content_type="application/json",
+        headers={"x-request-id": "r9", "x-key": "7"},
+    )
     await broker.exchanges[False].publish(message, routing_key="parcel.shipped")
     dead_queue = f"{broker.queue_of(NOTE)}.dead"
     dead = await eventually(lambda: taken(broker, dead_queue), lambda taken: taken is not None)
     assert dead is not None
     assert reason in str((dead.headers or {})[REASON_HEADER])
+    assert (dead.body, dead.message_id, dead.content_type) == (body, message_id, "application/json")
+    assert {"x-request-id": "r9", "x-key": "7"}.items() <= (dead.headers or {}).items()
+    assert dead.delivery_mode == aio_pika.DeliveryMode.PERSISTENT  # it outlives a broker restart
     assert await items() == []
+
+
+async def test_a_retry_the_broker_cannot_route_is_not_acknowledged(
+    running: Consuming, broker: Broker
+) -> None:
+    """Its retry queue deleted: the failed message goes back to its queue, and is done later."""
+    await broker.channel.queue_delete(f"{broker.queue_of(FLAKY)}.retry.1")
+    failures["left"] = 1
+    await broker.publish(SHIPPED, job=False)
+    assert "flaky 1" in await eventually(items, lambda stored: "flaky 1" in stored)

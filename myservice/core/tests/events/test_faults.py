@@ -88,6 +88,8 @@ def test_a_worker_told_to_stop_finishes_the_message_in_hand(
     assert worker.stop(signal.SIGTERM) == 0, "\n".join(worker.lines[-15:])
     assert asyncio.run(count_items(database_url, "delayed ")) == 1
     assert unacknowledged(queue) == 0
+    # The consumers and the relay stopped before the database closed: no failure on the way out.
+    assert not [line for line in worker.lines if '"level":"warning"' in line], worker.lines
 
 
 def unacknowledged(queue: str) -> int:
@@ -136,6 +138,9 @@ def test_connections_closed_under_load_lose_and_double_nothing(
     assert parcels == 2 * WRITES, where_they_are(database_url, vhost, web, worker)
     flaky = counted(database_url, "flaky ", 2 * WRITES)
     assert flaky == 2 * WRITES, where_they_are(database_url, vhost, web, worker)
+    # The connections closed, and came back: a warning for whoever watches, not an error.
+    errors = [line for line in web.lines + worker.lines if '"level":"error"' in line]
+    assert errors == [], "".join(errors)
 
 
 def where_they_are(database_url: str, vhost: str, *servers: LiveServer) -> str:

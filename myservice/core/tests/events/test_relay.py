@@ -8,15 +8,14 @@ from typing import cast
 
 import pytest
 from quart import Quart
-from sqlalchemy import text
 
-from ...data.database import database, transaction
-from ...data.url import is_sqlite
+from ...data.database import reading, transaction
 from ...events import relay as relay_module
 from ...events.broker import Broker
 from ...events.messages import Message
 from ...events.outbox import publish
-from ...events.relay import RELAY_LOCK, relay
+from ...events.relay import relay
+from ...events.turns import turn
 from .consumers import NOTE, broker, consuming, needs_broker, taken
 from .test_delivery import pending
 from .test_messages import Shipped
@@ -32,29 +31,26 @@ async def test_committed_messages_reach_the_broker_in_order_and_leave_the_outbox
     async with transaction():
         for parcel in range(50):
             await publish(Shipped(parcel_id=parcel), key="one")
-    sqlite = is_sqlite(consuming.config["DATABASE_URL"])
-    assert await relay(broker, sqlite) == 50
+    assert await relay(broker) == 50
     assert await pending() == 0
     received = [await taken(broker, broker.queue_of(NOTE)) for _ in range(50)]
     assert [json.loads(message.body)["parcel_id"] for message in received if message] == list(
         range(50)
     )
-    assert await relay(broker, sqlite) == 0
+    assert await relay(broker) == 0
 
 
 @needs_broker
-async def test_a_replica_that_does_not_hold_the_lock_relays_nothing(
+async def test_a_process_whose_turn_it_is_not_relays_nothing(
     consuming: Quart, broker: Broker
 ) -> None:
-    """On PostgreSQL, while another replica holds the relay's lock, this one waits its turn."""
-    if is_sqlite(consuming.config["DATABASE_URL"]):
-        return  # one process per SQLite file: no replicas to take turns
+    """While another process relays (holds the turn), this one sends nothing; then it does."""
     async with transaction():
         await publish(Shipped(parcel_id=1))
-    async with database().engine.begin() as other:
-        await other.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": RELAY_LOCK})
-        assert await relay(broker, sqlite=False) == 0
-    assert await relay(broker, sqlite=False) == 1
+    async with reading() as other, turn(other, "relay") as taken:
+        assert taken
+        assert await relay(broker) == 0
+    assert await relay(broker) == 1
 
 
 class Unconfirmed:
@@ -80,13 +76,12 @@ async def test_a_batch_whose_confirms_never_come_is_sent_again(
     async with transaction():
         await publish(Shipped(parcel_id=1))
     broker = Unconfirmed()
-    sqlite = is_sqlite(consuming.config["DATABASE_URL"])
-    first = asyncio.create_task(relay(cast(Broker, broker), sqlite))
+    first = asyncio.create_task(relay(cast(Broker, broker)))
     await asyncio.wait([first], timeout=10)  # a relay without a bound would wait for ever
     first.cancel()
     assert first.done()
     assert isinstance(first.exception(), TimeoutError)
     assert await pending() == 1
-    assert await relay(cast(Broker, broker), sqlite) == 1
+    assert await relay(cast(Broker, broker)) == 1
     assert await pending() == 0
     assert len(broker.sent) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ...data.database import database
 from ...events.broker import Broker
 from ...testing.live_server import free_port
@@ -9,6 +11,7 @@ from ..items import create_tables
 from ..plumbing import create_app
 from . import shipments
 from .consumers import BROKER, NOTE, broker, eventually, items, needs_broker, shipping, taken
+from .test_delivery import pending
 
 __all__ = ["broker"]
 
@@ -51,19 +54,24 @@ async def test_the_web_relays_and_leaves_the_consuming_to_the_worker(
     assert queued is not None
 
 
-async def test_a_broker_away_leaves_the_service_serving_and_not_ready(database_url: str) -> None:
-    """Nothing listens at BROKER_URL: the write is still a 201, its event kept; /readyz says why."""
+@pytest.mark.parametrize(("role", "ready"), [("web", 200), ("worker", 503)])
+async def test_a_broker_away_leaves_the_web_in_service_and_the_worker_not_ready(
+    database_url: str, role: str, ready: int
+) -> None:
+    """Nothing at BROKER_URL: a write is a 201, its event kept; only the worker is not ready."""
     nowhere = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
-    app = create_app(
-        {"TESTING": True, "DATABASE_URL": database_url, "BROKER_URL": nowhere}, shipments
-    )
+    settings = {"TESTING": True, "DATABASE_URL": database_url, "BROKER_URL": nowhere, "ROLE": role}
+    app = create_app(settings, shipments)
     app.register_blueprint(shipping)
     async with app.test_app(), app.app_context():
         await create_tables(database().engine)
         client = app.test_client()
         assert (await client.post("/_ship/1")).status_code == 201
-        ready = await client.get("/readyz")
-    assert ready.status_code == 503
-    assert (await ready.get_json(force=True))["checks"][
-        "broker"
-    ] == "failed: the broker is not connected"
+        readiness = await client.get("/readyz")
+        assert await pending() == 1
+    assert readiness.status_code == ready
+    checks = (await readiness.get_json(force=True))["checks"]
+    if role == "web":
+        assert "broker" not in checks
+    else:
+        assert checks["broker"] == "failed: the broker is not connected"

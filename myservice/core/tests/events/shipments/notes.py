@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import structlog
+
 from ....data.database import transaction
 from ....events.handlers import handles
 from ...items import Item
@@ -13,9 +15,10 @@ failures = {"left": 0}
 
 @handles(Shipped)
 async def note_shipment(event: Shipped) -> None:
-    """Store an item named after the parcel: the effect a test counts."""
+    """Store an item named after the parcel, and say so: the effect a test counts."""
     async with transaction() as session:
         session.add(Item(name=f"parcel {event.parcel_id}"))
+    structlog.get_logger().info("parcel noted", parcel_id=event.parcel_id)
 
 
 @handles(Shipped)

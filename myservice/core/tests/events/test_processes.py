@@ -1,0 +1,70 @@
+"""Across processes: nothing acknowledged is lost, each key keeps its order, each message runs once.
+
+Each test serves the tests' consumers for real (make serve, and make worker on an exchange of its
+own), and reads what the consumers wrote and logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Callable
+
+from ...events.inbox_entries import InboxEntry
+from ...testing.live_server import LiveServer
+from ..items import count_rows, item_names
+from .consumers import BROKER, LIVE_APP, live_exchange, needs_broker
+from .test_faults import counted
+
+__all__ = ["live_exchange"]
+
+
+@needs_broker
+def test_a_backlog_of_slow_handlers_on_a_small_pool_loses_nothing(
+    serve: Callable[..., LiveServer], database_url: str, live_exchange: str
+) -> None:
+    """Twelve handlers of 1 to 2 s, three connections, a 1 s pool timeout: each once, none dead."""
+    settings = {
+        "BROKER_URL": BROKER,
+        "EVENTS_EXCHANGE": live_exchange,
+        "DATABASE_POOL_SIZE": 3,
+        "DATABASE_POOL_TIMEOUT": 1,
+    }
+    worker = serve(factory=LIVE_APP, ROLE="worker", **settings)
+    web = serve(factory=LIVE_APP, **settings)
+    assert web.request("POST", "/_steps/12/1/2.0")[0] == 201
+    handled = counted(database_url, "s", 12, seconds=60)
+    assert handled == 12, "".join(worker.lines[-10:])
+    retried = InboxEntry.state != "done"
+    assert asyncio.run(count_rows(database_url, InboxEntry, retried)) == 0
+
+
+@needs_broker
+def test_each_key_is_handled_in_order_across_workers_and_replicas(
+    serve: Callable[..., LiveServer], database_url: str, live_exchange: str
+) -> None:
+    """Eight steps of four parcels, interleaved, random handler times, three worker processes."""
+    settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": live_exchange}
+    serve(factory=LIVE_APP, ROLE="worker", workers=2, **settings)
+    serve(factory=LIVE_APP, ROLE="worker", **settings)
+    web = serve(factory=LIVE_APP, **settings)
+    assert web.request("POST", "/_steps/4/8/0.2")[0] == 201
+    assert counted(database_url, "s", 32, seconds=60) == 32
+    names = asyncio.run(item_names(database_url, "s"))
+    for parcel in range(4):
+        steps = [int(name.split()[1]) for name in names if name.startswith(f"s{parcel} ")]
+        assert steps == list(range(8)), f"parcel {parcel}'s steps were handled as {steps}"
+
+
+def test_without_a_broker_each_message_is_handled_by_one_process(
+    serve: Callable[..., LiveServer], database_url: str
+) -> None:
+    """Two serving processes, no broker: each handler runs once per event, never a duplicate."""
+    web = serve(workers=2, factory=LIVE_APP)
+    for parcel in range(40):
+        assert web.request("POST", f"/_ship/{parcel}")[0] == 201
+    assert counted(database_url, "parcel ", 40) == 40
+    assert counted(database_url, "flaky ", 40) == 40
+    runs = Counter(json.loads(line)["outcome"] for line in web.lines if '"event":"message"' in line)
+    assert runs == {"done": 80}
