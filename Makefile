@@ -33,7 +33,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672/
 # What a person types after a target (make view NAME=...) reaches its recipe as an environment
 # variable, quoted by the shell as "$$NAME": a quote or a semicolon in it stays data.
-export NAME URL STORE SCOPES SUBJECT MESSAGE TOPIC
+export NAME URL STORE SCOPES SUBJECT MESSAGE TOPIC CONTRACT
 # The tests `make test` runs: those in the test's own process. The tests that start servers
 # (processes), run commands (commands) or drive a browser (browser) take seconds each, and run
 # in `make test-servers` and `make test-all`, which also generate more examples per property.
@@ -101,7 +101,7 @@ view: $(DEV) ## Scaffold a stored resource: table, migration, views, tests: make
 	$(BIN)/python -m scripts.new_view "$$NAME" $(if $(URL),--url "$$URL") $(if $(STORE),--store "$$STORE")
 
 consumer: $(DEV) ## Scaffold a consumer of events/ with its test: make consumer NAME=send_receipts TOPIC=refunds.created
-	$(BIN)/python -m scripts.new_consumer "$$NAME" --topic "$$TOPIC"
+	$(BIN)/python -m scripts.new_consumer "$$NAME" --topic "$$TOPIC" $(if $(CONTRACT),--contract "$$CONTRACT")
 
 rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=payments
 	$(BIN)/python -m scripts.rename "$$NAME"

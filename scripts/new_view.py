@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from string import Template
 
 from scripts.project import (
     ScriptError,
@@ -24,10 +22,11 @@ from scripts.project import (
     package_name,
     run_python,
     shadowed_module,
+    undone_on_failure,
+    write_templates,
 )
 from scripts.spec import write_spec
 
-TEMPLATES = Path(__file__).parent / "templates"
 LONGEST_NAME = 24
 STORES = ("database", "none")
 URL_PATTERN = re.compile(r"(/[a-z0-9]+(-[a-z0-9]+)*)+")
@@ -85,19 +84,12 @@ def write_view(
     if store == "database":
         targets = {"table.py.tmpl": root / package / "data" / f"{name}.py", **targets}
     written: list[Path] = []
-    try:
-        for template, target in targets.items():
-            text = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(fields)
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
+    with undone_on_failure(written):
+        write_templates(targets, fields, written)
         if store == "database":
             written.append(write_migration(root, package, f"create {name}"))
         format_files(root, written)
         written.extend(write_spec(root))
-    except (ScriptError, subprocess.CalledProcessError) as error:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise ScriptError(str(error)) from None
     return written
 
 

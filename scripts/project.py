@@ -9,9 +9,13 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from string import Template
 
 ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = Path(__file__).parent / "templates"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 PACKAGE_NAME = re.compile(r'^\s*name="([a-z][a-z0-9_]*)",$', re.MULTILINE)
 
@@ -108,3 +112,27 @@ def format_files(root: Path, paths: list[Path]) -> None:
         [*ruff, "check", "--select", "I", "--fix", "--quiet", *files], cwd=root, check=True
     )
     subprocess.run([*ruff, "format", "--quiet", *files], cwd=root, check=True)
+
+
+def write_templates(
+    targets: Mapping[str, Path], fields: Mapping[str, str], written: list[Path]
+) -> None:
+    """Write each template of `targets` (names in templates/) filled with `fields` to its path.
+
+    Each file written is added to `written`, for undone_on_failure() to remove.
+    """
+    for template, target in targets.items():
+        text = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(fields)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+
+
+@contextmanager
+def undone_on_failure(written: list[Path]) -> Iterator[None]:
+    """Should the block fail, remove the files `written` so far, and say why as a ScriptError."""
+    try:
+        yield
+    except (ScriptError, subprocess.CalledProcessError) as error:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise ScriptError(str(error)) from None

@@ -40,7 +40,7 @@ from .data import errors as database_errors
 from .data.database import get_or_404, reading, transaction
 from .data.tables import Base
 from .discovery import discover_blueprints, import_tables
-from .events import asyncapi, delivery
+from .events import asyncapi, delivery, retire
 from .events.delivery import deliver
 from .events.handlers import discover_handlers, handles
 from .events.messages import Event, Job
@@ -126,6 +126,7 @@ def create_service_app(
         init_app(app, settings)
         delivery.init_app(app, handlers)
         asyncapi.init_app(app, views.__name__, data.__name__)
+        retire.init_app(app)
         for blueprint in blueprints if app.config["ROLE"] == "web" else ():
             app.register_blueprint(blueprint)
         check_declared(app)

@@ -67,7 +67,9 @@ def document(app: Quart) -> dict[str, Any]:
     components: dict[str, Any] = {"messages": {}, "schemas": {}}
     operations: dict[str, Any] = {}
     received = [(handler.name, handler.model) for handler in consumers.handlers]
-    for model in sorted({*sent, *(model for _, model in received)}, key=_order):
+    models = sorted({*sent, *(model for _, model in received)}, key=_order)
+    _refuse_twins(models)
+    for model in models:
         _add_model(model, exchange, channels, components)
     for model in sent:
         operations[f"send_{_identifier(model.topic)}_{model.__name__}"] = _operation("send", model)
@@ -98,6 +100,18 @@ def published_models(inside: tuple[str, ...], outside: tuple[str, ...]) -> list[
             ):
                 found.append(model)
     return sorted(found, key=_order)
+
+
+def _refuse_twins(models: list[type[Event]]) -> None:
+    """Two classes of one name would be one message of the document: say which to rename."""
+    named: dict[str, type[Event]] = {}
+    for model in models:
+        twin = named.setdefault(model.__name__, model)
+        if twin is not model:
+            raise ValueError(
+                f"two event classes are named {model.__name__} ({twin.__module__},"
+                f" {model.__module__}), and AsyncAPI names each message by its class: rename one"
+            )
 
 
 def _add_model(

@@ -8,7 +8,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .... import create_app
+from ...events import asyncapi
 from ...startup import SERVICE
 from ...testing.service import PROJECT
 from ..plumbing import create_app_with_views
@@ -77,3 +80,20 @@ async def fetched(app: Any) -> Any:
 async def status_of(app: Any) -> int:
     """The status /asyncapi.json answers with."""
     return int((await app.test_client().get("/asyncapi.json")).status_code)
+
+
+def test_two_event_classes_of_one_name_are_refused_naming_both(tmp_path: Path) -> None:
+    """A consumer's copy of the publisher's event under the publisher's name: one line says so."""
+    guide = (PROJECT / "docs" / "events.md").read_text()
+    view = re.findall(r"```python\n(.*?)```", guide, re.DOTALL)[0]
+    copy = (
+        f"from {SERVICE}.core import Event, handles\n\n\n"
+        'class ParcelShipped(Event, topic="parcel.shipped"):\n    """A copy."""\n\n'
+        "    parcel_id: int\n\n\n@handles(ParcelShipped)\n"
+        "async def take(event: ParcelShipped) -> None:\n    pass\n"
+    )
+    app = create_app_with_views(tmp_path, {"parcels": view}, {"TESTING": True}, {"take": copy})
+    with pytest.raises(ValueError, match="two event classes are named ParcelShipped") as raised:
+        asyncapi.document(app)
+    assert ".take" in str(raised.value)
+    assert ".parcels" in str(raised.value)
