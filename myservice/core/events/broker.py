@@ -59,10 +59,14 @@ class Broker:
     ) -> Broker:
         """Connect, and declare the exchanges and every consumer's queues."""
         connection = await aio_pika.connect_robust(url, timeout=connect_timeout)
-        # on_return_raises: a mandatory message the broker cannot route fails its publish.
-        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        broker = cls(connection, channel, exchange)
-        await broker._declare(consumers.handlers, consumers.retries)
+        try:
+            # on_return_raises: a mandatory message the broker cannot route fails its publish.
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            broker = cls(connection, channel, exchange)
+            await broker._declare(consumers.handlers, consumers.retries)
+        except BaseException:
+            await connection.close()  # or it would come back by itself, and again, for ever
+            raise
         return broker
 
     def queue_of(self, handler: Handler) -> str:
@@ -98,9 +102,9 @@ class Broker:
             )
         except aiormq.exceptions.ChannelPreconditionFailed as error:
             raise QueueArgumentsError(
-                f"the queue {name} was declared by an earlier version of the skeleton, without a"
-                " single active consumer: stop the workers, and move its messages or delete it"
-                " (docs/upgrading.md); the workers declare it anew as they start"
+                f"the queue {name} was declared by an earlier version, without a single active"
+                " consumer: docs/upgrading.md says how to move over; the outbox keeps the events"
+                " meanwhile"
             ) from error
 
     async def publish(self, message: Message, job: bool) -> None:

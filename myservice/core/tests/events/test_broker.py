@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 
-from ...events.broker import Broker
+import aio_pika
+import pytest
+
+from ...events.broker import Broker, QueueArgumentsError
 from ...events.messages import Message
-from .consumers import FLAKY, NOTE, broker, needs_broker, taken
+from ...startup import SERVICE
+from .consumers import BROKER, FLAKY, NOTE, TOPOLOGY, broker, needs_broker, taken
 
 __all__ = ["broker"]
 pytestmark = needs_broker
@@ -39,3 +44,20 @@ async def test_a_job_goes_through_the_services_own_exchange(broker: Broker) -> N
     """An event's consumers take nothing published as a job of the same topic."""
     await broker.publish(Message("m3", "parcel.shipped", "{}"), job=True)
     assert await taken(broker, broker.queue_of(NOTE)) is None
+
+
+async def test_a_queue_an_earlier_version_declared_is_named_with_the_way_out() -> None:
+    """A consumer's queue without a single active consumer: one error naming it and the doc."""
+    exchange = f"test_{uuid.uuid4().hex[:12]}"
+    old = f"{exchange}.{SERVICE}.{NOTE.name}"
+    earlier = await aio_pika.connect(BROKER or "")
+    channel = await earlier.channel()
+    await channel.declare_queue(old, durable=True)
+    try:
+        with pytest.raises(QueueArgumentsError) as raised:
+            await Broker.connect(BROKER or "", exchange, TOPOLOGY, connect_timeout=5)
+        assert f"the queue {old} was declared by an earlier version" in str(raised.value)
+        assert "docs/upgrading.md" in str(raised.value)
+    finally:
+        await channel.queue_delete(old)
+        await earlier.close()
