@@ -1,4 +1,4 @@
-"""make bench's events: commit to consumer, and the relay against aio-pika publishing alone.
+"""make bench's events: commit to consumer, the relay against aio-pika alone, a backlog's worst.
 
 On the RabbitMQ at BENCH_BROKER_URL (the machine's, guest/guest on 127.0.0.1:5672, by default),
 on exchanges and queues of the run's own, deleted after; on a SQLite file, migrated. Where no
@@ -14,6 +14,8 @@ import uuid
 from pathlib import Path
 from typing import TextIO
 
+from bench.backlog import measure_backlog
+from bench.topology import delete_topology
 from myservice import create_app
 from myservice.core import Event, transaction
 from myservice.core.data.migrations import upgrade
@@ -43,7 +45,8 @@ def measure_events(directory: Path) -> list[str]:
     upgrade(url)
     try:
         with Path(os.devnull).open("w", encoding="utf-8") as discarded:
-            return asyncio.run(_measure(url, discarded))
+            failures = asyncio.run(_measure(url, discarded))
+            return failures + measure_backlog(BROKER_URL, directory, discarded)
     except OSError as error:
         print(f"events: skipped, no RabbitMQ answers at {BROKER_URL} ({error})")
         return []
@@ -72,11 +75,7 @@ async def _measure(url: str, discarded: TextIO) -> list[str]:
             print(f"==> events: {MESSAGES} from commit to consumer", flush=True)
             consumed = await _end_to_end_rate(app, broker, consumers, taken)
     finally:
-        for name in (queue, f"{queue}.dead", f"{queue}.retry.1"):
-            await broker.channel.queue_delete(name)
-        for declared in broker.exchanges.values():
-            await declared.delete()
-        await broker.close()
+        await delete_topology(broker, consumers.retries)
     ratio = relayed / raw
     print()
     print(f"events from commit to consumer: {consumed:.0f}/s")
