@@ -19,6 +19,14 @@ class DatabaseUnavailable(Exception):  # noqa: N818 (what the client is told: un
     """The database cannot be used now: unreachable, too slow, locked, or out of connections."""
 
 
+class DatabaseAway(DatabaseUnavailable):
+    """Unavailable through no fault of the statement: unreachable, restarting, locked, full.
+
+    Unlike a statement that took too long, which may be the statement's own doing, trying the
+    same work again once the database is back is bound to go further (events/inbox.py does).
+    """
+
+
 def connect_or_unavailable(
     dialect: Dialect, _record: ConnectionPoolEntry, cargs: Any, cparams: Any
 ) -> DBAPIConnection:
@@ -29,12 +37,13 @@ def connect_or_unavailable(
     try:
         return dialect.connect(*cargs, **cparams)
     except Exception as error:
-        raise DatabaseUnavailable(f"cannot connect: {type(error).__name__}: {error}") from error
+        raise DatabaseAway(f"cannot connect: {type(error).__name__}: {error}") from error
 
 
 # SQLSTATE classes of PostgreSQL that mean "not now": connection exceptions, insufficient
 # resources, operator intervention (such as a cancelled statement or a shutdown).
 UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+QUERY_CANCELED = "57014"  # a statement timeout: maybe the statement's own doing
 
 
 def unavailable_when_it_is(context: ExceptionContext) -> None:
@@ -44,13 +53,15 @@ def unavailable_when_it_is(context: ExceptionContext) -> None:
     error = context.original_exception
     state = sql_state(error)
     sqlite_busy = "database is locked" in str(error) or "unable to open database" in str(error)
+    timed_out = isinstance(error, TimeoutError) or state == QUERY_CANCELED
+    if timed_out:
+        raise DatabaseUnavailable(f"{type(error).__name__}: {error}") from error
     if (
         context.is_disconnect
-        or isinstance(error, TimeoutError)
         or (state is not None and state[:2] in UNAVAILABLE_SQLSTATE_CLASSES)
         or sqlite_busy
     ):
-        raise DatabaseUnavailable(f"{type(error).__name__}: {error}") from error
+        raise DatabaseAway(f"{type(error).__name__}: {error}") from error
 
 
 def sql_state(error: BaseException | None) -> str | None:

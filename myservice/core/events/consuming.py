@@ -8,9 +8,9 @@ The broker gives each consumer's queue to one process at a time (broker.py), in 
 published. Here, messages of one key run one at a time, in the order they came; other keys, and
 messages without one, run beside them, up to `concurrency` handlers at once: each handler holds a
 database connection for its transaction, so the worker runs no more of them than its pool has
-connections to spare, and no message waits for a connection it cannot get. While even its
-failure cannot be recorded (the database away), a message stays in hand and is tried again after
-a pause, keeping its place before the next ones of its key. A message that cannot be one of ours
+connections to spare, and no message waits for a connection it cannot get. While the database
+is away (or even the failure cannot be recorded), a message stays in hand and is tried again
+after a pause, keeping its place before the next ones of its key. A message that cannot be one of ours
 (no id, a body that is not UTF-8) is dead at once.
 """
 
@@ -25,7 +25,9 @@ import aiormq
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
 from quart import Quart
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from ..data.outages import DatabaseUnavailable
 from .broker import KEY_HEADER, Broker
 from .handlers import Handler
 from .inbox import Consumers, handle
@@ -34,6 +36,7 @@ from .messages import Message
 
 CANCEL_TIMEOUT = 2.0  # seconds the broker has to confirm that a consumer stopped, on the drain
 PAUSE = 1.0  # seconds before a message that could not be handled at all is tried again
+LONGEST_PAUSE = 8.0
 MESSAGE_ID = re.compile(r"[!-~]{1,64}")
 log = structlog.get_logger(__name__)
 
@@ -138,17 +141,29 @@ class Consuming:
         await incoming.ack()
 
     async def _outcome(self, handler: Handler, message: Message) -> Outcome | None:
-        """Handle `message`, again after a pause while that fails; None once told to stop."""
+        """Handle `message`, again after a pause while that fails; None once told to stop.
+
+        The pause doubles, up to LONGEST_PAUSE, while the failures go on.
+        """
+        pause = PAUSE
         while True:
             try:
                 return await handle(handler, message, self.consumers, scheduled=False)
+            except (DatabaseUnavailable, PoolTimeoutError) as error:
+                log.warning(
+                    "the database is away: message kept, tried again",
+                    message_id=message.id,
+                    reason=str(error),
+                    seconds=pause,
+                )
             except Exception:
                 log.warning(
                     "message not handled, tried again", message_id=message.id, exc_info=True
                 )
             if self.stopping:
                 return None
-            await asyncio.sleep(PAUSE)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_PAUSE)
 
     def _dead_on_arrival(
         self, handler: Handler, queue: str, incoming: AbstractIncomingMessage, reason: str

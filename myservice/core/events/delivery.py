@@ -35,6 +35,7 @@ from .turns import turn
 EXTENSION_KEY = __name__
 BATCH = 100  # messages read from the outbox at a time
 POLL_INTERVAL = 0.2  # seconds between two looks at an outbox that had nothing due
+AWAY = 2.0  # seconds before trying again once a pass failed (the database away)
 log = structlog.get_logger(__name__)
 
 
@@ -109,7 +110,9 @@ async def _deliver_now_and_then(app: Quart) -> None:
         try:
             outcomes = await deliver(app)
         except Exception:
+            # The message stays first in the outbox, to be tried again.
             log.warning("the outbox could not be delivered", exc_info=True)
-            outcomes = []
+            await asyncio.sleep(AWAY)
+            continue
         if not [outcome for outcome in outcomes if outcome.state != "waiting"]:
             await asyncio.sleep(POLL_INTERVAL)

@@ -7,7 +7,9 @@ and its message tried again after a growing delay (EVENTS_RETRY_DELAY, doubled e
 EVENTS_MAX_ATTEMPTS, or at once for a message that does not validate, it is dead: its record keeps
 the body and the reason, the dead-letter queue of the embedded delivery, and the log says why.
 A member the model does not name is ignored, so that a publisher may add one to its event
-without killing the messages of the consumers that do not know it yet.
+without killing the messages of the consumers that do not know it yet. The database away (a
+restart, no connection to be had) is no failure of the message's: it is not counted, and rises
+to the delivery, which keeps the message where it is, in its place, and tries again.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from dataclasses import dataclass
 
 import structlog
 from pydantic import ValidationError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..data.database import transaction
+from ..data.outages import DatabaseAway
 from ..http.request_ids import continuing
 from ..observability.tracing import Tracing
 from .event_metrics import EventMetrics
@@ -113,6 +117,8 @@ async def _handle(handler: Handler, message: Message, retries: Retries, schedule
         return Outcome("duplicate", attempts)
     except _Invalid as invalid:
         return await _failed(handler, message, retries, str(invalid), dead=True)
+    except (DatabaseAway, PoolTimeoutError):
+        raise  # not the message's failure: the delivery keeps it, in its place, and tries again
     except Exception as error:
         structlog.get_logger(__name__).warning(
             "handler failed", handler=handler.name, message_id=message.id, exc_info=True

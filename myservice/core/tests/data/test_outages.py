@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from ...data.database import open_engine
-from ...data.outages import DatabaseUnavailable, sql_state
+from ...data.outages import DatabaseAway, DatabaseUnavailable, sql_state
+from ...data.url import is_sqlite
 from ..plumbing import create_app
 from .test_database import NOWHERE
 
 
-async def test_failing_to_connect_is_database_unavailable() -> None:
-    """The driver's own OSError, which would be a 500, becomes DatabaseUnavailable."""
+async def test_failing_to_connect_is_the_database_away() -> None:
+    """The driver's own OSError, which would be a 500, becomes DatabaseAway, a DatabaseUnavailable."""
     engine = open_engine({**create_app().config, "DATABASE_URL": NOWHERE}).engine
     try:
-        with pytest.raises(DatabaseUnavailable, match="cannot connect: ConnectionRefusedError"):
+        with pytest.raises(DatabaseAway, match="cannot connect: ConnectionRefusedError"):
             async with engine.connect():
                 pass
+    finally:
+        await engine.dispose()
+
+
+async def test_a_statement_timed_out_is_unavailable_but_not_away(database_url: str) -> None:
+    """PostgreSQL cancelled a statement past its timeout: maybe the statement's doing, not away."""
+    if is_sqlite(database_url):
+        pytest.skip("SQLite has no statement timeout; make test-servers runs it on PostgreSQL")
+    engine = open_engine({**create_app().config, "DATABASE_URL": database_url}).engine
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("SET LOCAL statement_timeout = '10ms'"))
+            with pytest.raises(DatabaseUnavailable) as raised:
+                await connection.execute(text("SELECT pg_sleep(1)"))
+        assert not isinstance(raised.value, DatabaseAway)
     finally:
         await engine.dispose()
 

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from collections.abc import Callable
 
+import pytest
+from sqlalchemy.engine import make_url
+
+from ...data.url import is_sqlite
 from ...events.inbox_entries import InboxEntry
 from ...testing.live_server import LiveServer
+from ...testing.outage import Outage
 from ..items import count_rows, item_names
 from .consumers import BROKER, LIVE_APP, live_exchange, needs_broker
 from .test_faults import counted
@@ -51,10 +57,47 @@ def test_each_key_is_handled_in_order_across_workers_and_replicas(
     web = serve(factory=LIVE_APP, **settings)
     assert web.request("POST", "/_steps/4/8/0.2")[0] == 201
     assert counted(database_url, "s", 32, seconds=60) == 32
+    assert_in_order(database_url, parcels=4, steps=8)
+
+
+@needs_broker
+@pytest.mark.parametrize("seconds", [0.5, 3.0])
+def test_the_database_away_mid_handler_loses_doubles_and_reorders_nothing(
+    serve: Callable[..., LiveServer], database_url: str, live_exchange: str, seconds: float
+) -> None:
+    """The worker's database connections cut mid-handler, refused a while: each step once, in order.
+
+    Half a second: handlers wake to a dead connection and a database back; three: they find it away.
+    """
+    if is_sqlite(database_url):
+        pytest.skip("a SQLite file has no server to lose; make test-servers runs it on PostgreSQL")
+    server = make_url(database_url)
+    outage = Outage(server.host or "127.0.0.1", server.port or 5432)
+    try:
+        settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": live_exchange}
+        worker = serve(
+            factory=LIVE_APP, ROLE="worker", DATABASE_URL=outage.url_of(database_url), **settings
+        )
+        web = serve(factory=LIVE_APP, **settings)
+        assert web.request("POST", "/_steps/4/3/2.0")[0] == 201
+        time.sleep(1.5)  # handlers in the middle of their wait, connection in hand
+        outage.down()
+        time.sleep(seconds)
+        outage.up()
+        handled = counted(database_url, "s", 12, seconds=60)
+        assert handled == 12, "".join(worker.lines[-10:])
+    finally:
+        outage.close()
+    assert_in_order(database_url, parcels=4, steps=3)
+    assert asyncio.run(count_rows(database_url, InboxEntry, InboxEntry.state != "done")) == 0
+
+
+def assert_in_order(database_url: str, parcels: int, steps: int) -> None:
+    """Each parcel's steps were written in the order published, each once."""
     names = asyncio.run(item_names(database_url, "s"))
-    for parcel in range(4):
-        steps = [int(name.split()[1]) for name in names if name.startswith(f"s{parcel} ")]
-        assert steps == list(range(8)), f"parcel {parcel}'s steps were handled as {steps}"
+    for parcel in range(parcels):
+        done = [int(name.split()[1]) for name in names if name.startswith(f"s{parcel} ")]
+        assert done == list(range(steps)), f"parcel {parcel}'s steps were handled as {done}"
 
 
 def test_without_a_broker_each_message_is_handled_by_one_process(
