@@ -16,6 +16,8 @@ silent drop. The connection comes back by itself after the broker went away (con
 
 from __future__ import annotations
 
+import re
+
 import aio_pika
 import aiormq
 from aio_pika.abc import (
@@ -34,6 +36,7 @@ from .messages import Message
 KEY_HEADER = "x-key"
 REASON_HEADER = "x-dead-reason"
 SINGLE_ACTIVE_CONSUMER = "x-single-active-consumer"
+MESSAGE_ID = re.compile(r"[!-~]{1,64}")
 
 
 class QueueArgumentsError(Exception):
@@ -157,3 +160,20 @@ def outgoing(message: Message) -> aio_pika.Message:
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         headers=headers,  # type: ignore[arg-type]
     )
+
+
+def incoming_message(incoming: AbstractIncomingMessage) -> Message | str:
+    """The message `incoming` carries, or why it cannot be one of ours."""
+    if not incoming.message_id or not MESSAGE_ID.fullmatch(incoming.message_id):
+        return "it has no message id of 1 to 64 printable characters"
+    try:
+        payload = incoming.body.decode()
+    except UnicodeDecodeError:
+        return "its body is not UTF-8"
+    headers = {
+        name: value
+        for name, value in (incoming.headers or {}).items()
+        if isinstance(value, str) and len(value) <= 255
+    }
+    topic = incoming.type or incoming.routing_key or ""
+    return Message(incoming.message_id, topic, payload, headers.pop(KEY_HEADER, None), headers)

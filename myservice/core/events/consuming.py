@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
+from collections.abc import Awaitable
 from functools import partial
 
 import aiormq
@@ -28,7 +28,7 @@ from quart import Quart
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..data.outages import DatabaseUnavailable
-from .broker import KEY_HEADER, Broker
+from .broker import KEY_HEADER, Broker, incoming_message
 from .handlers import Handler
 from .inbox import Consumers, handle
 from .inbox_entries import Outcome
@@ -37,7 +37,6 @@ from .messages import Message
 CANCEL_TIMEOUT = 2.0  # seconds the broker has to confirm that a consumer stopped, on the drain
 PAUSE = 1.0  # seconds before a message that could not be handled at all is tried again
 LONGEST_PAUSE = 8.0
-MESSAGE_ID = re.compile(r"[!-~]{1,64}")
 log = structlog.get_logger(__name__)
 
 
@@ -136,9 +135,9 @@ class Consuming:
                 exc_info=True,
             )
             await asyncio.sleep(PAUSE)
-            await incoming.nack(requeue=True)
+            await settle(incoming.nack(requeue=True))
             return
-        await incoming.ack()
+        await settle(incoming.ack())
 
     async def _outcome(self, handler: Handler, message: Message) -> Outcome | None:
         """Handle `message`, again after a pause while that fails; None once told to stop.
@@ -175,18 +174,19 @@ class Consuming:
         )
 
 
-def incoming_message(incoming: AbstractIncomingMessage) -> Message | str:
-    """The message `incoming` carries, or why it cannot be one of ours."""
-    if not incoming.message_id or not MESSAGE_ID.fullmatch(incoming.message_id):
-        return "it has no message id of 1 to 64 printable characters"
+async def settle(settling: Awaitable[None]) -> None:
+    """Acknowledge or give back; with the connection gone, the broker gives the message again.
+
+    Which is no loss: the inbox takes it once. Not an error either: the connection comes back.
+    """
     try:
-        payload = incoming.body.decode()
-    except UnicodeDecodeError:
-        return "its body is not UTF-8"
-    headers = {
-        name: value
-        for name, value in (incoming.headers or {}).items()
-        if isinstance(value, str) and len(value) <= 255
-    }
-    topic = incoming.type or incoming.routing_key or ""
-    return Message(incoming.message_id, topic, payload, headers.pop(KEY_HEADER, None), headers)
+        await settling
+    except (
+        aiormq.exceptions.AMQPError,
+        aiormq.exceptions.ChannelInvalidStateError,
+        OSError,
+    ) as error:
+        log.warning(
+            "the broker went away before it heard back: it gives the message again",
+            reason=repr(error),
+        )

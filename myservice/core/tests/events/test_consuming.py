@@ -11,7 +11,7 @@ import pytest
 from quart import Quart
 
 from ...events.broker import REASON_HEADER, Broker
-from ...events.consuming import Consuming
+from ...events.consuming import Consuming, settle
 from ...events.messages import Message
 from .consumers import (
     CONSUMERS,
@@ -98,3 +98,17 @@ async def test_a_retry_the_broker_cannot_route_is_not_acknowledged(
     failures["left"] = 1
     await broker.publish(SHIPPED, job=False)
     assert "flaky 1" in await eventually(items, lambda stored: "flaky 1" in stored)
+
+
+async def test_an_acknowledgement_lost_with_the_connection_is_a_warning(broker: Broker) -> None:
+    """The channel closed before the ack: no error rises; the broker gives the message again."""
+    await broker.publish(SHIPPED, job=False)
+    queue = await broker.channel.declare_queue(broker.queue_of(NOTE), passive=True)
+    message = await eventually(lambda: queue.get(fail=False), lambda got: got is not None)
+    assert message is not None
+    await broker.channel.close()
+    await settle(message.ack())
+    await broker.channel.reopen()
+    again = await eventually(lambda: taken(broker, broker.queue_of(NOTE)), bool)
+    assert again is not None
+    assert again.message_id == "m1"

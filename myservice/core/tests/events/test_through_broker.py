@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import json
+
 import pytest
 
 from ...data.database import database
 from ...events.broker import Broker
+from ...events.relay import AWAY
+from ...observability import logs
 from ...testing.live_server import free_port
 from ..items import create_tables
 from ..plumbing import create_app
@@ -75,3 +81,29 @@ async def test_a_broker_away_leaves_the_web_in_service_and_the_worker_not_ready(
         assert "broker" not in checks
     else:
         assert checks["broker"] == "failed: the broker is not connected"
+
+
+async def test_while_the_broker_is_away_the_outbox_says_how_much_waits_and_how_long(
+    database_url: str,
+) -> None:
+    """Each try to connect logs the outbox's size and age; /metrics has both, to alert on."""
+    nowhere = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
+    settings = {"TESTING": True, "DATABASE_URL": database_url, "BROKER_URL": nowhere}
+    app = create_app(settings, shipments)
+    app.register_blueprint(shipping)
+    lines = io.StringIO()
+    logs.init_app(app, lines)
+    async with app.test_app(), app.app_context():
+        await create_tables(database().engine)
+        client = app.test_client()
+        assert (await client.post("/_ship/1")).status_code == 201
+        await asyncio.sleep(AWAY + 0.5)  # the next try to connect, with the event waiting
+        metrics = await (await client.get("/metrics")).get_data(as_text=True)
+    [*_, last] = [
+        json.loads(line) for line in lines.getvalue().splitlines() if "unreachable" in line
+    ]
+    assert (last["level"], last["outbox_messages"]) == ("warning", 1)
+    assert last["outbox_oldest_seconds"] > 0
+    assert "events_outbox_pending 1.0" in metrics
+    [waited] = [line for line in metrics.splitlines() if line.startswith("events_outbox_oldest")]
+    assert float(waited.split()[1]) > 0
