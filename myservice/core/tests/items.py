@@ -5,12 +5,14 @@ The service's migrations must keep matching its own tables: these never join the
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pydantic import Field
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol
 from sqlalchemy import ColumnElement, ForeignKey, Integer, MetaData, String, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
@@ -18,6 +20,7 @@ from sqlalchemy.pool import NullPool
 from ..api.validation import Model, validate_request, validate_response
 from ..callers.access import public
 from ..data.database import database, get_or_404, reading, transaction
+from ..data.outages import DatabaseUnavailable
 from ..data.tables import NAMING_CONVENTION
 
 
@@ -108,9 +111,18 @@ async def read_item(item_id: int) -> ItemOut:
 
 
 async def create_tables(engine: AsyncEngine) -> None:
-    """Add the tests' tables to a test's database."""
-    async with engine.begin() as connection:
-        await connection.run_sync(ItemsBase.metadata.create_all)
+    """Add the tests' tables to a test's database, once, whoever else is adding them.
+
+    The processes of a server (WORKERS=2) each add them as they start: the second to try a
+    table that the first is creating fails, then finds it there.
+    """
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(ItemsBase.metadata.create_all)
+    except (DBAPIError, DatabaseUnavailable):
+        await asyncio.sleep(0.5)
+        async with engine.begin() as connection:
+            await connection.run_sync(ItemsBase.metadata.create_all)
 
 
 async def client_of(app: Quart, blueprint: Blueprint) -> TestClientProtocol:
