@@ -9,7 +9,6 @@ while a server it needs is away, without stopping that server for the other test
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 
 from sqlalchemy.engine import make_url
@@ -57,6 +56,7 @@ class Outage:
             task.cancel()
         await asyncio.gather(*forwarding, return_exceptions=True)
         await self._server.wait_closed()
+        await asyncio.sleep(0)  # the aborted transports close on the next turn of the loop
 
     async def _drop_all(self) -> None:
         self.is_down = True
@@ -77,14 +77,19 @@ class Outage:
         self._open |= {writer, upstream}
         try:
             await asyncio.gather(_pipe(reader, upstream), _pipe(upstream_reader, writer))
-        finally:
+        finally:  # ended, dropped, or cancelled by close()
             self._open -= {writer, upstream}
+            for each in (writer, upstream):
+                each.transport.abort()
 
 
 async def _pipe(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
     """Copy until either side goes; then end the other side too."""
-    with contextlib.suppress(OSError):
+    try:
         while data := await source.read(65536):
             target.write(data)
             await target.drain()
-    target.transport.abort()
+    except OSError:
+        pass
+    finally:
+        target.transport.abort()
