@@ -151,11 +151,10 @@ async def _failed(
 ) -> Outcome:
     """Count the failed attempt and record it, as a retry or dead, in a transaction of its own.
 
-    The attempt is counted here, from the record as it stands, so that a failure before the
-    handler ran (no connection to be had, the database gone mid-way) counts as well: it is
-    retried, then dead, like any other. Never over the record of a delivery that succeeded
-    meanwhile: this one was a duplicate. Where even this cannot be written, the error rises to
-    the delivery, which leaves the message where it was, to be tried again.
+    The attempt is counted here, from the record as it stands, whatever the handler's
+    transaction got to read before it failed. Never over the record of a delivery that
+    succeeded meanwhile: this one was a duplicate. Where even this cannot be written, the error
+    rises to the delivery, which leaves the message where it was, to be tried again.
     """
     attempts = 0
     try:
