@@ -25,7 +25,7 @@ from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
 from ..observability.tracing import tracing_of
 from . import through_broker
-from .event_metrics import EventMetrics, observe_outbox
+from .event_metrics import EventMetrics, OutboxWatch, observe_outbox
 from .handlers import Handler, handlers_of
 from .inbox import Consumers, Retries, handle
 from .inbox_entries import Outcome
@@ -100,12 +100,13 @@ async def _hand_over(rows: Sequence[OutboxMessage], consumers: Consumers) -> lis
                 await session.execute(delete(OutboxMessage).where(this))
                 if consumers.metrics is not None:
                     consumers.metrics.published.labels(row.topic).inc()
-    if rows:  # an idle outbox is not counted five times a second
+    if rows:
         await observe_outbox(consumers.metrics)
     return outcomes
 
 
 async def _deliver_now_and_then(app: Quart) -> None:
+    watch = OutboxWatch(app.extensions[EXTENSION_KEY].metrics)
     while True:
         try:
             outcomes = await deliver(app)
@@ -114,5 +115,6 @@ async def _deliver_now_and_then(app: Quart) -> None:
             log.warning("the outbox could not be delivered", exc_info=True)
             await asyncio.sleep(AWAY)
             continue
+        await watch.now_and_then()
         if not [outcome for outcome in outcomes if outcome.state != "waiting"]:
             await asyncio.sleep(POLL_INTERVAL)

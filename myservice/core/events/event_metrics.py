@@ -5,13 +5,16 @@ Labels are topics and handler names, which the code defines: no message can grow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import func, select
 
 from ..data.database import reading
 from .outbox import OutboxMessage, milliseconds
+
+LOOK_EVERY = 5.0  # seconds: the outbox's gauges are never older, whoever moved its messages
 
 
 @dataclass(frozen=True)
@@ -91,3 +94,21 @@ async def observe_outbox(metrics: EventMetrics | None) -> dict[str, float]:
         metrics.pending.set(count)
         metrics.oldest.set(waited)
     return {"outbox_messages": count, "outbox_oldest_seconds": round(waited, 1)}
+
+
+@dataclass
+class OutboxWatch:
+    """Keeps the outbox's gauges current, looking again once the last look is LOOK_EVERY old.
+
+    A process looks after each pass that moved messages; but another may have emptied the
+    outbox meanwhile, and a gauge left at what this one saw last would raise an alert for nothing.
+    """
+
+    metrics: EventMetrics | None
+    last_look: float = field(default=float("-inf"))
+
+    async def now_and_then(self) -> None:
+        """Look at the outbox if the last look is LOOK_EVERY old."""
+        if self.metrics is not None and time.monotonic() - self.last_look >= LOOK_EVERY:
+            self.last_look = time.monotonic()
+            await observe_outbox(self.metrics)

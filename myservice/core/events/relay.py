@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 
+import aiormq
 import structlog
 from sqlalchemy import delete, select
 
 from ..data.database import transaction
 from .broker import Broker
-from .event_metrics import EventMetrics, observe_outbox
+from .event_metrics import EventMetrics, OutboxWatch, observe_outbox
 from .outbox import OutboxMessage, milliseconds
 from .turns import turn
 
@@ -28,6 +29,13 @@ AWAY = 2.0  # seconds before trying again once the broker or the database failed
 # Seconds a batch's confirms may take: a confirm lost with its connection fails the pass, and
 # the batch goes again, rather than holding the relay (and the outbox's rows) for ever.
 CONFIRMS_TIMEOUT = 15.0
+# What the broker going away raises: said in a line, without a traceback, every AWAY.
+AWAY_ERRORS = (
+    aiormq.exceptions.AMQPError,
+    aiormq.exceptions.ChannelInvalidStateError,
+    asyncio.CancelledError,
+    ConnectionError,
+)
 
 
 async def relay(broker: Broker, metrics: EventMetrics | None = None) -> int:
@@ -43,7 +51,7 @@ async def relay(broker: Broker, metrics: EventMetrics | None = None) -> int:
                 await asyncio.gather(*(broker.publish(row.message(), row.job) for row in rows))
             sent = [row.id for row in rows]
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(sent)))
-    if metrics is not None and rows:  # an idle outbox is not counted ten times a second
+    if metrics is not None and rows:
         for row in rows:
             metrics.published.labels(row.topic).inc()
         await observe_outbox(metrics)
@@ -52,19 +60,24 @@ async def relay(broker: Broker, metrics: EventMetrics | None = None) -> int:
 
 async def relay_forever(broker: Broker, metrics: EventMetrics | None) -> None:
     """Relay until cancelled; through a broker or database away, trying again every AWAY."""
+    watch = OutboxWatch(metrics)
     while True:
         try:
             sent = await relay(broker, metrics)
-        except (Exception, asyncio.CancelledError):  # the log says why; the rows stay
+        except (Exception, asyncio.CancelledError) as error:  # the log says why; the rows stay
             if _cancelled():
                 raise
             # aio-pika cancels the confirms it waits for when the connection drops: a failure
-            # of this pass, not the end of the relay.
+            # of this pass, not the end of the relay. The broker away needs no traceback.
             structlog.get_logger(__name__).warning(
-                "the outbox could not be relayed", **await observe_outbox(metrics), exc_info=True
+                "the outbox could not be relayed",
+                reason=repr(error),
+                **await observe_outbox(metrics),
+                exc_info=not isinstance(error, AWAY_ERRORS),
             )
             await asyncio.sleep(AWAY)
             continue
+        await watch.now_and_then()
         if sent < BATCH:
             await asyncio.sleep(INTERVAL)
 

@@ -77,7 +77,11 @@ class ReconnectingIsAWarning(logging.Filter):
     that had closed (the connection reopens it once it is back).
     """
 
-    MESSAGES = ("Unexpected connection close from remote", "Reconnect attempt failed")
+    MESSAGES = (
+        "Unexpected connection close from remote",
+        "Reconnect attempt failed",
+        "error when creating transport",
+    )
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Lower the level of those lines to WARNING; let every other line through as it is."""

@@ -7,6 +7,7 @@ from quart import Quart
 from ...data.database import transaction
 from ...events import delivery
 from ...events.delivery import deliver
+from ...events.event_metrics import OutboxWatch
 from ...events.inbox import handle
 from ...events.messages import Message
 from ...events.outbox import publish
@@ -46,3 +47,17 @@ async def test_a_dead_message_is_counted_dead(consuming: Quart) -> None:
     samples = await scraped(consuming)
     assert samples['events_dead_lettered_total{handler="notes.note_shipment"}'] == 1
     assert samples['events_handled_total{handler="notes.note_shipment",outcome="dead"}'] == 1
+
+
+async def test_the_outbox_gauges_are_looked_at_again_now_and_then(consuming: Quart) -> None:
+    """Another process emptied the outbox: this one's gauges come back to 0 at its next look."""
+    metrics = consuming.extensions[delivery.EXTENSION_KEY].metrics
+    metrics.pending.set(2)  # what it saw before another process relayed them
+    metrics.oldest.set(12.0)
+    watch = OutboxWatch(metrics)
+    await watch.now_and_then()
+    samples = await scraped(consuming)
+    assert (samples["events_outbox_pending"], samples["events_outbox_oldest_seconds"]) == (0, 0)
+    metrics.pending.set(3)
+    await watch.now_and_then()  # within LOOK_EVERY of the last look: not again
+    assert (await scraped(consuming))["events_outbox_pending"] == 3

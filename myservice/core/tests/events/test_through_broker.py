@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 
 import pytest
 
 from ...data.database import database
 from ...events.broker import Broker
 from ...events.relay import AWAY
+from ...events.through_broker import ReconnectingIsAWarning
 from ...observability import logs
 from ...testing.live_server import free_port
 from ..items import create_tables
@@ -107,3 +109,20 @@ async def test_while_the_broker_is_away_the_outbox_says_how_much_waits_and_how_l
     assert "events_outbox_pending 1.0" in metrics
     [waited] = [line for line in metrics.splitlines() if line.startswith("events_outbox_oldest")]
     assert float(waited.split()[1]) > 0
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("error when creating transport: %r", logging.WARNING),
+        ("Unexpected connection close from remote %s", logging.WARNING),
+        ("Consumer callback failed: %s", logging.ERROR),
+    ],
+)
+def test_the_broker_going_away_is_logged_as_a_warning(message: str, level: int) -> None:
+    """Aiormq's lines for a broker away and each try to reconnect: WARNING; its others as they are."""
+    record = logging.LogRecord(
+        "aiormq.connection", logging.ERROR, __file__, 1, message, ("x",), None
+    )
+    assert ReconnectingIsAWarning().filter(record)
+    assert (record.levelno, record.levelname) == (level, logging.getLevelName(level))
