@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -230,6 +231,23 @@ def test_ci_runs_on_every_python_the_package_supports() -> None:
     python = re.fullmatch(r"python:(3\.\d+)-slim-\w+(@sha256:[0-9a-f]{64})?", base)
     assert python is not None
     assert python[1] in declared
+
+
+def test_ci_starts_every_server_the_suites_are_given() -> None:
+    """Each TEST_*_URL the Makefile gives make check is set in CI, to a service CI starts there."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    given = dict(re.findall(r"^(TEST_\w+_URL) \?= (\S+)$", makefile, re.MULTILINE))
+    assert set(given) == {"TEST_DATABASE_URL", "TEST_REDIS_URL", "TEST_BROKER_URL"}
+    job = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["check"]
+    started = {
+        int(mapping.split(":")[0])
+        for service in job["services"].values()
+        for mapping in service["ports"]
+    }
+    for name, default in given.items():
+        url = urlsplit(job["env"].get(name, ""))
+        assert (url.hostname, url.port) == ("127.0.0.1", urlsplit(default).port), name
+        assert url.port in started, f"{name} names port {url.port}, where CI starts no service"
 
 
 def test_the_documented_secret_holds_the_database_url_and_the_key() -> None:
