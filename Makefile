@@ -24,8 +24,9 @@ PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progre
 # pip does it: make INSTALLER=pip.
 INSTALLER ?= uv
 UV_VERSION := 0.13.9
+# Installs say what they do on standard error: `TOKEN=$$(make token)` captures the token alone.
 install = if [ "$(INSTALLER)" = uv ] && [ -x $(BIN)/uv ]; then \
-	$(BIN)/uv pip install --python $(BIN)/python $(1); else $(PIP_INSTALL) $(1); fi
+	$(BIN)/uv pip install --python $(BIN)/python $(1) >&2; else $(PIP_INSTALL) $(1) >&2; fi
 # The servers `make test-servers` uses: PostgreSQL for the test databases, Redis for the rate
 # limit shared by workers, RabbitMQ for the events.
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
@@ -172,27 +173,27 @@ clean: ## Delete .venv and the caches the tools leave behind
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
 		{ echo "'$(PYTHON)' is not Python 3.11 or newer (or does not run); use make PYTHON=/path/to/python3.x" >&2; exit 1; }
-	@echo "==> Creating $(VENV) with $$($(PYTHON) --version)"
-	$(PYTHON) -m venv $(VENV)
-	@if [ "$(INSTALLER)" = uv ]; then echo "==> Installing uv $(UV_VERSION), the installer"; \
-		$(PIP_INSTALL) --quiet uv==$(UV_VERSION) || echo "==> No uv here: pip installs, more slowly"; fi
+	@echo "==> Creating $(VENV) with $$($(PYTHON) --version)" >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+	@if [ "$(INSTALLER)" = uv ]; then echo "==> Installing uv $(UV_VERSION), the installer" >&2; \
+		$(PIP_INSTALL) --quiet uv==$(UV_VERSION) >&2 || echo "==> No uv here: pip installs, more slowly" >&2; fi
 
 $(RUNTIME): requirements.txt setup.py pyproject.toml | $(BIN)/python
-	@echo "==> Installing myservice and its pinned runtime dependencies into $(VENV)"
+	@echo "==> Installing myservice and its pinned runtime dependencies into $(VENV)" >&2
 	@$(call install,-r requirements.txt -e .)
 	@touch $@
 
 $(DEV): $(RUNTIME) requirements-dev.txt requirements-tracing.txt
-	@echo "==> Installing the pinned test and development tools, and OpenTelemetry, into $(VENV)"
+	@echo "==> Installing the pinned test and development tools, and OpenTelemetry, into $(VENV)" >&2
 	@$(call install,-r requirements-dev.txt -r requirements-tracing.txt)
 	@touch $@
 
 $(CHECKERS): $(DEV) requirements-check.txt
-	@echo "==> Installing the pinned offline checkers (bandit, hadolint, kubernetes-validate, ...)"
+	@echo "==> Installing the pinned offline checkers (bandit, hadolint, kubernetes-validate, ...)" >&2
 	@$(call install,-r requirements-check.txt)
 	@touch $@
 
 $(BENCH): $(RUNTIME) requirements-bench.txt
-	@echo "==> Installing the benchmark's comparison stack (FastAPI, Granian) into $(VENV)"
+	@echo "==> Installing the benchmark's comparison stack (FastAPI, Granian) into $(VENV)" >&2
 	@$(call install,-r requirements-bench.txt)
 	@touch $@

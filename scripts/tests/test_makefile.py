@@ -54,3 +54,22 @@ def test_a_migration_needs_its_message(project: Path) -> None:
     done = make(project, "migration")
     assert done.returncode == 2  # make's status when a recipe fails
     assert 'make migration MESSAGE="add refunds.reason"' in done.stderr
+
+
+def test_a_first_make_token_prints_the_token_alone(project: Path) -> None:
+    """Installing first, `TOKEN=$(make token)` still captures the token and nothing else.
+
+    The installs say what they do on standard error; a venv of the copy's own, made here.
+    """
+    done = subprocess.run(
+        ["make", "--no-print-directory", "token", "SCOPES=things:read"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "==> Installing" in done.stderr
+    [token] = done.stdout.splitlines()
+    assert token.count(".") == 2
