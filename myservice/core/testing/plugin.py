@@ -34,6 +34,8 @@ from .clean_databases import SERVER_VARIABLE, DatabaseServerUnreachable, Databas
 from .live_server import LiveServer
 from .service import TEST_VARIABLES, start_service
 
+# The marks of the slower tests, which `make test` leaves to `make test-servers` and `test-all`.
+SLOWER_MARKS = ("processes", "commands", "browser")
 # The fixtures of callers and their tokens.
 pytest_plugins = [f"{SERVICE}.core.testing.callers"]
 # Examples per property test: a few in make test's loop, more in test-servers and test-all.
@@ -52,6 +54,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "serve" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.processes)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """Say which tests a run's marks left out, and what runs them: none is left out silently."""
+    left_out = [mark for mark in SLOWER_MARKS if f"not {mark}" in (config.option.markexpr or "")]
+    if not left_out:
+        return
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        terminalreporter.write_line("No test ran: those asked for may all be of the kinds below.")
+    terminalreporter.write_line(
+        f"Left out, as marked {', '.join(left_out)}: the tests that start servers, run commands"
+        " or drive a browser. make test-servers and make test-all run them (PYTEST_ARGS too)."
+    )
 
 
 @pytest.fixture(autouse=True)

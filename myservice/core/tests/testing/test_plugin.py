@@ -84,3 +84,13 @@ def test_serve_runs_the_production_server_with_the_settings_given(
     server = serve(API_DOCS=False)
     assert server.get("/livez")[0] == 200
     assert server.get("/openapi.json")[0] == 404
+
+
+@pytest.mark.commands
+def test_a_run_that_left_out_every_test_asked_for_says_what_runs_them(tmp_path: Path) -> None:
+    """Only serving tests, make test's marks: no test ran, and one line names make test-servers."""
+    (tmp_path / "test_team.py").write_text("def test_served(serve):\n    pass\n")
+    done = run_pytest(tmp_path, "-m", "not commands and not browser and not processes")
+    assert done.returncode == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert "No test ran" in done.stdout
+    assert "make test-servers and make test-all run them" in done.stdout
