@@ -29,6 +29,7 @@ from ..api.openapi import media_response, problems
 from ..api.validation import Model, validate_response
 from ..callers.access import public, unlimited
 from ..http.problems import problem_response
+from ..startup import StartupError
 from .metrics import exposition
 from .request_log import quiet
 
@@ -78,7 +79,7 @@ def add_readiness_check(target: Quart | Blueprint, name: str, check: ReadinessCh
         return
     checks = target.extensions[EXTENSION_KEY].checks
     if name in checks:
-        raise ValueError(f"a readiness check named {name!r} is registered already")
+        raise StartupError(f"a readiness check named {name!r} is registered already: pick another")
     checks[name] = check
 
 
