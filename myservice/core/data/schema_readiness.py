@@ -58,7 +58,7 @@ def current_revisions(connection: Connection) -> frozenset[str]:
     """
     if not inspect(connection).has_table(VERSION_TABLE):
         return frozenset()
-    query = text(f"SELECT version_num FROM {VERSION_TABLE}")  # noqa: S608  # nosec B608 (a constant)
+    query = text(f"SELECT version_num FROM {VERSION_TABLE}")  # noqa: S608  # nosec B608  # a constant
     return frozenset(str(revision) for revision in connection.execute(query).scalars())
 
 

@@ -14,7 +14,7 @@ import os
 import shutil
 import signal
 import socket
-import subprocess  # nosec B404 (it runs the servers the tests and tools ask for)
+import subprocess  # nosec B404  # it runs the servers the tests and tools ask for
 import tempfile
 import time
 import weakref
@@ -49,7 +49,7 @@ class LiveServer:
         self._output = Path(directory) / "output.log"
         # Opened for appending, so that the server's workers can share it, line by line.
         with self._output.open("ab") as appended:
-            self.process = subprocess.Popen(  # noqa: S603  # nosec B603 (the caller's command)
+            self.process = subprocess.Popen(  # noqa: S603  # nosec B603  # the caller's command
                 list(command),
                 cwd=cwd,
                 env=dict(env),

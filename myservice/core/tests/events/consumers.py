@@ -137,7 +137,7 @@ async def steps(parcels: int, steps: int, longest: float) -> tuple[dict[str, int
     async with transaction():
         for step in range(steps):
             for parcel in range(parcels):
-                seconds = random.uniform(longest / 2, longest)  # noqa: S311  # nosec B311 (jitter)
+                seconds = random.uniform(longest / 2, longest)  # noqa: S311  # nosec B311  # jitter
                 await publish(
                     Stepped(parcel_id=parcel, step=step, seconds=seconds), key=str(parcel)
                 )

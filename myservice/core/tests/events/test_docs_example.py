@@ -26,7 +26,7 @@ async def test_the_worked_example_runs_as_written(tmp_path: Path, database_url: 
     lines = io.StringIO()
     logs.init_app(app, lines)
     namespace: dict[str, object] = {}
-    exec(compile(test, "docs/events.md", "exec"), namespace)  # noqa: S102  # nosec B102 (our own guide)
+    exec(compile(test, "docs/events.md", "exec"), namespace)  # noqa: S102  # nosec B102  # our own guide
     async with app.test_app():
         await namespace["test_a_shipment_notifies_the_customer"](app.test_client(), app)  # type: ignore[operator]
     logged = [json.loads(line) for line in lines.getvalue().splitlines()]
