@@ -54,7 +54,11 @@ async def broker() -> AsyncIterator[Broker]:
 
 @pytest.fixture
 def live_exchange() -> Iterator[str]:
-    """An EVENTS_EXCHANGE of the test's own, for servers it starts; its queues deleted after."""
+    """An EVENTS_EXCHANGE of the test's own, for servers it starts; its queues deleted after.
+
+    A test asks for it before `serve`, so that the queues go once the servers have stopped: a
+    worker still running would declare them again, and leave them on the broker.
+    """
     name = f"test_{uuid.uuid4().hex[:12]}"
     yield name
 

@@ -44,7 +44,7 @@ def ship(server: LiveServer, parcels: range) -> None:
 
 
 def test_every_acknowledged_write_reaches_the_consumers_after_the_web_is_killed(
-    serve: Callable[..., LiveServer], database_url: str, live_exchange: str
+    live_exchange: str, serve: Callable[..., LiveServer], database_url: str
 ) -> None:
     """SIGKILL the web after its 201s: the worker relays what it left, each event once."""
     settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": live_exchange}
@@ -57,7 +57,7 @@ def test_every_acknowledged_write_reaches_the_consumers_after_the_web_is_killed(
 
 
 def test_a_worker_killed_mid_message_leaves_it_to_the_next_once(
-    serve: Callable[..., LiveServer], database_url: str, live_exchange: str
+    live_exchange: str, serve: Callable[..., LiveServer], database_url: str
 ) -> None:
     """SIGKILL the worker while a handler runs: nothing written; the next worker writes it once."""
     settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": live_exchange}
@@ -75,7 +75,7 @@ def test_a_worker_killed_mid_message_leaves_it_to_the_next_once(
 
 
 def test_a_worker_told_to_stop_finishes_the_message_in_hand(
-    serve: Callable[..., LiveServer], database_url: str, live_exchange: str
+    live_exchange: str, serve: Callable[..., LiveServer], database_url: str
 ) -> None:
     """SIGTERM mid-handler: the worker takes no more, finishes this one, and exits 0."""
     settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": live_exchange, "DRAIN_DELAY": 0}

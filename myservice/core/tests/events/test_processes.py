@@ -28,7 +28,7 @@ __all__ = ["live_exchange"]
 
 @needs_broker
 def test_a_backlog_of_slow_handlers_on_a_small_pool_loses_nothing(
-    serve: Callable[..., LiveServer], database_url: str, live_exchange: str
+    live_exchange: str, serve: Callable[..., LiveServer], database_url: str
 ) -> None:
     """Twelve handlers of 1 to 2 s, three connections, a 1 s pool timeout: each once, none dead."""
     settings = {
@@ -48,7 +48,7 @@ def test_a_backlog_of_slow_handlers_on_a_small_pool_loses_nothing(
 
 @needs_broker
 def test_each_key_is_handled_in_order_across_workers_and_replicas(
-    serve: Callable[..., LiveServer], database_url: str, live_exchange: str
+    live_exchange: str, serve: Callable[..., LiveServer], database_url: str
 ) -> None:
     """Eight steps of four parcels, interleaved, random handler times, three worker processes."""
     settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": live_exchange}
@@ -63,7 +63,7 @@ def test_each_key_is_handled_in_order_across_workers_and_replicas(
 @needs_broker
 @pytest.mark.parametrize("seconds", [0.5, 3.0])
 def test_the_database_away_mid_handler_loses_doubles_and_reorders_nothing(
-    serve: Callable[..., LiveServer], database_url: str, live_exchange: str, seconds: float
+    live_exchange: str, serve: Callable[..., LiveServer], database_url: str, seconds: float
 ) -> None:
     """The worker's database connections cut mid-handler, refused a while: each step once, in order.
 
