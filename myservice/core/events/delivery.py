@@ -30,12 +30,12 @@ from .handlers import Handler, handlers_of
 from .inbox import Consumers, Retries, handle
 from .inbox_entries import Outcome
 from .outbox import OutboxMessage, milliseconds
+from .relay import AWAY
 from .turns import turn
 
 EXTENSION_KEY = __name__
 BATCH = 100  # messages read from the outbox at a time
 POLL_INTERVAL = 0.2  # seconds between two looks at an outbox that had nothing due
-AWAY = 2.0  # seconds before trying again once a pass failed (the database away)
 log = structlog.get_logger(__name__)
 
 
