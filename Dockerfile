@@ -42,11 +42,16 @@ LABEL org.opencontainers.image.title="myservice" \
 RUN groupadd --system --gid 10001 myservice \
     && useradd --system --no-log-init --uid 10001 --gid myservice \
         --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin myservice \
-    && python -m pip uninstall --yes --root-user-action=ignore pip
+    && python -m pip uninstall --yes --root-user-action=ignore pip \
+    && install --directory --owner 10001 --group 10001 --mode 0700 /data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 # The settings files are read from the working directory; root owns them, the service reads them.
 COPY settings.yml ./
+# The embedded database is a file in /data, the one directory the service may write: mount a
+# volume there to keep it (a new named volume takes the directory's owner, 10001). Production
+# names its PostgreSQL in MYSERVICE_DATABASE_URL instead (the Kubernetes Secret). Either way,
+# `quart db upgrade` migrates it before the service starts: workers never migrate.
 # HOST 0.0.0.0: reachable from outside the container. One worker: scale with containers.
 # Bytecode was compiled at install time, and the root filesystem may be read-only.
 # QUART_APP: `quart db upgrade`, which the Kubernetes init container runs, finds the app.
@@ -54,6 +59,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     QUART_APP=myservice \
+    MYSERVICE_DATABASE_URL=sqlite+aiosqlite:////data/myservice.db \
     HOST=0.0.0.0 \
     PORT=8000 \
     WORKERS=1

@@ -59,10 +59,10 @@ run: migrate ## Migrate, then serve on http://127.0.0.1:5000 (set HOST, PORT), r
 	@$(BIN)/python -m myservice.core.serve.port $(or $(HOST),127.0.0.1) $(or $(PORT),5000)
 	MYSERVICE_AUTH_DEVELOPMENT_KEY=true QUART_APP=myservice $(BIN)/quart run --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),5000) --reload
 
-serve: $(RUNTIME) ## Serve for production with uvicorn workers on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
+serve: migrate ## Migrate, then serve for production with uvicorn workers on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
 	$(BIN)/python -m myservice.core.serve
 
-worker: $(RUNTIME) ## Run the consumers of events/ and the relay, probes and metrics on 127.0.0.1:8001 (set HOST, PORT, WORKERS)
+worker: migrate ## Migrate, then run the consumers of events/ and the relay, probes and metrics on 127.0.0.1:8001 (set HOST, PORT, WORKERS)
 	PORT=$(or $(PORT),8001) $(BIN)/python -m myservice.core.serve myservice.core.events.worker:create_worker_app
 
 token: $(RUNTIME) ## Print a token make run accepts: make token SCOPES="refunds:read refunds:write"

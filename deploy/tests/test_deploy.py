@@ -9,60 +9,33 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from quart import Quart
 
 import myservice
+from deploy.tests.shipping import (
+    DEPLOY,
+    container,
+    dockerfile_instructions,
+    image_environment,
+    manifest,
+    pod_spec,
+    workflow_job,
+)
 from myservice import create_app
 from myservice.core.serve.supervisor import shutdown_bound
 from myservice.core.testing.live_server import LiveServer
 from myservice.core.testing.service import PROJECT as REPO
 
-DEPLOY = REPO / "deploy" / "base"
 # Kubernetes and docker start their clock a little before the server sees SIGTERM: the server's
 # own deadline must come this long before theirs, so that it ends a late drain itself.
 KILL_MARGIN = 5
-WORKFLOW = REPO / ".github" / "workflows" / "check.yml"
-
-
-def manifest(name: str) -> dict[str, Any]:
-    """One YAML document of deploy/."""
-    document: dict[str, Any] = yaml.safe_load((DEPLOY / name).read_text(encoding="utf-8"))
-    return document
-
-
-def pod_spec() -> dict[str, Any]:
-    """The Deployment's pod template spec."""
-    spec: dict[str, Any] = manifest("deployment.yaml")["spec"]["template"]["spec"]
-    return spec
-
-
-def container() -> dict[str, Any]:
-    """The Deployment's one container."""
-    [only] = pod_spec()["containers"]
-    result: dict[str, Any] = only
-    return result
-
-
-def dockerfile_instructions(name: str) -> list[str]:
-    """The arguments of every `name` instruction of the Dockerfile, continuation lines joined."""
-    text = (REPO / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
-    return [line.split(None, 1)[1] for line in text.splitlines() if line.startswith(f"{name} ")]
-
-
-def image_environment() -> dict[str, str]:
-    """The variables the Dockerfile's ENV instructions set."""
-    pairs = [shlex.split(arguments) for arguments in dockerfile_instructions("ENV")]
-    return dict(pair.split("=", 1) for words in pairs for pair in words)
 
 
 def documented_secret() -> dict[str, str]:
@@ -222,8 +195,7 @@ def test_ci_runs_on_every_python_the_package_supports() -> None:
     setup = (REPO / "setup.py").read_text(encoding="utf-8")
     declared = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', setup)
     minimum = re.search(r'python_requires=">=(3\.\d+)"', setup)
-    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    assert workflow["jobs"]["check"]["strategy"]["matrix"]["python"] == declared
+    assert workflow_job("check")["strategy"]["matrix"]["python"] == declared
     assert minimum is not None
     assert declared[0] == minimum[1]
     bases = {re.sub(r" AS \w+$", "", image) for image in dockerfile_instructions("FROM")}
@@ -238,7 +210,7 @@ def test_ci_starts_every_server_the_suites_are_given() -> None:
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     given = dict(re.findall(r"^(TEST_\w+_URL) \?= (\S+)$", makefile, re.MULTILINE))
     assert set(given) == {"TEST_DATABASE_URL", "TEST_REDIS_URL", "TEST_BROKER_URL"}
-    job = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["check"]
+    job = workflow_job("check")
     started = {
         int(mapping.split(":")[0])
         for service in job["services"].values()

@@ -1,13 +1,23 @@
-"""`make image`: builds with the engine it finds, and says plainly when there is none."""
+"""The image: built with the engine `make image` finds, then run as the CI job runs it.
+
+Where no engine is, the wheel is run the image's way: read-only, unprivileged, from /app.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 from pathlib import Path
 
+import pytest
+
 import myservice
+from deploy.tests.shipping import pod_spec, workflow_job
+from myservice.core.testing.key_server import KeyServer
 from scripts.project import ROOT
+from scripts.tests.image_way import ImageWay, install_like_the_image
 
 # A stand-in for docker: `info` answers as told, every other command is recorded.
 FAKE_ENGINE = """#!/bin/sh
@@ -70,3 +80,36 @@ def test_it_builds_the_image_tagged_with_the_version(tmp_path: Path) -> None:
     image = f"{myservice.__name__.replace('_', '-')}:{version}"
     expected = ["build", "--pull", "--build-arg", f"VERSION={version}", "--tag", image, "."]
     assert record.read_text().splitlines() == expected
+
+
+@pytest.fixture(scope="module")
+def image_way(tmp_path_factory: pytest.TempPathFactory) -> ImageWay:
+    """The skeleton's wheel, laid out as its image holds it."""
+    return install_like_the_image(ROOT, tmp_path_factory.mktemp("image"))
+
+
+def test_the_image_migrates_then_serves_ready_read_only_and_unprivileged(
+    image_way: ImageWay,
+) -> None:
+    """The init container's command migrates /data; the CMD then serves, ready, and drains to 0.
+
+    With the identity settings the CI job gives the container, pointed at a key server here.
+    """
+    [migrate] = pod_spec()["initContainers"]
+    identity = {
+        name: value for name, value in workflow_job("image")["env"].items() if "_AUTH_" in name
+    }
+    keys = KeyServer(audience=identity["MYSERVICE_AUTH_AUDIENCE"])
+    keys.issuer = identity["MYSERVICE_AUTH_ISSUER"]
+    identity["MYSERVICE_AUTH_JWKS_URL"] = keys.url
+    where = image_way.run(["python", "-c", "import myservice; print(myservice.__file__)"])
+    assert where.stdout.startswith(str(image_way.root / "lib")), where
+    done = image_way.run(migrate["command"])
+    assert done.returncode == 0, done.stderr
+    server = image_way.serve({"MYSERVICE_SECRET_KEY": "ci", **identity})
+    try:
+        status, _, body = server.get("/readyz")
+        assert status == 200, body
+        assert json.loads(body)["checks"] == {"database": "passed", "auth_keys": "passed"}
+    finally:
+        assert server.stop(signal.SIGTERM) == 0, "".join(server.lines)
