@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+import signal
+from dataclasses import replace
 
 import pytest
 
@@ -24,11 +26,14 @@ from bench.run import (
     RELAY,
     RELAY_TWIN,
     SERVE,
+    SERVE_CALLERS,
     TARGETS,
+    identity_settings,
     median,
     report,
 )
 from bench.wrk import Round, busy, parse_wrk
+from myservice.core.testing.key_server import KeyServer
 
 WRK_REPORT = """\
 Running 10s test @ http://127.0.0.1:8000/
@@ -156,3 +161,17 @@ def test_resident_memory_is_read_from_proc() -> None:
     """The running test has a resident size of some MiB; a process that is gone has none."""
     assert 1 < resident_mib(os.getpid()) < 10_000
     assert math.isnan(resident_mib(2**22 + 1))
+
+
+def test_a_service_whose_routes_require_tokens_is_served_with_the_stand_in_provider(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A team's view requires a token: the benchmark's `make serve` still starts and answers."""
+    provider = KeyServer()
+    for name, value in identity_settings(provider).items():
+        monkeypatch.setenv(name, value)
+    server = replace(SERVE, command=SERVE_CALLERS).start()
+    try:
+        assert server.get("/open")[0] == 200
+    finally:
+        assert server.stop(signal.SIGTERM) == 0

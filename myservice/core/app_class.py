@@ -34,7 +34,7 @@ from .http.routes import method_label, route_of
 from .http.security_headers import add_security_headers, apply_cache_policy
 from .observability import metrics, request_log
 from .observability.tracing import tracing_of
-from .startup import SERVICE, StartupError
+from .startup import SERVICE, StartupError, cannot_start
 
 # The messages that open an answer, which carry the request id and the security headers.
 HEADED = frozenset({"http.response.start", "websocket.http.response.start", "websocket.accept"})
@@ -88,6 +88,17 @@ class ServiceApp(Quart):
             await super().asgi_app(scope, receive, answer)
         finally:
             cap.count -= 1
+
+    def run(self, *args: Any, **kwargs: Any) -> None:
+        """Serve with Quart's development server (`quart run`), refusing first in one line.
+
+        The same refusal in `startup` would reach the terminal wrapped in Hypercorn's tracebacks.
+        """
+        try:
+            auth.refuse_development_key(self)
+        except StartupError as error:
+            raise cannot_start(error) from None
+        super().run(*args, **kwargs)
 
     async def startup(self) -> None:
         """Refuse to serve what must not be (the development key in production), then start.

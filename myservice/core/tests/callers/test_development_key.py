@@ -103,9 +103,11 @@ def test_building_the_app_serves_nothing_and_is_never_refused(tmp_path: Path) ->
     assert app.url_map.bind("").test("/refunds")
 
 
-@pytest.mark.commands
-def test_any_server_is_refused_not_only_quart_run(tmp_path: Path) -> None:
-    """Uvicorn --factory, which no command of the skeleton runs, stops before it serves."""
+def refunds_service(tmp_path: Path) -> dict[str, str]:
+    """A module refunds_service.create_app, the app of `refunds_app` without the development key.
+
+    Gives the environment a server started in `tmp_path` finds it with.
+    """
     (tmp_path / "refunds_service.py").write_text(
         textwrap.dedent(
             f"""
@@ -117,19 +119,38 @@ def test_any_server_is_refused_not_only_quart_run(tmp_path: Path) -> None:
             """
         )
     )
-    uvicorn = str(Path(sys.executable).with_name("uvicorn"))
-    done = subprocess.run(
-        [uvicorn, "--factory", "refunds_service:create_app", "--port", str(free_port())],
+    return {**clean_environment(), "PYTHONPATH": os.pathsep.join([str(tmp_path), str(PROJECT)])}
+
+
+def run_in(tmp_path: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run a server's command beside refunds_service, to its end."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name(command[0])), *command[1:], "--port", str(free_port())],
         cwd=tmp_path,
-        env={**clean_environment(), "PYTHONPATH": os.pathsep.join([str(tmp_path), str(PROJECT)])},
+        env=refunds_service(tmp_path),
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+@pytest.mark.commands
+def test_any_server_is_refused_not_only_quart_run(tmp_path: Path) -> None:
+    """Uvicorn --factory, which no command of the skeleton runs, stops before it serves."""
+    done = run_in(tmp_path, ["uvicorn", "--factory", "refunds_service:create_app"])
     assert done.returncode != 0
     assert "routes require tokens but AUTH_JWKS_URL is not set" in done.stderr
     assert "Application startup failed" in done.stderr
+
+
+@pytest.mark.commands
+def test_quart_run_is_refused_in_one_line(tmp_path: Path) -> None:
+    """`quart run` says why in one line and exits 1, rather than print chained tracebacks."""
+    done = run_in(tmp_path, ["quart", "--app", "refunds_service:create_app", "run"])
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"{SERVICE}: cannot start: routes require tokens but AUTH_JWKS_URL")
 
 
 def test_quart_debug_counts_as_debug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,1 @@
+"""The deploy files' tests live in deploy/tests; this makes `deploy.tests` one package name."""
