@@ -31,7 +31,7 @@ from .api.validation import (
 from .app_class import ServiceApp
 from .callers import auth, cors, gate, in_flight
 from .callers.access import check_declared, public, requires, unlimited
-from .callers.auth import current_caller
+from .callers.auth import current_caller, required_caller
 from .callers.caller import Caller
 from .calls import downstreams
 from .calls.downstreams import downstream
@@ -94,6 +94,7 @@ __all__ = [
     "quiet",
     "reading",
     "require_match",
+    "required_caller",
     "requires",
     "tagged",
     "transaction",

@@ -151,6 +151,18 @@ def current_caller() -> Caller | None:
     return cast(JSONRequest, request).caller
 
 
+def required_caller() -> Caller:
+    """The caller of a route under @requires, where there always is one: typed without None.
+
+    In a @public route nobody need have signed in: calling it there is a mistake of the code,
+    a LookupError (and a 500), never a caller made up.
+    """
+    caller = current_caller()
+    if caller is None:
+        raise LookupError("required_caller() is for routes under @requires; use current_caller()")
+    return caller
+
+
 @click.command("token")
 @click.option(
     "--scopes", default="", help='The scopes to grant, separated by spaces: "a:read a:write".'

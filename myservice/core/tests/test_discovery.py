@@ -120,9 +120,11 @@ def test_a_view_module_needs_exactly_one_blueprint(
 def test_every_view_module_has_its_test_module() -> None:
     """Policy: views/<name>.py comes with tests/test_<name>.py."""
     modules = [module.name for module in pkgutil.iter_modules(views.__path__)]
-    untested = [
-        name
+    missing = [
+        SERVICE_TESTS / f"test_{name}.py"
         for name in modules
         if not name.startswith("_") and not (SERVICE_TESTS / f"test_{name}.py").exists()
     ]
-    assert untested == []
+    assert not missing, "add the test module of each view: " + ", ".join(
+        str(path.relative_to(PROJECT)) for path in missing
+    )

@@ -50,11 +50,15 @@ async def service_spec(service_app: Quart) -> dict[str, Any]:
 
 
 def documented_rules(app: Quart) -> list[Any]:
-    """The URL rules the document must describe: all but quart-schema's own."""
+    """The URL rules the document must describe: all but quart-schema's own and WebSockets.
+
+    OpenAPI describes HTTP operations; a WebSocket is none (docs/api.md says so).
+    """
     return [
         rule
         for rule in app.url_map.iter_rules()
-        if not getattr(app.view_functions[rule.endpoint], QUART_SCHEMA_HIDDEN_ATTRIBUTE, False)
+        if not rule.websocket
+        and not getattr(app.view_functions[rule.endpoint], QUART_SCHEMA_HIDDEN_ATTRIBUTE, False)
     ]
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from quart import Quart
-from quart.testing import QuartClient
+from quart import Quart, Response
+from quart.testing import QuartClient, WebsocketResponseError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, Rule
 
 from .... import create_app as create_service_app
 from ...callers.access import access_of, requires
 from ..plumbing import create_app_with_views
+from ..test_websocket_path import FEED
 
 UNDECLARED_VIEW = """
     from quart import Blueprint
@@ -79,8 +81,9 @@ def sample_path(app: Quart, rule: Rule, method: str) -> str:
     adapter = app.url_map.bind("localhost")
     for sample in SAMPLES:
         try:
-            path = adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, sample), method)
-            if adapter.match(path, method)[0] == rule.endpoint:
+            built = adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, sample), method)
+            path = urlsplit(built).path  # a WebSocket's is built whole: ws://localhost/...
+            if adapter.match(path, method, websocket=rule.websocket)[0] == rule.endpoint:
                 return path
         except (BuildError, HTTPException, ValueError):
             continue
@@ -108,11 +111,25 @@ async def refused_without_a_token(app: Quart) -> list[str]:
         if access is None or access.public:
             continue
         for method in sorted(set(rule.methods or ()) - {"HEAD", "OPTIONS"}):
-            response = await client.open(sample_path(app, rule, method), method=method)
+            path = sample_path(app, rule, method)
+            if rule.websocket:
+                response = await websocket_refusal(client, path)
+            else:
+                response = await client.open(path, method=method)
             assert response.status_code == 401, f"{method} {rule.rule}"
             assert response.headers["WWW-Authenticate"].startswith("Bearer ")
             checked.append(f"{method} {rule.rule}")
     return checked
+
+
+async def websocket_refusal(client: QuartClient, path: str) -> Response:
+    """The answer a WebSocket at `path` gives instead of accepting; fails if it accepts."""
+    try:
+        async with client.websocket(path) as socket:
+            await socket.receive()
+    except WebsocketResponseError as refused:
+        return refused.response
+    raise AssertionError(f"the WebSocket {path} was accepted without a token")
 
 
 async def test_every_protected_route_of_the_service_refuses_a_caller_without_a_token(
@@ -120,6 +137,7 @@ async def test_every_protected_route_of_the_service_refuses_a_caller_without_a_t
 ) -> None:
     """Each route of the service that requires a token answers 401 to a request without one."""
     await refused_without_a_token(service_app)
-    # The same check finds the protected route of a module that has one.
-    views = create_app_with_views(tmp_path, {"refunds": DECLARED_VIEW}, {"TESTING": True})
-    assert await refused_without_a_token(views) == ["GET /refunds"]
+    # The same check finds the protected routes of modules that have one: a WebSocket too.
+    modules = {"refunds": DECLARED_VIEW, "feed": FEED}
+    views = create_app_with_views(tmp_path, modules, {"TESTING": True})
+    assert sorted(await refused_without_a_token(views)) == ["GET /feed", "GET /refunds"]

@@ -16,7 +16,7 @@ from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol as Client
 
 from ...callers.access import public, requires
-from ...callers.auth import current_caller
+from ...callers.auth import current_caller, required_caller
 from ...observability import logs
 from ...startup import SERVICE
 from ...testing.key_server import KeyServer
@@ -54,6 +54,16 @@ def guarded_routes() -> Blueprint:
     @public
     async def open_to_all() -> dict[str, object]:
         return who()
+
+    @blueprint.get("/me")
+    @requires()
+    async def me() -> dict[str, object]:
+        return {"subject": required_caller().subject}
+
+    @blueprint.get("/open/me")
+    @public
+    async def me_in_the_open() -> dict[str, object]:
+        return {"subject": required_caller().subject}
 
     return blueprint
 
@@ -183,6 +193,16 @@ async def test_a_token_inside_the_leeway_still_opens(client: Client, key_server:
     """Expired 10 s ago, within AUTH_LEEWAY's 30 s of clock skew: accepted."""
     token = key_server.mint("refunds:read", exp=int(time.time()) - 10)
     assert (await client.get("/refunds", headers=bearer(token))).status_code == 200
+
+
+async def test_required_caller_is_the_token_s_behind_requires_and_a_500_in_the_open(
+    client: Client, key_server: KeyServer
+) -> None:
+    """required_caller() gives the caller where a token is required; in a @public route, a 500."""
+    token = key_server.mint(subject="alice")
+    response = await client.get("/me", headers=bearer(token))
+    assert await response.get_json() == {"subject": "alice"}
+    assert (await client.get("/open/me", headers=bearer(token))).status_code == 500
 
 
 async def test_a_valid_token_reaches_the_view_with_its_caller(
