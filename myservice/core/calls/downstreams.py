@@ -32,6 +32,7 @@ def init_app(app: Quart) -> None:
     configured = [Downstream(name, **entry) for name, entry in app.config["DOWNSTREAMS"].items()]
     clients: dict[str, DownstreamClient] = {}
     app.extensions[EXTENSION_KEY] = clients
+    app.register_error_handler(DownstreamError, failure_response)
     if not configured:
         return
     recorder: RequestMetrics = app.extensions[METRICS_KEY]
@@ -53,19 +54,26 @@ def init_app(app: Quart) -> None:
     for one in configured:
         if one.ready_path is not None:
             add_readiness_check(app, f"downstream {one.name}", _readiness(one.name, one.ready_path))
-    app.register_error_handler(DownstreamError, failure_response)
 
 
 def downstream(name: str) -> DownstreamClient:
-    """The client of the downstream DOWNSTREAMS calls `name`, while the app serves."""
+    """The client of the downstream DOWNSTREAMS calls `name`, while the app serves.
+
+    A name this deployment does not configure is a downstream out of reach: a 503 naming it,
+    as for one that is down, and an error in the log. Outside serving, a LookupError.
+    """
     clients: dict[str, DownstreamClient] = current_app.extensions[EXTENSION_KEY]
+    configured = current_app.config["DOWNSTREAMS"]
+    if name not in configured:
+        known = ", ".join(configured) or "none"
+        detail = f"no downstream {name!r} is configured here (DOWNSTREAMS has {known})"
+        current_app.logger.error(detail)
+        raise DownstreamError(503, name, f"{detail}.")
     try:
         return clients[name]
     except KeyError:
-        known = ", ".join(current_app.config["DOWNSTREAMS"]) or "none"
         raise LookupError(
-            f"no downstream {name!r} is open (DOWNSTREAMS has {known}; the app opens them when"
-            " it starts serving)"
+            f"no downstream {name!r} is open: the app opens them when it starts serving"
         ) from None
 
 

@@ -46,12 +46,35 @@ async def test_one_client_per_downstream_while_serving_and_none_after(
             downstream("stub")
 
 
-async def test_an_unknown_name_says_which_there_are(stub: DownstreamStub) -> None:
-    """A typo in a view's downstream("...") names the ones DOWNSTREAMS has."""
-    app = app_calling(stub={"url": stub.url})
-    async with app.test_app(), app.app_context():
-        with pytest.raises(LookupError, match=r"DOWNSTREAMS has stub;"):
-            downstream("stubb")
+async def test_a_name_not_configured_is_a_503_naming_it_and_an_error_logged(
+    tmp_path: Path, stub: DownstreamStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A view calls downstream("stubb"), which this deployment lacks: 503 naming it, not a 500."""
+    views = {
+        "typo": """
+            from quart import Blueprint
+
+            from {SERVICE}.core import downstream, public
+
+            blueprint = Blueprint("typo", __name__)
+
+
+            @blueprint.get("/typo")
+            @public
+            async def typo() -> dict[str, int]:
+                return {"status": (await downstream("stubb").get("/echo")).status_code}
+        """
+    }
+    app = create_app_with_views(
+        tmp_path, views, {"TESTING": True, "DOWNSTREAMS": {"stub": {"url": stub.url}}}
+    )
+    async with app.test_app():
+        response = await app.test_client().get("/typo")
+    assert response.status_code == 503
+    body = await response.get_json()
+    assert body["downstream"] == "stubb"
+    assert body["detail"] == "no downstream 'stubb' is configured here (DOWNSTREAMS has stub)."
+    assert "no downstream 'stubb' is configured here" in caplog.text
 
 
 async def test_a_downstream_down_leaves_the_service_ready_unless_asked(database_url: str) -> None:
