@@ -34,7 +34,7 @@ from .http.routes import method_label, route_of
 from .http.security_headers import add_security_headers, apply_cache_policy
 from .observability import metrics, request_log
 from .observability.tracing import tracing_of
-from .startup import SERVICE, StartupError, cannot_start
+from .startup import StartupError
 
 # The messages that open an answer, which carry the request id and the security headers.
 HEADED = frozenset({"http.response.start", "websocket.http.response.start", "websocket.accept"})
@@ -90,14 +90,9 @@ class ServiceApp(Quart):
             cap.count -= 1
 
     def run(self, *args: Any, **kwargs: Any) -> None:
-        """Serve with Quart's development server (`quart run`), refusing first in one line.
-
-        The same refusal in `startup` would reach the terminal wrapped in Hypercorn's tracebacks.
-        """
-        try:
-            auth.refuse_development_key(self)
-        except StartupError as error:
-            raise cannot_start(error) from None
+        """`quart run`: refused first, in the one line Hypercorn would wrap in tracebacks."""
+        if refusal := auth.development_key_refusal(self):
+            raise SystemExit(refusal)
         super().run(*args, **kwargs)
 
     async def startup(self) -> None:
@@ -106,10 +101,8 @@ class ServiceApp(Quart):
         Under any server: the refusal is the lifespan's failure, its message one line, so
         that no server serves on (uvicorn would if the lifespan raised anything else).
         """
-        try:
-            auth.refuse_development_key(self)
-        except StartupError as error:
-            raise StartupError(f"{SERVICE}: cannot start: {error}") from None
+        if refusal := auth.development_key_refusal(self):
+            raise StartupError(refusal)
         await super().startup()
 
     async def handle_request(self, request: Request) -> ResponseTypes:

@@ -23,7 +23,7 @@ from quart.helpers import get_debug_flag
 from ..http.problems import problem_response, title_of
 from ..http.request import JSONRequest, ServiceWebsocket
 from ..observability.probes import add_readiness_check
-from ..startup import ENV_PREFIX, SERVICE, StartupError
+from ..startup import ENV_PREFIX, SERVICE, StartupError, cannot_start
 from .access import protected_views
 from .caller import Caller
 from .development_key import AUDIENCE, ISSUER, DevelopmentKeys, development_key, mint_token
@@ -81,25 +81,28 @@ def init_app(app: Quart) -> None:
     app.cli.add_command(token_command)
 
 
-def refuse_development_key(app: Quart) -> None:
-    """Refuse to serve with the development key, once a route needs a token, unless allowed.
+def development_key_refusal(app: Quart) -> str | None:
+    """The line a start stops with when it would serve with the development key, unless allowed.
 
     AUTH_DEVELOPMENT_KEY, DEBUG or TESTING allows it (the test plugin sets the first). The app
-    runs this as it starts serving, under any server: building it serves nothing, so the
-    commands that only load it (make view, spec, config, db upgrade, token) go on.
+    asks as it starts serving, under any server: building it serves nothing, so the commands
+    that only load it (make view, spec, config, db upgrade, token) go on.
     """
     verifier: TokenVerifier = app.extensions[EXTENSION_KEY]
     if not isinstance(verifier.source, DevelopmentKeys) or not protected_views(app):
-        return
+        return None
     config = app.config
     # `quart run --debug` sets QUART_DEBUG, and the app's DEBUG from it only after it is made.
     debug = config["DEBUG"] or ("QUART_DEBUG" in os.environ and get_debug_flag())
-    if not (config["AUTH_DEVELOPMENT_KEY"] or debug or config["TESTING"]):
-        raise StartupError(
+    if config["AUTH_DEVELOPMENT_KEY"] or debug or config["TESTING"]:
+        return None
+    return str(
+        cannot_start(
             "routes require tokens but AUTH_JWKS_URL is not set: set it, AUTH_ISSUER and"
             " AUTH_AUDIENCE to your identity provider's (docs/callers.md), or on a developer's"
             f" machine {ENV_PREFIX}AUTH_DEVELOPMENT_KEY=true to sign in with `make token`"
         )
+    )
 
 
 async def authenticate(app: Quart, raw_request: JSONRequest | ServiceWebsocket) -> Caller:
