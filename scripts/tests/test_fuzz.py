@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,18 @@ def test_a_failure_found_by_fuzzing_makes_the_run_fail(
     assert found.returncode == 1, found.stdout[-3000:]
     assert "Server error" in found.stdout
     assert "POST /ratios" in found.stdout
+
+
+def test_a_downstream_out_of_reach_is_no_fault_of_the_service(
+    project: Path, without_coverage: None
+) -> None:
+    """docs/calls.md's view, with no catalogue configured, answers its documented 503: clean."""
+    guide = (project / "docs" / "calls.md").read_text()
+    view = re.findall(r"```python\n(.*?)```", guide, re.DOTALL)[0]
+    (project / "myservice" / "views" / "upstream.py").write_text(view)
+    found = run_python(project, "-m", "scripts.fuzz", "--max-examples", "20")
+    assert found.returncode == 0, found.stdout[-3000:]
+    assert "Server error" not in found.stdout
 
 
 def test_a_server_that_does_not_start_is_reported(
