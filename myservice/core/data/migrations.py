@@ -6,7 +6,8 @@ branches, each with its own latest revision (head): the service's, in
 tables of core/ (such as the answers kept for Idempotency-Key). A skeleton update brings its
 revisions with it, and the two never touch each other's files. env.py hands over to
 run_migrations() below. Workers never migrate: in Kubernetes an init container does, before the
-pod serves, and concurrent upgrades on PostgreSQL wait for each other on an advisory lock.
+pod serves. Concurrent upgrades wait for each other: on PostgreSQL on an advisory lock, on a
+SQLite file on a lock file beside it (`make serve` and `make worker` each migrate first).
 /readyz fails while the database's schema is not at every head (schema_readiness.py).
 
 Alembic is imported when it is used: at import it would cost every start a fifth of a second.
@@ -15,6 +16,7 @@ Alembic is imported when it is used: at import it would cost every start a fifth
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import zlib
@@ -28,6 +30,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from ..startup import SERVICE, StartupError
+from .file_lock import file_lock
 from .tables import Base
 from .url import is_sqlite
 
@@ -117,9 +120,16 @@ def run_migrations(context: EnvironmentContext) -> None:
 
 async def _online(context: EnvironmentContext, url: str) -> None:
     engine = create_async_engine(url, poolclass=NullPool)
+    # SQLite's DDL is not transactional: upgrades of one file (make serve and make worker
+    # started together) take turns on a lock file beside it, as PostgreSQL's on its lock.
+    file = engine.url.database if is_sqlite(url) else None
+    shared = file not in (None, "", ":memory:")
     try:
-        async with engine.connect() as connection:
-            await connection.run_sync(_migrate, context, is_sqlite(url))
+        with (
+            file_lock(f"{file}.migrations.lock", wait=True) if shared else contextlib.nullcontext()
+        ):
+            async with engine.connect() as connection:
+                await connection.run_sync(_migrate, context, is_sqlite(url))
     finally:
         await engine.dispose()
 

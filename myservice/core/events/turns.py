@@ -10,19 +10,15 @@ lets go when the pass ends or its process dies. An in-memory SQLite database is 
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..data.database import database
+from ..data.file_lock import file_lock
 from ..startup import SERVICE
-
-if sys.platform != "win32":  # Windows has no flock: one process per SQLite file there
-    import fcntl
 
 
 @contextlib.asynccontextmanager
@@ -41,23 +37,5 @@ async def turn(session: AsyncSession, name: str) -> AsyncIterator[bool]:
     if not url.database or url.database == ":memory:":
         yield True
         return
-    with _file_lock(f"{url.database}.{name}.lock") as mine:
+    with file_lock(f"{url.database}.{name}.lock", wait=False) as mine:
         yield mine
-
-
-@contextlib.contextmanager
-def _file_lock(path: str) -> Iterator[bool]:
-    """Whether this process holds the lock of the file `path` for the block."""
-    if sys.platform == "win32":
-        yield True
-        return
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(descriptor)  # which lets the lock go

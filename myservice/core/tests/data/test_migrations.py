@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -22,7 +24,8 @@ from ...data.migrations import (
     upgrade,
 )
 from ...data.schema_readiness import schema_at
-from ...startup import SERVICE, StartupError
+from ...startup import ENV_PREFIX, SERVICE, StartupError
+from ...testing.service import PROJECT, clean_environment
 
 SKELETON_HEAD = "skeleton_0002"
 
@@ -123,3 +126,24 @@ def test_a_revision_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None
     url = f"sqlite+aiosqlite:///{tmp_path}/none.db"
     with pytest.raises(CommandError, match="nonexistent"):
         command.upgrade(alembic_config(url), "nonexistent")
+
+
+@pytest.mark.commands
+def test_upgrades_started_together_on_one_sqlite_file_take_turns(tmp_path: Path) -> None:
+    """`make serve` and `make worker` started at once each migrate: one does, the rest find it done."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    environment = {**clean_environment(), "QUART_APP": SERVICE, f"{ENV_PREFIX}DATABASE_URL": url}
+    command = [str(Path(sys.executable).with_name("quart")), "db", "upgrade"]
+    started = [
+        subprocess.Popen(
+            command,
+            cwd=PROJECT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(5)
+    ]
+    errors = [process.communicate(timeout=120)[1] for process in started]
+    assert [process.returncode for process in started] == [0] * 5, errors
