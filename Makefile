@@ -57,13 +57,14 @@ help: ## List the targets and what each does
 run: migrate ## Migrate, then serve on http://127.0.0.1:5000 (set HOST, PORT), reloading on changes
 	@# Tokens from `make token` sign in (the development key); production sets AUTH_JWKS_URL.
 	@$(BIN)/python -m myservice.core.serve.port $(or $(HOST),127.0.0.1) $(or $(PORT),5000)
-	MYSERVICE_AUTH_DEVELOPMENT_KEY=true QUART_APP=myservice $(BIN)/quart run --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),5000) --reload
+	MYSERVICE_AUTH_DEVELOPMENT_KEY=true QUART_APP=myservice exec $(BIN)/quart run --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),5000) --reload
 
 serve: migrate ## Migrate, then serve for production with uvicorn workers on 127.0.0.1:8000 (set HOST, PORT, WORKERS)
 	$(BIN)/python -m myservice.core.serve
 
 worker: migrate ## Migrate, then run the consumers of events/ and the relay, probes and metrics on 127.0.0.1:8001 (set HOST, PORT, WORKERS)
-	PORT=$(or $(PORT),8001) $(BIN)/python -m myservice.core.serve myservice.core.events.worker:create_worker_app
+	@# exec: the server is make's own child, so that make waits for its drain after Ctrl-C.
+	PORT=$(or $(PORT),8001) exec $(BIN)/python -m myservice.core.serve myservice.core.events.worker:create_worker_app
 
 token: $(RUNTIME) ## Print a token make run accepts: make token SCOPES="refunds:read refunds:write"
 	@QUART_APP=myservice $(BIN)/quart token --scopes "$$SCOPES" $(if $(SUBJECT),--subject "$$SUBJECT")

@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import aio_pika
@@ -54,14 +55,20 @@ pytestmark = [
 ]
 
 
-def team_shell(**extra: str) -> dict[str, str]:
-    """The environment of a person's shell: none of this test run's, none of the service's."""
+def team_shell(root: Path, **extra: str) -> dict[str, str]:
+    """The environment of a person's shell: none of this test run's, none of the service's.
+
+    Temporary files go beside `root`: pytest removes all but the latest three temporary
+    directories of a root it shares, which could be this run's own.
+    """
     kept = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith((*NOT_A_TEAMS_SHELL, "MYSERVICE_", PREFIX, "QUART_", "PYTHONPATH"))
     }
-    return {**kept, **extra}
+    temporary = root.with_name(f"{root.name}-tmp")
+    temporary.mkdir(exist_ok=True)
+    return {**kept, "TMPDIR": str(temporary), **extra}
 
 
 def make(root: Path, *arguments: str, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -69,7 +76,7 @@ def make(root: Path, *arguments: str, **extra: str) -> subprocess.CompletedProce
     return subprocess.run(
         ["make", "--no-print-directory", *arguments],
         cwd=root,
-        env=team_shell(**extra),
+        env=team_shell(root, **extra),
         capture_output=True,
         text=True,
         timeout=900,
@@ -102,7 +109,7 @@ def start(root: Path, target: str, port: int, **extra: str) -> LiveServer:
         ["make", "--no-print-directory", target],
         port=port,
         cwd=root,
-        env=team_shell(PORT=str(port), **extra),
+        env=team_shell(root, PORT=str(port), **extra),
         path="/readyz",
         ready=lambda server: server.get("/readyz")[0] == 200,
         timeout=120,
@@ -113,14 +120,16 @@ def stop(server: LiveServer) -> None:
     """SIGTERM to make and the server, as Ctrl-C would: the server drains and exits 0."""
     os.killpg(server.process.pid, signal.SIGTERM)
     server.wait(60)
-    [stopped] = [line for line in json_lines(server) if line.get("event") == "stopped"]
-    assert stopped["exitcode"] == 0, "".join(server.lines)
+    stopped = [
+        line.get("exitcode") for line in json_lines(server) if line.get("event") == "stopped"
+    ]
+    assert stopped == [0], "".join(server.lines[-20:])
 
 
-def until(condition: str, check: object, seconds: float = 60) -> None:
+def until(condition: str, check: Callable[[], bool], seconds: float = 60) -> None:
     """Wait until `check()` holds, or fail saying `condition` never came."""
     deadline = time.monotonic() + seconds
-    while not check():  # type: ignore[operator]
+    while not check():
         assert time.monotonic() < deadline, f"{condition} did not happen in {seconds} s"
         time.sleep(0.2)
 

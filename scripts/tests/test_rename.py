@@ -103,7 +103,15 @@ def test_kubernetes_names_take_dashes_and_variables_keep_underscores(renamed: Pa
 
 def test_the_renamed_copy_passes_its_own_tests(renamed: Path) -> None:
     """The copy's whole suite passes, the scaffolded view's tests and the serving tests included."""
-    tests = run_python(renamed, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", NEW_NAME)
+    # Temporary directories of its own: pytest removes all but the latest three of a root it
+    # shares, which could be this run's own.
+    temporary = renamed.with_name(f"{renamed.name}-tmp")
+    temporary.mkdir(exist_ok=True)
+    tests = run_python(
+        renamed,
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", NEW_NAME),
+        env={"TMPDIR": str(temporary)},
+    )
     assert tests.returncode == 0, tests.stdout[-3000:]
     assert " passed" in tests.stdout.splitlines()[-1]
 
