@@ -6,15 +6,18 @@ no schema can: that their timings, ports, paths, users and versions match the se
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import aio_pika
 import pytest
 from quart import Quart
 
@@ -36,30 +39,49 @@ from myservice.core.testing.service import PROJECT as REPO
 # Kubernetes and docker start their clock a little before the server sees SIGTERM: the server's
 # own deadline must come this long before theirs, so that it ends a late drain itself.
 KILL_MARGIN = 5
+BROKER = os.environ.get("TEST_BROKER_URL")
 
 
 def documented_secret() -> dict[str, str]:
-    """The variables docs/deploy.md puts in the Secret, with stand-in values."""
+    """The variables docs/deploy.md puts in the Secret, with stand-in values.
+
+    The broker is the tests' own, where they have one: the worker's pods connect to it.
+    """
     text = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8").replace("\\\n", " ")
     [command] = re.findall(r"^kubectl create secret generic .*", text, re.MULTILINE)
-    return dict.fromkeys(re.findall(r"--from-literal=(\w+)=", command), "from-the-secret")
+    names = re.findall(r"--from-literal=(\w+)=", command)
+    stand_ins = {"MYSERVICE_BROKER_URL": BROKER or "amqp://guest:guest@127.0.0.1:5672/"}
+    return {name: stand_ins.get(name, "from-the-secret") for name in names}
 
 
 @pytest.fixture
-def pod_environment(monkeypatch: pytest.MonkeyPatch, database_url: str) -> dict[str, str]:
+def pod_environment(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[dict[str, str]]:
     """What a pod's containers see: settings.yml of the image, the ConfigMap, the Secret.
 
-    The Secret's database is the test's own (the migrated template's copy).
+    The Secret's database is the test's own (the migrated template's copy); on the broker, the
+    exchanges are the test's own too, deleted after it.
     """
     monkeypatch.chdir(REPO)
+    exchange = f"test_{uuid.uuid4().hex[:12]}"
     environment = {
         **manifest("configmap.yaml")["data"],
         **documented_secret(),
         "MYSERVICE_DATABASE_URL": database_url,
+        "MYSERVICE_EVENTS_EXCHANGE": exchange,
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    return environment
+    yield environment
+    if BROKER is not None:
+        asyncio.run(delete_exchanges(BROKER, [exchange, f"{exchange}.{myservice.__name__}.jobs"]))
+
+
+async def delete_exchanges(url: str, names: list[str]) -> None:
+    """Delete the exchanges `names` of the broker at `url`, where they were declared."""
+    async with await aio_pika.connect(url) as connection:
+        channel = await connection.channel()
+        for name in names:
+            await channel.exchange_delete(name)
 
 
 @pytest.fixture
@@ -226,9 +248,13 @@ def test_ci_starts_every_server_the_suites_are_given() -> None:
         assert url.port in started, f"{name} names port {url.port}, where CI starts no service"
 
 
-def test_the_documented_secret_holds_the_database_url_and_the_key() -> None:
-    """Production's database and signing key come from the Secret, never from a file."""
-    assert set(documented_secret()) == {"MYSERVICE_DATABASE_URL", "MYSERVICE_SECRET_KEY"}
+def test_the_documented_secret_holds_the_database_and_broker_urls_and_the_key() -> None:
+    """Production's database, broker and signing key come from the Secret, never from a file."""
+    assert set(documented_secret()) == {
+        "MYSERVICE_DATABASE_URL",
+        "MYSERVICE_BROKER_URL",
+        "MYSERVICE_SECRET_KEY",
+    }
 
 
 def test_the_pod_migrates_before_it_serves_with_the_same_image_and_settings() -> None:
@@ -267,6 +293,7 @@ def test_the_init_containers_command_migrates_the_secrets_database(
     assert (tmp_path / "fresh.db").is_file()
 
 
+@pytest.mark.skipif(BROKER is None, reason="make test-all runs it, on the RabbitMQ of the machine")
 async def test_the_worker_pods_run_the_worker_and_probe_what_it_answers(
     pod_environment: dict[str, str],
 ) -> None:
@@ -283,6 +310,10 @@ async def test_the_worker_pods_run_the_worker_and_probe_what_it_answers(
     app = create_worker_app()
     async with app.test_app():
         client = app.test_client()
+        for _ in range(100):  # the worker connects to its broker as it starts: ready then
+            if (await client.get("/readyz")).status_code == 200:
+                break
+            await asyncio.sleep(0.1)
         for path in [*paths, spec["metadata"]["annotations"]["prometheus.io/path"]]:
             assert (await client.get(path)).status_code == 200, path
     assert spec["spec"]["terminationGracePeriodSeconds"] >= shutdown_bound(app.config) + 5

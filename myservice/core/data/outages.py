@@ -8,6 +8,7 @@ every engine it opens.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -51,6 +52,8 @@ def unavailable_when_it_is(context: ExceptionContext) -> None:
     if context.is_pre_ping:
         return  # a stale pooled connection: SQLAlchemy replaces it, the request goes on
     error = context.original_exception
+    if isinstance(error, asyncio.CancelledError):
+        return  # the task was cancelled (a shutdown, a client gone): it must end cancelled
     state = sql_state(error)
     sqlite_busy = "database is locked" in str(error) or "unable to open database" in str(error)
     timed_out = isinstance(error, TimeoutError) or state == QUERY_CANCELED

@@ -24,6 +24,7 @@ from ..data.database import reading, transaction
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
 from ..observability.tracing import tracing_of
+from ..startup import StartupError
 from . import through_broker
 from .event_metrics import EventMetrics, OutboxWatch, observe_outbox
 from .handlers import Handler, handlers_of
@@ -51,7 +52,14 @@ def init_app(app: Quart, handlers: list[Handler]) -> None:
     if app.config["BROKER_URL"] is not None:
         through_broker.init_app(app, app.extensions[EXTENSION_KEY])
         return
-    if app.config["TESTING"] or not handlers:
+    if app.config["TESTING"]:
+        return
+    if app.config["ROLE"] == "worker":
+        raise StartupError(
+            "ROLE worker consumes from a broker, and BROKER_URL is not set: set it; without a"
+            " broker the web's own processes deliver the events, and no worker is needed"
+        )
+    if not handlers:
         return
 
     # while_serving: stopped before the after_serving hooks close the database it uses.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 
@@ -34,6 +36,30 @@ async def test_a_statement_timed_out_is_unavailable_but_not_away(database_url: s
             with pytest.raises(DatabaseUnavailable) as raised:
                 await connection.execute(text("SELECT pg_sleep(1)"))
         assert not isinstance(raised.value, DatabaseAway)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_query_cancelled_is_cancelled_not_the_database_away(database_url: str) -> None:
+    """A task cancelled mid-query (a shutdown) ends cancelled: DatabaseAway would outlive it."""
+    engine = open_engine({**create_app().config, "DATABASE_URL": database_url}).engine
+    slow = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000)"
+        " SELECT count(*) FROM n"
+        if is_sqlite(database_url)
+        else "SELECT pg_sleep(5)"
+    )
+
+    async def query() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text(slow))
+
+    try:
+        running = asyncio.create_task(query())
+        await asyncio.sleep(0.3)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
     finally:
         await engine.dispose()
 
