@@ -32,6 +32,16 @@ install = if [ "$(INSTALLER)" = uv ] && [ -x $(BIN)/uv ]; then \
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672/
+# Stops a target that needs a container engine, in one line, where none is installed or runs.
+engine_running = if [ -z "$(ENGINE)" ]; then \
+		echo "make $(1): no container engine: install Docker or Podman, or name one with ENGINE=" >&2; \
+		exit 1; fi; \
+	if ! command -v "$(ENGINE)" >/dev/null; then \
+		echo "make $(1): no container engine: $(ENGINE) is not installed" >&2; \
+		exit 1; fi; \
+	if ! $(ENGINE) info >/dev/null 2>&1; then \
+		echo "make $(1): $(ENGINE) is installed but no container engine is running ('$(ENGINE) info' failed): start one" >&2; \
+		exit 1; fi
 # What a person types after a target (make view NAME=...) reaches its recipe as an environment
 # variable, quoted by the shell as "$$NAME": a quote or a semicolon in it stays data.
 export NAME URL STORE SCOPES SUBJECT MESSAGE TOPIC CONTRACT
@@ -48,7 +58,7 @@ test: export PYTEST_XDIST_AUTO_NUM_WORKERS ?= $(shell $(PYTHON) -c 'import os; p
 # without it each test process compiles its 200 modules again, some 4 s a process.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help run token serve worker migrate migration image bench fuzz view consumer rename spec test test-all \
+.PHONY: help run token serve worker migrate migration image servers bench fuzz view consumer rename spec test test-all \
 	test-servers lint format typecheck security validate check hooks config clean
 
 help: ## List the targets and what each does
@@ -79,19 +89,15 @@ migration: $(RUNTIME) ## Write a migration from the tables in data/: make migrat
 	$(BIN)/python -m ruff format --quiet myservice/migrations/versions
 
 image: ## Build the container image myservice:<version> with Docker or Podman (set IMAGE, ENGINE, TRACING=true)
-	@if [ -z "$(ENGINE)" ]; then \
-		echo "make image: no container engine: install Docker or Podman, or name one with ENGINE=" >&2; \
-		exit 1; fi
-	@if ! command -v "$(ENGINE)" >/dev/null; then \
-		echo "make image: no container engine: $(ENGINE) is not installed" >&2; \
-		exit 1; fi
-	@if ! $(ENGINE) info >/dev/null 2>&1; then \
-		echo "make image: $(ENGINE) is installed but no container engine is running ('$(ENGINE) info' failed): start one" >&2; \
-		exit 1; fi
+	@$(call engine_running,image)
 	@# --pull: a fresh base image, with its security fixes. Podman keeps HEALTHCHECK only in
 	@# Docker's image format.
 	$(ENGINE) build --pull $(if $(findstring podman,$(notdir $(ENGINE))),--format docker) \
 		--build-arg VERSION=$(VERSION) $(if $(TRACING),--build-arg TRACING=$(TRACING)) --tag $(IMAGE) .
+
+servers: ## Start the PostgreSQL, Redis and RabbitMQ of make test-servers and make worker (compose.yaml)
+	@$(call engine_running,servers)
+	$(ENGINE) compose up --detach --wait
 
 bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (about 2 min; needs wrk)
 	$(BIN)/python -m bench.run
@@ -147,7 +153,7 @@ security: $(CHECKERS) ## Scan the code with bandit, and the pinned requirements 
 	$(BIN)/bandit --configfile pyproject.toml --quiet --recursive --skip B404,B603,B607 scripts bench
 	$(BIN)/python -m scripts.audit
 
-validate: $(CHECKERS) ## Lint the Dockerfile, validate deploy/ and the CI files on their schemas, offline
+validate: $(CHECKERS) ## Lint the Dockerfile, validate deploy/, compose.yaml and the CI files on their schemas, offline
 	$(BIN)/hadolint Dockerfile
 	@for version in $(KUBERNETES_VERSIONS); do \
 		echo "$(BIN)/kubernetes-validate --strict --quiet --kubernetes-version $$version $(MANIFESTS)"; \
@@ -156,6 +162,7 @@ validate: $(CHECKERS) ## Lint the Dockerfile, validate deploy/ and the CI files 
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema custom.github-workflows-require-timeout .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
 	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
 
 check: lint typecheck security validate test-servers test-all ## Run every check CI runs: lint, types, security, validate, all tests

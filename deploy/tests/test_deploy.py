@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import aio_pika
 import pytest
+import yaml
 from quart import Quart
 
 import myservice
@@ -246,6 +247,23 @@ def test_ci_starts_every_server_the_suites_are_given() -> None:
         url = urlsplit(job["env"].get(name, ""))
         assert (url.hostname, url.port) == ("127.0.0.1", urlsplit(default).port), name
         assert url.port in started, f"{name} names port {url.port}, where CI starts no service"
+
+
+def test_the_local_servers_are_cis_on_the_suites_ports() -> None:
+    """compose.yaml starts the images CI starts, each on 127.0.0.1 at its TEST_*_URL's port."""
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))["services"]
+    ci = workflow_job("check")["services"]
+    assert {name: service["image"] for name, service in compose.items()} == {
+        name: service["image"] for name, service in ci.items()
+    }
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    given = dict(re.findall(r"^(TEST_\w+_URL) \?= (\S+)$", makefile, re.MULTILINE))
+    published = {port for service in compose.values() for port in service["ports"]}
+    assert published == {
+        f"127.0.0.1:{urlsplit(url).port}:{urlsplit(url).port}" for url in given.values()
+    }
+    database = urlsplit(given["TEST_DATABASE_URL"]).path.lstrip("/")
+    assert compose["postgres"]["environment"]["POSTGRES_DB"] == database
 
 
 def test_the_documented_secret_holds_the_database_and_broker_urls_and_the_key() -> None:
