@@ -99,7 +99,7 @@ servers: ## Start the PostgreSQL, Redis and RabbitMQ of make test-servers and ma
 	@$(call engine_running,servers)
 	$(ENGINE) compose up --detach --wait
 
-bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (about 2 min; needs wrk)
+bench: $(BENCH) ## Compare req/s, p50 and p99 with bare Quart's and uvicorn's (about 10 min; needs wrk)
 	$(BIN)/python -m bench.run
 
 fuzz: $(DEV) ## Fuzz every operation of the served OpenAPI with schemathesis, with a fixed seed
@@ -134,7 +134,7 @@ test-all: $(DEV) $(BENCH) ## Run every test: the service's, its commands', the b
 	TEST_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/coverage run --source=myservice,scripts -m pytest -n auto --dist worksteal $(PYTEST_ARGS) \
 		myservice scripts/tests bench/tests deploy/tests
 	@$(BIN)/coverage combine --quiet
-	$(BIN)/coverage report
+	$(BIN)/coverage report $(if $(PYTEST_ARGS),--fail-under=0)
 
 lint: $(DEV) ## Check style and formatting with ruff
 	$(BIN)/ruff check .

@@ -1,10 +1,12 @@
 """`make rename NAME=<name>`: turn the package and every mention of its name into <name>.
 
 It renames the package directory and rewrites every file git tracks: imports, setup.py, the
-Makefile, the README and docs, the config files and the OpenAPI snapshot; core/ names no package,
-so no line of it changes. In the manifests of deploy/ the name is written with dashes for
-underscores: Kubernetes names are DNS labels. It runs only on a clean git work tree, so that
-the rename is one change to review with `git diff` and to undo with `git reset --hard`.
+Makefile, the README, the config files and the OpenAPI snapshot. It leaves two folders as the
+skeleton wrote them, so that the skeleton's later changes to them merge without conflicts:
+core/, which names no package, and docs/, the skeleton's manual, whose examples speak of the
+skeleton's own name (docs/upgrading.md). In the manifests of deploy/ the name is written with
+dashes for underscores: Kubernetes names are DNS labels. It runs only on a clean git work tree,
+so that the rename is one change to review with `git diff` and to undo with `git reset --hard`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from scripts.project import (
 )
 
 LONGEST_NAME = 20
+# The folders the rename leaves as the skeleton wrote them, under the package and at the top.
+KEPT_IN_THE_PACKAGE, KEPT_AT_THE_TOP = "core", "docs"
+# The package's own modules: a package named after one would read as it (payments.core.core).
+OWN_MODULES = ("core", "app", "settings", "views", "data", "events", "migrations", "tests")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +54,8 @@ def rename(root: Path, new: str) -> list[Path]:
     check_identifier(new, "package name", LONGEST_NAME)
     if new == old:
         raise ScriptError(f"the package is called {old} already")
+    if new in OWN_MODULES:
+        raise ScriptError(f"{new} names a module of the package itself; pick another name")
     if (root / new).exists():
         raise ScriptError(f"{new} exists already in {root}")
     shadowed = shadowed_module(new)
@@ -61,7 +69,10 @@ def rename(root: Path, new: str) -> list[Path]:
         )
     _git(root, "mv", old, new)
     changed = []
+    kept = (root / new / KEPT_IN_THE_PACKAGE, root / KEPT_AT_THE_TOP)
     for path in tracked_files(root):
+        if any(folder in path.parents for folder in kept):
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:

@@ -34,6 +34,7 @@ from deploy.tests.shipping import (
 )
 from myservice import create_app
 from myservice.core.serve.supervisor import shutdown_bound
+from myservice.core.testing.guides import guide
 from myservice.core.testing.live_server import LiveServer
 from myservice.core.testing.service import PROJECT as REPO
 
@@ -48,7 +49,7 @@ def documented_secret() -> dict[str, str]:
 
     The broker is the tests' own, where they have one: the worker's pods connect to it.
     """
-    text = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8").replace("\\\n", " ")
+    text = guide("deploy.md").replace("\\\n", " ")
     [command] = re.findall(r"^kubectl create secret generic .*", text, re.MULTILINE)
     names = re.findall(r"--from-literal=(\w+)=", command)
     stand_ins = {"MYSERVICE_BROKER_URL": BROKER or "amqp://guest:guest@127.0.0.1:5672/"}

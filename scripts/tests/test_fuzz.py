@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
+from myservice.core.testing.guides import guide, python_blocks
 from scripts import fuzz
 from scripts.project import run_python
 
@@ -64,8 +64,7 @@ def test_a_downstream_out_of_reach_is_no_fault_of_the_service(
     project: Path, without_coverage: None
 ) -> None:
     """docs/calls.md's view, with no catalogue configured, answers its documented 503: clean."""
-    guide = (project / "docs" / "calls.md").read_text()
-    view = re.findall(r"```python\n(.*?)```", guide, re.DOTALL)[0]
+    view = python_blocks(guide("calls.md"))[0]
     (project / "myservice" / "views" / "upstream.py").write_text(view)
     found = run_python(project, "-m", "scripts.fuzz", "--max-examples", "20")
     assert found.returncode == 0, found.stdout[-3000:]

@@ -24,6 +24,7 @@ from pathlib import Path
 import aio_pika
 import pytest
 
+from myservice.core.testing.guides import WRITTEN_FOR
 from myservice.core.testing.key_server import KeyServer
 from myservice.core.testing.live_server import LiveServer, free_port
 from myservice.core.testing.service import json_lines
@@ -93,11 +94,15 @@ def made(root: Path, *arguments: str, **extra: str) -> str:
     return done.stdout
 
 
-def drop_in_the_examples(root: Path) -> list[str]:
-    """Write every worked example of docs/ to the file its page names; give the files written."""
+def drop_in_the_examples(root: Path, package: str) -> list[str]:
+    """Write every worked example of docs/ to the file its page names; give the files written.
+
+    The pages are written for the skeleton's name, which the team reads as its package's.
+    """
     written = []
     for page in sorted((root / "docs").glob("*.md")):
-        for path, code in EXAMPLE.findall(page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8").replace(WRITTEN_FOR, package)
+        for path, code in EXAMPLE.findall(text.replace(WRITTEN_FOR.upper(), package.upper())):
             (root / path).write_text(code, encoding="utf-8")
             written.append(path)
     return written
@@ -160,7 +165,7 @@ def test_a_teams_first_day_holds_together(tmp_path: Path) -> None:
     git(root, "commit", "-q", "-m", "Rename")
     made(root, "view", f"NAME={VIEW}")
     made(root, "consumer", f"NAME={CONSUMER}", f"TOPIC={TOPIC}")
-    examples = drop_in_the_examples(root)
+    examples = drop_in_the_examples(root, PACKAGE)
     assert sorted(examples) == sorted(
         f"{PACKAGE}/{path}"
         for path in (

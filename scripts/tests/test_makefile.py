@@ -73,3 +73,12 @@ def test_a_first_make_token_prints_the_token_alone(project: Path) -> None:
     assert "==> Installing" in done.stderr
     [token] = done.stdout.splitlines()
     assert token.count(".") == 2
+
+
+@pytest.mark.parametrize("target", ["test-servers", "test-all"])
+def test_a_run_of_some_tests_is_not_held_to_the_coverage_bar(target: str) -> None:
+    """With PYTEST_ARGS the report is shown, not failed: only the whole suite reaches 95%."""
+    whole, some = make(ROOT, "-n", target), make(ROOT, "-n", target, "PYTEST_ARGS=-k home")
+    assert "coverage report" in whole.stdout
+    assert "--fail-under=0" not in whole.stdout
+    assert "coverage report --fail-under=0\n" in some.stdout

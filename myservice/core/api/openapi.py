@@ -39,6 +39,8 @@ PROBLEMS_ATTRIBUTE = "documented_problems"
 MEDIA_ATTRIBUTE = "documented_media"
 
 SECURITY_SCHEME = "bearer"
+# The tags of core's own operations, listed after the service's.
+CORE_TAGS = {"probes": "Liveness, readiness and metrics, for the orchestrator and Prometheus."}
 
 DESCRIPTION = (
     "Every error is an RFC 9457 problem document (application/problem+json). A path answers a"
@@ -111,6 +113,12 @@ def problem_statuses(rule: Rule, view: Callable[..., object], limited: bool) -> 
     return sorted(statuses)
 
 
+def tag_of(endpoint: str) -> str:
+    """The tag of an operation: its blueprint's name (core's start with _, which goes)."""
+    blueprint, _, _ = endpoint.rpartition(".")
+    return (blueprint or "default").lstrip("_")
+
+
 class ServiceOpenAPIProvider(OpenAPIProvider):
     """quart-schema's generator, adding problem responses, media responses and required bodies."""
 
@@ -122,6 +130,16 @@ class ServiceOpenAPIProvider(OpenAPIProvider):
         components["responses"] = {
             response_name(status): problem_response_object(status) for status in PROBLEMS
         }
+        # /docs groups the operations by tag, in this order: the service's, then core's probes.
+        named = {
+            tag
+            for operations in document["paths"].values()
+            for operation in operations.values()
+            for tag in operation.get("tags", ())
+        }
+        document["tags"] = [{"name": name} for name in sorted(named - CORE_TAGS.keys())] + [
+            {"name": name, "description": CORE_TAGS[name]} for name in CORE_TAGS if name in named
+        ]
         return document
 
     def build_paths(self, rule: Rule) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -144,6 +162,7 @@ class ServiceOpenAPIProvider(OpenAPIProvider):
                 idempotency_key.document(view, operation)
                 if access is not None and not access.public:
                     operation["security"] = [{SECURITY_SCHEME: sorted(access.scopes)}]
+                operation["tags"] = [tag_of(rule.endpoint)]
                 if not operation.get("description"):
                     # A docstring of one line, or none: the summary says it, if anything.
                     operation.pop("description", None)

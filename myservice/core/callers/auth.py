@@ -174,7 +174,7 @@ def required_caller() -> Caller:
 @click.option("--lifetime", default=3600, show_default=True, help="Seconds until it expires.")
 @pass_script_info
 def token_command(info: ScriptInfo, scopes: str, subject: str, lifetime: int) -> None:
-    """Print a token signed with the development key, for the service when it runs with DEBUG on."""
+    """Print a token signed with the development key, which `make run` serves with (docs/callers.md)."""
     app = info.load_app()
     verifier: TokenVerifier = app.extensions[EXTENSION_KEY]
     if not isinstance(verifier.source, DevelopmentKeys):

@@ -1,9 +1,10 @@
-"""The development key: tokens without an identity provider, for DEBUG and tests only.
+"""The development key: tokens without an identity provider, for a developer's machine and tests.
 
 With no AUTH_JWKS_URL the service signs and checks tokens with a P-256 key of its own, kept in
 .development-key.json in the working directory (git ignores it), made at first use.
-`make token` and the test helpers mint tokens with it; the service refuses to start on it
-unless DEBUG (or TESTING) is on, so that no deployed service accepts tokens anyone can make.
+`make token` and the test helpers mint tokens with it; once a route requires a token, the
+service refuses to serve on it unless AUTH_DEVELOPMENT_KEY (which `make run` sets), DEBUG or
+TESTING is on, so that no deployed service accepts tokens anyone can make.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from quart.cli import ScriptInfo, pass_script_info
 
 from ..startup import StartupError
 from .migrations import (
+    WRITING,
     alembic_commands,
     alembic_config,
     head_revisions,
@@ -63,13 +64,19 @@ def revision_command(info: ScriptInfo, message: str) -> None:
     config = alembic_config(_url(info))
     alembic_commands().upgrade(config, "heads")
     heads = service_heads()
-    alembic_commands().revision(
+    config.attributes[WRITING] = True
+    written = alembic_commands().revision(
         config,
         message=message,
         autogenerate=True,
         head=heads[0] if heads else "base",
         version_path=str(migrations_directory() / "versions"),
     )
+    if not written:
+        raise click.ClickException(
+            "the tables of data/ and the migrations agree: no revision written (change a table"
+            " of data/ first)"
+        )
 
 
 @db.command("merge")

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
 SKELETON_REVISIONS = Path(__file__).parent / "skeleton_revisions"
+# The attribute of a configuration that writes a revision, rather than compares (check).
+WRITING = "writing a revision"
 # One lock per service, whatever else shares its PostgreSQL server.
 ADVISORY_LOCK = zlib.crc32(f"{SERVICE} migrations".encode())
 
@@ -141,8 +143,18 @@ def _migrate(connection: Connection, context: EnvironmentContext, sqlite: bool) 
         target_metadata=Base.metadata,
         render_as_batch=sqlite,
         compare_type=True,
+        # `quart db revision` only: `check` reads the same directives, and must find them.
+        process_revision_directives=(
+            _nothing_if_nothing_changed if context.config.attributes.get(WRITING) else None
+        ),
     )
     with context.begin_transaction():
         if not sqlite:
             connection.execute(text(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK})"))
         context.run_migrations()
+
+
+def _nothing_if_nothing_changed(_context: Any, _revision: Any, directives: list[Any]) -> None:
+    """Write no revision when the tables of data/ and the migrations agree: it would be empty."""
+    if directives and directives[0].upgrade_ops.is_empty():
+        directives[:] = []

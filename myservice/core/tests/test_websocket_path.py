@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import re
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -20,14 +19,13 @@ from ..callers.access import requires
 from ..callers.auth import current_caller
 from ..observability import logs
 from ..startup import SERVICE
+from ..testing.guides import guide, python_blocks
 from ..testing.live_server import LiveServer
-from ..testing.service import PROJECT
 from .observability.test_logs import json_lines
 from .plumbing import create_app
 
 # The worked example of docs/api.md, as written there.
-GUIDE = (PROJECT / "docs" / "api.md").read_text().split("## WebSockets")[1]
-FEED = re.findall(r"```python\n(.*?)```", GUIDE, re.DOTALL)[0]
+FEED = python_blocks(guide("api.md").split("## WebSockets")[1])[0]
 
 
 def feed_routes() -> Blueprint:

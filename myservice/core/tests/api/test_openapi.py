@@ -184,3 +184,18 @@ async def test_a_route_with_a_query_model_documents_its_parameters_and_422() -> 
     operation = (await response.get_json())["paths"]["/things"]["get"]
     assert [parameter["name"] for parameter in operation["parameters"]] == ["name"]
     assert set(operation["responses"]) == {"200", "422", "500"}
+
+
+async def test_operations_are_grouped_by_blueprint_and_the_probes_come_last(
+    service_app: Quart, service_spec: dict[str, Any]
+) -> None:
+    """/docs lists each blueprint's operations under its name, core's probes after the service's."""
+    names = [tag["name"] for tag in service_spec["tags"]]
+    assert names[-1] == "probes"
+    assert names[:-1] == sorted(names[:-1])
+    for rule in documented_rules(service_app):
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        blueprint = rule.endpoint.rpartition(".")[0].lstrip("_")
+        for operation in service_spec["paths"][path].values():
+            assert operation["tags"] == [blueprint], rule.rule
+            assert blueprint in names

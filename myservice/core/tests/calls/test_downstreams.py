@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,8 +11,8 @@ from quart import Quart
 from .... import __version__
 from ...calls.downstreams import downstream
 from ...startup import SERVICE
+from ...testing.guides import guide, python_blocks
 from ...testing.live_server import LiveServer, free_port
-from ...testing.service import PROJECT
 from ..downstream_stub import DownstreamStub
 from ..plumbing import FACTORY, create_app, create_app_with_views
 
@@ -115,8 +114,7 @@ async def test_the_worked_example_of_the_docs_serves_what_its_catalogue_says(
     tmp_path: Path, serve: Callable[..., LiveServer], database_url: str
 ) -> None:
     """docs/calls.md's view, as written there, against the skeleton served for real."""
-    guide = (PROJECT / "docs" / "calls.md").read_text()
-    view = re.findall(r"```python\n(.*?)```", guide, re.DOTALL)[0]
+    view = python_blocks(guide("calls.md"))[0]
     # The plumbing alone: a service may have removed the skeleton's home view.
     catalogue = serve(factory=FACTORY)
     app = create_app_with_views(

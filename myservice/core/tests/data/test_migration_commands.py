@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from .... import create_app as create_service_app
-from ...data.migrations import service_heads
+from ...data.migrations import migrations_directory, service_heads
 from .test_migrations import SKELETON_HEAD
 
 
@@ -31,6 +31,18 @@ def test_a_revision_needs_a_message() -> None:
     result = create_service_app().test_cli_runner().invoke(args=["db", "revision"])
     assert result.exit_code == 2
     assert "Missing option '-m' / '--message'" in result.output
+
+
+def test_a_revision_with_no_change_to_write_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    """The tables of data/ and the migrations agree: `make migration` says so and writes nothing."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+    runner = create_service_app({"DATABASE_URL": url}).test_cli_runner()
+    versions = migrations_directory() / "versions"
+    before = sorted(versions.glob("*.py"))
+    result = runner.invoke(args=["db", "revision", "-m", "nothing new"])
+    assert result.exit_code == 1
+    assert "the tables of data/ and the migrations agree: no revision written" in result.output
+    assert sorted(versions.glob("*.py")) == before
 
 
 def test_a_step_back_is_a_step_of_the_services_own(tmp_path: Path) -> None:

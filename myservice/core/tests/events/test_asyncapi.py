@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from .... import create_app
 from ...events import asyncapi
 from ...startup import SERVICE
+from ...testing.guides import guide, python_blocks
 from ...testing.service import PROJECT
 from ..plumbing import create_app_with_views
 
@@ -31,8 +31,7 @@ async def test_the_served_document_matches_the_committed_snapshot() -> None:
 
 def guide_app(directory: Path, **settings: object) -> Any:
     """docs/events.md's view, which publishes ParcelShipped, and its consumer, as an app."""
-    guide = (PROJECT / "docs" / "events.md").read_text()
-    view, consumer = re.findall(r"```python\n(.*?)```", guide, re.DOTALL)[:2]
+    view, consumer = python_blocks(guide("events.md"))[:2]
     return create_app_with_views(
         directory,
         {"parcels": view},
@@ -84,8 +83,7 @@ async def status_of(app: Any) -> int:
 
 def test_two_event_classes_of_one_name_are_refused_naming_both(tmp_path: Path) -> None:
     """A consumer's copy of the publisher's event under the publisher's name: one line says so."""
-    guide = (PROJECT / "docs" / "events.md").read_text()
-    view = re.findall(r"```python\n(.*?)```", guide, re.DOTALL)[0]
+    view = python_blocks(guide("events.md"))[0]
     copy = (
         f"from {SERVICE}.core import Event, handles\n\n\n"
         'class ParcelShipped(Event, topic="parcel.shipped"):\n    """A copy."""\n\n'

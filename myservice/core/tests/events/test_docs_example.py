@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from pathlib import Path
 
 from ...observability import logs
 from ...startup import SERVICE
-from ...testing.service import PROJECT
+from ...testing.guides import guide, python_blocks
 from ..plumbing import create_app_with_views
 
 
 async def test_the_worked_example_runs_as_written(tmp_path: Path, database_url: str) -> None:
     """The guide's view, consumer and test: 202, then the consumer's line, once."""
-    guide = (PROJECT / "docs" / "events.md").read_text()
-    view, consumer, test = re.findall(r"```python\n(.*?)```", guide, re.DOTALL)[:3]
+    view, consumer, test = python_blocks(guide("events.md"))[:3]
     app = create_app_with_views(
         tmp_path,
         {"parcels": view},

@@ -19,6 +19,7 @@ from ...data.database import reading
 from ...observability import logs
 from ...observability.tracing import tracing_of
 from ...startup import SERVICE
+from ...testing.guides import guide, python_blocks
 from ...testing.live_server import LiveServer
 from ...testing.service import PROJECT
 from ..otlp_receiver import OTLPReceiver
@@ -114,8 +115,7 @@ async def test_a_request_has_a_span_named_by_its_route_and_its_statements_theirs
 
 def chained_factory(directory: Path) -> str:
     """A factory, importable from `directory`, of the service with a view calling `catalogue`."""
-    guide = (PROJECT / "docs" / "calls.md").read_text()
-    view = guide.split("```python\n")[1].split("```")[0]
+    view = python_blocks(guide("calls.md"))[0]
     views = directory / "chained_views"
     views.mkdir()
     (views / "__init__.py").write_text("")

@@ -12,6 +12,7 @@ from ...data.settings import DEFAULT_DATABASE_URL
 from ...settings.command import shown
 from ...settings_table import CORE_SETTINGS, settings_table
 from ...startup import ENV_PREFIX
+from ...testing.guides import guide
 from ...testing.service import PROJECT, TEST_VARIABLES
 from ..plumbing import create_app
 
@@ -133,9 +134,9 @@ def test_values_are_printed_as_yaml_and_secrets_masked(
 
 def test_the_documented_output_is_the_output(monkeypatch: pytest.MonkeyPatch) -> None:
     """docs/settings.md shows `make config` as it prints the shipped settings.yml, row for row."""
-    guide = (PROJECT / "docs" / "settings.md").read_text()
+    page = guide("settings.md")
     command = f"$ {ENV_PREFIX}SECRET_KEY=hunter2 make config\n"
-    documented = config_rows(guide.split(command)[1].split("```")[0])
+    documented = config_rows(page.split(command)[1].split("```")[0])
     monkeypatch.chdir(PROJECT)
     for name in TEST_VARIABLES:
         monkeypatch.delenv(name)

@@ -15,6 +15,7 @@ from ...settings.loader import load_settings
 from ...settings.setting import Setting
 from ...settings_table import settings_table
 from ...startup import ENV_PREFIX, SERVICE, StartupError
+from ...testing.guides import guide, python_blocks
 from ...testing.service import PROJECT, TEST_VARIABLES
 from ..plumbing import create_app
 
@@ -358,8 +359,8 @@ def test_the_documented_setting_of_your_own_works_as_written(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """docs/settings.md's example: its table and settings.yml lines load, and refuse as it says."""
-    section = (PROJECT / "docs" / "settings.md").read_text().split("## A setting of your own")[1]
-    [python] = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    section = guide("settings.md").split("## A setting of your own")[1]
+    [python] = python_blocks(section)
     [documented] = re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)
     namespace: dict[str, object] = {}
     exec(python, namespace)  # noqa: S102 (the project's own documentation)

@@ -1,0 +1,19 @@
+"""The guides as the service reads them: the skeleton's name in their examples is the service's."""
+
+from __future__ import annotations
+
+from ...startup import ENV_PREFIX, SERVICE
+from ...testing.guides import guide, python_blocks
+
+
+def test_the_examples_import_the_service_and_set_its_variables() -> None:
+    """After `make rename` too, which leaves docs/ as written: the name and prefix are the service's."""
+    [feed] = [block for block in python_blocks(guide("api.md")) if "/feed" in block][:1]
+    assert f"from {SERVICE}.core import required_caller, requires" in feed
+    assert f"{ENV_PREFIX}DOWNSTREAMS__CATALOGUE__URL=" in guide("calls.md")
+
+
+def test_python_blocks_are_taken_in_order_and_nothing_else() -> None:
+    """Blocks of other languages and the prose around them are left out."""
+    text = "Run:\n\n```\nmake run\n```\n\n```python\nfirst = 1\n```\n\n```python\nsecond = 2\n```\n"
+    assert python_blocks(text) == ["first = 1\n", "second = 2\n"]
