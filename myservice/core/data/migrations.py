@@ -124,12 +124,9 @@ async def _online(context: EnvironmentContext, url: str) -> None:
     engine = create_async_engine(url, poolclass=NullPool)
     # SQLite's DDL is not transactional: upgrades of one file (make serve and make worker
     # started together) take turns on a lock file beside it, as PostgreSQL's on its lock.
-    file = engine.url.database if is_sqlite(url) else None
-    shared = file not in (None, "", ":memory:")
+    file = engine.url.database if is_sqlite(url) else None  # never in memory: url.py
     try:
-        with (
-            file_lock(f"{file}.migrations.lock", wait=True) if shared else contextlib.nullcontext()
-        ):
+        with file_lock(f"{file}.migrations.lock", wait=True) if file else contextlib.nullcontext():
             async with engine.connect() as connection:
                 await connection.run_sync(_migrate, context, is_sqlite(url))
     finally:

@@ -31,6 +31,13 @@ def database_url(value: object) -> str:
             f"names {url.drivername}, which this service cannot use; use one of"
             f" {', '.join(DRIVERS.values())}"
         ) from None
+    if url.get_backend_name() == "sqlite" and (
+        url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    ):
+        raise ValueError(
+            "names an in-memory SQLite database, which each connection of the pool would find"
+            " empty and unmigrated: name a file, such as sqlite:///service.db"
+        )
     if not dialect.is_async:
         supported = DRIVERS.get(url.get_backend_name()) or " or ".join(DRIVERS.values())
         raise ValueError(

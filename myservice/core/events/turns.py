@@ -4,7 +4,7 @@ So that no message is sent or handled by two processes at once, and those of a k
 order. On PostgreSQL the turn is an advisory lock of the pass's transaction, let go when the
 transaction ends or its connection dies with its process. On a SQLite file, which only the
 processes of one machine share, it is a lock on a file beside the database, which the system
-lets go when the pass ends or its process dies. An in-memory SQLite database is its process's own.
+lets go when the pass ends or its process dies.
 """
 
 from __future__ import annotations
@@ -33,9 +33,6 @@ async def turn(session: AsyncSession, name: str) -> AsyncIterator[bool]:
         yield bool(
             await session.scalar(text("SELECT pg_try_advisory_xact_lock(:lock)"), {"lock": lock})
         )
-        return
-    if not url.database or url.database == ":memory:":
-        yield True
         return
     with file_lock(f"{url.database}.{name}.lock", wait=False) as mine:
         yield mine

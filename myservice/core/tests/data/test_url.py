@@ -34,6 +34,16 @@ def test_a_url_without_a_driver_gets_the_asynchronous_one(given: str, used: str)
             " postgresql+asyncpg",
         ),
         (
+            "sqlite+aiosqlite:///:memory:",
+            "names an in-memory SQLite database, which each connection of the pool would find"
+            " empty and unmigrated: name a file, such as sqlite:///service.db",
+        ),
+        (
+            "sqlite://",
+            "names an in-memory SQLite database, which each connection of the pool would find"
+            " empty and unmigrated: name a file, such as sqlite:///service.db",
+        ),
+        (
             "oracle+nosuch://db/app",
             "names oracle+nosuch, which this service cannot use; use one of sqlite+aiosqlite,"
             " postgresql+asyncpg",
