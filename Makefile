@@ -129,7 +129,7 @@ test-servers: $(DEV) ## Run make test plus the tests that start servers, on Post
 	@# (PYTEST_ARGS) only reports coverage.
 	$(BIN)/coverage report $(if $(PYTEST_ARGS),--fail-under=0)
 
-test-all: $(DEV) $(BENCH) ## Run every test: the service's, its commands', the browser's and the tooling's end to end, events on RabbitMQ (8 min)
+test-all: $(DEV) $(BENCH) ## Run every test: the service's, its commands', the browser's and the tooling's end to end, events on RabbitMQ (12 min)
 	@$(BIN)/coverage erase
 	TEST_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/coverage run --source=myservice,scripts -m pytest -n auto --dist worksteal $(PYTEST_ARGS) \
 		myservice scripts/tests bench/tests deploy/tests

@@ -36,6 +36,11 @@ from .service import TEST_VARIABLES, start_service
 
 # The marks of the slower tests, which `make test` leaves to `make test-servers` and `test-all`.
 SLOWER_MARKS = ("processes", "commands", "browser")
+KIND_OF_MARK = {
+    "processes": "start servers",
+    "commands": "run commands",
+    "browser": "drive a browser",
+}
 # The fixtures of callers and their tokens.
 pytest_plugins = [f"{SERVICE}.core.testing.callers"]
 # Examples per property test: a few in make test's loop, more in test-servers and test-all.
@@ -65,9 +70,16 @@ def pytest_terminal_summary(
         return
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         terminalreporter.write_line("No test ran: those asked for may all be of the kinds below.")
+    kinds = [KIND_OF_MARK[mark] for mark in left_out]
+    what = " or ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds)
+    runners = (
+        "make test-servers and make test-all run them"
+        if "processes" in left_out
+        else "make test-all runs them"
+    )
     terminalreporter.write_line(
-        f"Left out, as marked {', '.join(left_out)}: the tests that start servers, run commands"
-        " or drive a browser. make test-servers and make test-all run them (PYTEST_ARGS too)."
+        f"Left out, as marked {', '.join(left_out)}: the tests that {what}. {runners}"
+        " (PYTEST_ARGS too)."
     )
 
 

@@ -93,4 +93,13 @@ def test_a_run_that_left_out_every_test_asked_for_says_what_runs_them(tmp_path: 
     done = run_pytest(tmp_path, "-m", "not commands and not browser and not processes")
     assert done.returncode == pytest.ExitCode.NO_TESTS_COLLECTED
     assert "No test ran" in done.stdout
-    assert "make test-servers and make test-all run them" in done.stdout
+    assert (
+        "Left out, as marked processes, commands, browser: the tests that start servers, run"
+        " commands or drive a browser. make test-servers and make test-all run them"
+    ) in done.stdout
+    # make test-servers' marks leave out commands and browsers only, which test-all runs.
+    done = run_pytest(tmp_path, "-m", "not commands and not browser")
+    assert (
+        "Left out, as marked commands, browser: the tests that run commands or drive a browser."
+        " make test-all runs them"
+    ) in done.stdout
