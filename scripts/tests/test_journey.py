@@ -24,7 +24,7 @@ from pathlib import Path
 import aio_pika
 import pytest
 
-from myservice.core.testing.guides import WRITTEN_FOR
+from myservice.core.testing.guides import written_for
 from myservice.core.testing.key_server import KeyServer
 from myservice.core.testing.live_server import LiveServer, free_port
 from myservice.core.testing.service import json_lines
@@ -101,8 +101,8 @@ def drop_in_the_examples(root: Path, package: str) -> list[str]:
     """
     written = []
     for page in sorted((root / "docs").glob("*.md")):
-        text = page.read_text(encoding="utf-8").replace(WRITTEN_FOR, package)
-        for path, code in EXAMPLE.findall(text.replace(WRITTEN_FOR.upper(), package.upper())):
+        text = page.read_text(encoding="utf-8").replace(written_for(), package)
+        for path, code in EXAMPLE.findall(text.replace(written_for().upper(), package.upper())):
             (root / path).write_text(code, encoding="utf-8")
             written.append(path)
     return written

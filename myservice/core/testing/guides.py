@@ -1,8 +1,9 @@
 """The skeleton's guides, docs/, as the service reads them: its own name in the examples.
 
-`make rename` leaves docs/ as the skeleton wrote it, for the package name below, so that the
-skeleton's later changes to its pages merge without conflicts. The tests that run the pages'
-examples, as a team copies them, read them with the service's name and prefix in its place.
+`make rename` leaves docs/ as the skeleton wrote it, for the skeleton's own package name, so
+that the skeleton's later changes to its pages merge without conflicts. The tests that run the
+pages' examples, as a team copies them, read them with the service's name and prefix in its
+place. The name is read from the pages themselves, as core names no package.
 """
 
 from __future__ import annotations
@@ -12,15 +13,23 @@ import re
 from ..startup import ENV_PREFIX, SERVICE
 from .service import PROJECT
 
-# The name the guides' examples give the package: the skeleton's own.
-WRITTEN_FOR = "myservice"
+GUIDES = PROJECT / "docs"
 PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def written_for() -> str:
+    """The name the guides give the package: the one the API guide's first example imports."""
+    found = re.search(r"^from (\w+)\.core import", (GUIDES / "api.md").read_text(), re.MULTILINE)
+    if found is None:
+        raise LookupError("docs/api.md has no example that imports the package's core")
+    return found[1]
 
 
 def guide(page: str) -> str:
     """The text of docs/`page`, the package's name in it the service's own."""
-    text = (PROJECT / "docs" / page).read_text(encoding="utf-8")
-    return text.replace(WRITTEN_FOR.upper() + "_", ENV_PREFIX).replace(WRITTEN_FOR, SERVICE)
+    text = (GUIDES / page).read_text(encoding="utf-8")
+    name = written_for()
+    return text.replace(name.upper() + "_", ENV_PREFIX).replace(name, SERVICE)
 
 
 def python_blocks(text: str) -> list[str]:

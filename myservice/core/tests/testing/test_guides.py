@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...startup import ENV_PREFIX, SERVICE
-from ...testing.guides import guide, python_blocks
+from ...testing.guides import guide, python_blocks, written_for
 
 
 def test_the_examples_import_the_service_and_set_its_variables() -> None:
@@ -17,3 +17,12 @@ def test_python_blocks_are_taken_in_order_and_nothing_else() -> None:
     """Blocks of other languages and the prose around them are left out."""
     text = "Run:\n\n```\nmake run\n```\n\n```python\nfirst = 1\n```\n\n```python\nsecond = 2\n```\n"
     assert python_blocks(text) == ["first = 1\n", "second = 2\n"]
+
+
+def test_the_guides_name_is_read_from_them_and_replaced_everywhere() -> None:
+    """The name the pages give the package appears in none of them as the service reads them."""
+    name = written_for()
+    assert name.isidentifier()
+    if name != SERVICE:  # a renamed service: its guides still speak of the skeleton's package
+        assert name not in guide("api.md")
+        assert name.upper() not in guide("settings.md")
