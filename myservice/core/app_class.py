@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import websocket_path
 from .callers import auth, cors, gate, in_flight
-from .http.compression import gzip_both_ways
+from .http.compression import compressing_for
 from .http.json_provider import ORJSONProvider
 from .http.problems import problem_response
 from .http.raw_answers import MISSING_HOST, lacks_host, send_problem
@@ -76,15 +76,11 @@ class ServiceApp(Quart):
         if not cap.admits(scope["path"]):
             await in_flight.refuse(self, scope, send_with_headers, request_id)
             return
-        # Counted from here: a gzip body read and inflated before the app sees it is in flight.
         cap.count += 1
         try:
             answer: ASGISendCallable = send_with_headers
             if scope["type"] == "http":
-                opened = await gzip_both_ways(self.config, scope, receive, send_with_headers)
-                if opened is None:
-                    return
-                scope, receive, answer = opened
+                answer = compressing_for(self.config, scope, send_with_headers)
             await super().asgi_app(scope, receive, answer)
         finally:
             cap.count -= 1

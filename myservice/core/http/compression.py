@@ -1,4 +1,4 @@
-"""gzip both ways: answers over COMPRESSION_MINIMUM bytes compressed, gzip bodies accepted.
+"""gzip answers: those over COMPRESSION_MINIMUM bytes compressed, for clients that accept it.
 
 An answer is compressed when its client accepts gzip (Accept-Encoding, q-values honoured), it is
 at least COMPRESSION_MINIMUM bytes, and it is neither an event stream (which must reach the
@@ -6,21 +6,17 @@ client event by event) nor already encoded; every answer that could be compresse
 `Vary: Accept-Encoding`, so that a cache keeps the two forms apart. A streamed answer is
 compressed as it goes, without Content-Length (chunked).
 
-A request body sent with `Content-Encoding: gzip` is decompressed before the app sees it, and
-held to MAX_CONTENT_LENGTH once decompressed: a small body that inflates past it (a zip bomb) is
-a 413, found without inflating more than the limit; another encoding is a 415. A compressed
-answer's strong ETag gets a suffix (conditional.py).
+A compressed answer's strong ETag gets a suffix (conditional.py). Request bodies sent gzipped
+are inflated when a view reads them (gzip_bodies.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import zlib
 from collections.abc import Mapping
 from typing import Any
 
 from hypercorn.typing import (
-    ASGIReceiveCallable,
     ASGISendCallable,
     ASGISendEvent,
     HTTPResponseStartEvent,
@@ -28,31 +24,22 @@ from hypercorn.typing import (
 )
 
 from .conditional import gzip_tag
-from .raw_answers import send_problem
+from .gzip_bodies import GZIP_WINDOW
 
-GZIP_WINDOW = 16 + zlib.MAX_WBITS
 LEVEL = 6
 EVENT_STREAM = b"text/event-stream"
 VARY = (b"vary", b"Accept-Encoding")
 
 
-async def gzip_both_ways(
-    config: Mapping[str, Any],
-    scope: HTTPScope,
-    receive: ASGIReceiveCallable,
-    send: ASGISendCallable,
-) -> tuple[HTTPScope, ASGIReceiveCallable, ASGISendCallable] | None:
-    """The request's gzip body inflated, its answer compressed; None once a refusal was sent."""
-    inflated = await inflating(
-        scope, receive, send, config["MAX_CONTENT_LENGTH"], config["BODY_TIMEOUT"]
-    )
-    if inflated is None:
-        return None
+def compressing_for(
+    config: Mapping[str, Any], scope: HTTPScope, send: ASGISendCallable
+) -> ASGISendCallable:
+    """The `send` of the request's answer: compressed when it should be (COMPRESSION_MINIMUM)."""
     minimum = config["COMPRESSION_MINIMUM"]
-    if minimum is not None:
-        # A HEAD answer has no body to compress: it says what GET's would be, as it is.
-        send = compressing(send, minimum, accepts_gzip(scope) and scope["method"] != "HEAD")
-    return (*inflated, send)
+    if minimum is None:
+        return send
+    # A HEAD answer has no body to compress: it says what GET's would be, as it is.
+    return compressing(send, minimum, accepts_gzip(scope) and scope["method"] != "HEAD")
 
 
 def accepts_gzip(scope: HTTPScope) -> bool:
@@ -102,76 +89,6 @@ def compressing(send: ASGISendCallable, minimum: int, gzip: bool) -> ASGISendCal
         await send({"type": "http.response.body", "body": data, "more_body": more})
 
     return compressed
-
-
-async def inflating(
-    scope: HTTPScope,
-    receive: ASGIReceiveCallable,
-    send: ASGISendCallable,
-    limit: int,
-    seconds: float,
-) -> tuple[HTTPScope, ASGIReceiveCallable] | None:
-    """The scope and `receive` with a gzip body inflated; None once it answered a refusal."""
-    encodings = [value for name, value in scope["headers"] if name == b"content-encoding"]
-    coding = b",".join(encodings).strip().lower()
-    if not coding or coding == b"identity":
-        return scope, receive
-    if coding != b"gzip":
-        detail = "Send the body as it is, or compressed with gzip (Content-Encoding: gzip)."
-        await send_problem(scope, send, 415, detail)
-        return None
-    try:
-        async with asyncio.timeout(seconds):
-            body = await _inflated(receive, limit)
-    except TimeoutError:
-        await send_problem(scope, send, 408, f"The body did not arrive within {seconds:g} s.")
-        return None
-    except zlib.error:
-        await send_problem(scope, send, 400, "The body is not valid gzip.")
-        return None
-    if body is None:
-        detail = f"The body is larger than {limit} bytes once decompressed (MAX_CONTENT_LENGTH)."
-        await send_problem(scope, send, 413, detail)
-        return None
-    headers = [h for h in scope["headers"] if h[0] not in {b"content-encoding", b"content-length"}]
-    inflated: HTTPScope = {**scope, "headers": [*headers, (b"content-length", b"%d" % len(body))]}
-    return inflated, _replaying(body, receive)
-
-
-async def _inflated(receive: ASGIReceiveCallable, limit: int) -> bytes | None:
-    """The whole body, inflated; None as soon as it passes `limit` bytes, either way."""
-    inflater = zlib.decompressobj(GZIP_WINDOW)
-    received = produced = 0
-    parts: list[bytes] = []
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b""  # the client left; the app will see it go
-        chunk, more = message.get("body", b""), message.get("more_body", False)
-        received += len(chunk)
-        data = inflater.decompress(chunk, limit + 1 - produced)
-        produced += len(data)
-        if received > limit or produced > limit or inflater.unconsumed_tail:
-            return None
-        parts.append(data)
-    if not inflater.eof:
-        raise zlib.error("the gzip stream ends early")
-    return b"".join(parts)
-
-
-def _replaying(body: bytes, receive: ASGIReceiveCallable) -> ASGIReceiveCallable:
-    """A `receive` that gives `body` once, then what the server sends next (the disconnect)."""
-    sent = False
-
-    async def replay() -> Any:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 def _compressible(message: HTTPResponseStartEvent) -> bool:

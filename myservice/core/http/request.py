@@ -14,6 +14,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..callers.caller import Caller
+from .gzip_bodies import body_class_for
 
 # The deepest a body's JSON may nest. The parser stops near 1000, but the code a body then
 # reaches (validation, the views, the JSON writer) recurses too, and would fail, as a 500,
@@ -48,7 +49,15 @@ class JSONRequest(Admitted, Request):
     Quart's own get_json() returns None for a body sent under a non-JSON Content-Type, lets a
     body that is not UTF-8 or that nests too deeply escape as a 500, and accepts NaN, Infinity and
     1e999, which the service would then echo as invalid JSON.
+    A gzip body is inflated when it is read (gzip_bodies.py), never before.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """A request as Quart makes it, whose body is read in the encoding it was sent in."""
+        super().__init__(*args, **kwargs)
+        encoded = body_class_for(self.headers)
+        if encoded is not None:
+            self.body = encoded(self.content_length, kwargs.get("max_content_length"))
 
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """Parse the body as JSON: 415 for a non-JSON Content-Type, 400 for a body that won't parse.
