@@ -47,6 +47,6 @@ async def refuse(
     log: request_log.RequestLog = app.extensions[request_log.EXTENSION_KEY]
     client = scope.get("client")
     method = method_label(str(scope.get("method", "GET")))  # a WebSocket's is the upgrade's GET
-    log.write_shed(request_id, method, client[0] if client else None)
+    log.write_refused(request_id, method, client[0] if client else None, 503, "MAX_IN_FLIGHT")
     detail = f"This worker is answering {cap.limit} requests, its most; try again shortly."
     await send_problem(scope, send, 503, detail, [(b"retry-after", str(BUSY_RETRY_AFTER).encode())])

@@ -1,4 +1,4 @@
-"""Metrics for Prometheus: requests, latency, in progress and shed; WebSockets opened and open.
+"""Metrics for Prometheus: requests, latency, in progress and shed; WebSockets; server refusals.
 
 Labels use the URL rule that matched, never the raw path, so no client can grow the label set.
 Under `make serve` every worker writes to PROMETHEUS_MULTIPROC_DIR and /metrics sums them all.
@@ -29,6 +29,7 @@ class RequestMetrics:
     shed: Counter
     websockets: Counter
     websockets_open: Gauge
+    refused_by_server: Counter
     _children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = field(default_factory=dict)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -84,6 +85,13 @@ def init_app(app: Quart) -> None:
             "WebSockets accepted and not yet closed.",
             registry=registry,
             multiprocess_mode="livesum",
+        ),
+        Counter(
+            "http_connections_refused",
+            "Connections the server answered and closed before the app had a request, by status:"
+            " 400 unparsable, 408 head not whole within HEADER_TIMEOUT, 431 head too large.",
+            ["status"],
+            registry=registry,
         ),
     )
 

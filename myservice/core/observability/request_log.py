@@ -91,17 +91,28 @@ class RequestLog:
             event.update(structlog.contextvars.get_contextvars())
         self._add(level, event, kind)
 
-    def write_shed(self, request_id: str, method: str, client: str | None) -> None:
-        """Write the line of a request refused at MAX_IN_FLIGHT, before it had a route."""
+    def write_refused(
+        self,
+        request_id: str | None,
+        method: str | None,
+        client: str | None,
+        status: int,
+        reason: str,
+    ) -> None:
+        """Write the line of a request refused before it had a route.
+
+        By MAX_IN_FLIGHT, or by the server itself (a head too large, too slow or unparsable),
+        before the request had an id or a method.
+        """
         if self._threshold <= logging.WARNING:
             event: dict[str, object] = {
                 "request_id": request_id,
                 "method": method,
                 "route": None,
-                "status": 503,
+                "status": status,
                 "duration_ms": 0.0,
                 "client": client,
-                "reason": "MAX_IN_FLIGHT",
+                "reason": reason,
             }
             self._add("warning", event)
 

@@ -1,10 +1,10 @@
 """Where and how `make serve` listens: HOST, PORT and WORKERS, and the server's limits.
 
 HOST, PORT and WORKERS come from the environment; the limits from the settings
-(KEEP_ALIVE_TIMEOUT, LISTEN_BACKLOG, MAX_HEADER_SIZE).
+(HEADER_TIMEOUT, KEEP_ALIVE_TIMEOUT, LISTEN_BACKLOG, MAX_HEADER_SIZE).
 
 The supervisor binds the one listening socket; every worker serves it with uvicorn, configured
-here: httptools to parse HTTP (with a bound on the request head that httptools lacks), no
+here: httptools to parse HTTP (with bounds on the request head's size and time, http.py), no
 `Server` header, no access log (the service logs each request itself) and no proxy headers (a
 client must not choose the address the service sees).
 """
@@ -15,12 +15,13 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import uvicorn
+from quart import Quart
 
 from ..startup import StartupError
-from .http import BoundedHttpToolsProtocol
+from .http import protocol_for
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -62,11 +63,11 @@ def address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def uvicorn_config(app: Any, settings: Mapping[str, object]) -> uvicorn.Config:
+def uvicorn_config(app: Quart, settings: Mapping[str, object]) -> uvicorn.Config:
     """Uvicorn's configuration of a worker serving `app` under `settings`."""
     return uvicorn.Config(
         app,
-        http=BoundedHttpToolsProtocol,
+        http=protocol_for(app),
         # WebSockets through wsproto, which is pinned, whatever else is installed; a message
         # larger than a request body may be is refused with 1009, not buffered.
         ws="wsproto",
@@ -81,7 +82,7 @@ def uvicorn_config(app: Any, settings: Mapping[str, object]) -> uvicorn.Config:
         timeout_keep_alive=cast(int, settings["KEEP_ALIVE_TIMEOUT"]),
         timeout_graceful_shutdown=cast(int, settings["GRACEFUL_TIMEOUT"]),
         backlog=cast(int, settings["LISTEN_BACKLOG"]),
-        # uvicorn's own bound on the request head under h11; BoundedHttpToolsProtocol applies it.
+        # uvicorn's own bound on the request head under h11; protocol_for()'s protocol applies it.
         h11_max_incomplete_event_size=cast(int, settings["MAX_HEADER_SIZE"]),
     )
 

@@ -7,6 +7,7 @@ from ..settings.setting import Setting
 SETTINGS = {
     "DRAIN_DELAY": Setting(5, int, minimum=0),
     "GRACEFUL_TIMEOUT": Setting(20, int, minimum=1),
+    "HEADER_TIMEOUT": Setting(30, int, minimum=1),
     "KEEP_ALIVE_TIMEOUT": Setting(75, int, minimum=1),
     "LISTEN_BACKLOG": Setting(1024, int, minimum=1),
     "MAX_HEADER_SIZE": Setting(16 * 1024, int, minimum=1024),

@@ -11,6 +11,7 @@ from ...serve.http import BoundedHttpToolsProtocol
 from ...settings.loader import load_settings
 from ...settings_table import CORE_SETTINGS
 from ...startup import StartupError
+from ..plumbing import create_app
 
 
 @pytest.fixture(autouse=True)
@@ -80,10 +81,11 @@ def test_uvicorn_runs_with_the_services_limits_and_no_banner() -> None:
     settings = load_settings(
         CORE_SETTINGS, {"GRACEFUL_TIMEOUT": 7, "KEEP_ALIVE_TIMEOUT": 90}
     ).values
-    config = uvicorn_config(object(), settings)
+    config = uvicorn_config(create_app(), settings)
     assert config.timeout_keep_alive == 90
     assert config.timeout_graceful_shutdown == 7
     assert config.backlog == 1024
     assert config.h11_max_incomplete_event_size == 16384
-    assert config.http is BoundedHttpToolsProtocol
+    assert issubclass(config.http, BoundedHttpToolsProtocol)  # type: ignore[arg-type]
+    assert config.http.header_timeout == 30  # type: ignore[union-attr]
     assert (config.server_header, config.access_log, config.proxy_headers) == (False, False, False)

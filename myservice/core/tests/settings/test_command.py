@@ -67,6 +67,7 @@ SKELETON_ROWS = {
     "EVENTS_MAX_ATTEMPTS": ("5", "default"),
     "EVENTS_RETRY_DELAY": ("1", "default"),
     "GRACEFUL_TIMEOUT": ("20", "default"),
+    "HEADER_TIMEOUT": ("30", "default"),
     "IDEMPOTENCY_KEY_HOURS": ("24", "default"),
     "KEEP_ALIVE_TIMEOUT": ("75", "default"),
     "LISTEN_BACKLOG": ("1024", "default"),
