@@ -29,7 +29,7 @@ from .api.validation import (
     validate_response,
 )
 from .app_class import ServiceApp
-from .callers import auth, cors, gate, in_flight
+from .callers import auth, cors, gate, in_flight, websocket_bounds
 from .callers.access import check_declared, public, requires, unlimited
 from .callers.auth import current_caller, required_caller
 from .callers.caller import Caller
@@ -158,4 +158,5 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     gate.init_app(app)
     cors.init_app(app)
     in_flight.init_app(app)
+    websocket_bounds.init_app(app)
     websocket_path.init_app(app)

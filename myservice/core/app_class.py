@@ -1,7 +1,7 @@
 """The app class: the path of every request, top to bottom, in one place.
 
 ServiceApp answers as Quart does, and around that gives each request its id, its log line, its
-metrics and the security headers, caps the requests in flight, and passes each routed request
+metrics and the security headers, caps the requests in flight (and the WebSockets), and passes each routed request
 through the gate (token, rate limit, scopes) before any hook or view of the service. It does so
 around Quart's own request handling rather than in before/after-request hooks: the hooks and
 the context-local proxies they read cost about as much as the rest of a request (`make bench`
@@ -22,7 +22,7 @@ from quart.typing import ResponseReturnValue, ResponseTypes
 from werkzeug.exceptions import HTTPException
 
 from . import websocket_path
-from .callers import auth, cors, gate, in_flight
+from .callers import auth, cors, gate, in_flight, websocket_bounds
 from .http.compression import compressing_for
 from .http.json_provider import ORJSONProvider
 from .http.problems import problem_response
@@ -72,9 +72,9 @@ class ServiceApp(Quart):
         if scope["type"] == "http" and lacks_host(scope):
             await send_problem(scope, send_with_headers, 400, MISSING_HOST)
             return
-        cap: in_flight.InFlightCap = self.extensions[in_flight.EXTENSION_KEY]
+        cap: in_flight.InFlightCap = self.extensions[in_flight.EXTENSION_KEY][scope["type"]]
         if not cap.admits(scope["path"]):
-            await in_flight.refuse(self, scope, send_with_headers, request_id)
+            await in_flight.refuse(self, cap, scope, send_with_headers, request_id)
             return
         cap.count += 1
         try:
@@ -157,11 +157,12 @@ class ServiceApp(Quart):
     async def preprocess_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseReturnValue | None:
-        """Pass the WebSocket through the gate before it is accepted, then run the hooks."""
+        """Pass the WebSocket through the gate, then its caller's cap, then run the hooks."""
         websocket = cast(ServiceWebsocket, (websocket_context or websocket_ctx).websocket)
         rule = websocket.url_rule
         if rule is not None:
             await self.extensions[gate.EXTENSION_KEY].admit(websocket, rule.endpoint)
+            self.extensions[websocket_bounds.EXTENSION_KEY].hold(self, websocket)
         return await super().preprocess_websocket(websocket_context)
 
     async def handle_websocket(self, websocket: Websocket) -> ResponseTypes | None:

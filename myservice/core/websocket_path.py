@@ -2,7 +2,8 @@
 
 A WebSocket passes the gate before it is accepted, as a request does before its view (token,
 scopes, rate limit; app_class.py): refused, the client gets the problem document over HTTP,
-and no 101. While open it counts against MAX_IN_FLIGHT. Each is counted by route and status
+and no 101. It counts against caps of its own, in all and by caller, and is closed once idle
+or once its token expires (callers/websocket_bounds.py). Each is counted by route and status
 (101 once accepted) and logged when it closes, with its whole duration; the drain of
 `make serve` closes those still open with 1001 Going Away (close_open_websockets).
 """
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from quart import Quart
 from quart.typing import ResponseTypes
 
+from .callers import websocket_bounds
 from .http.request import ServiceWebsocket
 from .http.request_ids import current_request_id
 from .http.routes import route_of
@@ -44,6 +46,7 @@ async def handled(app: Quart, websocket: ServiceWebsocket, handle: Handler) -> R
         refusal = await handle(websocket)
         return refusal
     finally:
+        app.extensions[websocket_bounds.EXTENSION_KEY].release(websocket)
         open_sockets.discard(websocket)
         recorder.websockets_open.dec()
         status = _status(websocket, refusal)

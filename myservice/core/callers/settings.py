@@ -108,6 +108,9 @@ SETTINGS = {
     "CORS_MAX_AGE": Setting(600, int, minimum=0),
     "CORS_ORIGINS": Setting([], list, check=origins),
     "MAX_IN_FLIGHT": Setting(512, int, minimum=1),
+    "MAX_WEBSOCKETS": Setting(256, int, minimum=1),
+    "MAX_WEBSOCKETS_PER_CALLER": Setting(8, int, minimum=1),
     "RATE_LIMIT": Setting(None, str, nullable=True, check=rate_limit),
     "RATE_LIMIT_STORAGE": Setting(MEMORY, str, check=storage_url),
+    "WEBSOCKET_IDLE_TIMEOUT": Setting(300, int, minimum=1),
 }

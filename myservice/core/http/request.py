@@ -6,7 +6,9 @@ caller is and where it stands with the rate limit, for the view, the log line an
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
 from typing import Any, NoReturn
 
 from quart import Request, Websocket
@@ -31,9 +33,30 @@ class Admitted:
 
 
 class ServiceWebsocket(Admitted, Websocket):
-    """Quart's WebSocket, with what the gate found out before it was accepted, and whether it was."""
+    """Quart's WebSocket, with what the gate found out, whether it was accepted, and when.
+
+    It also knows when a message last went either way, for WEBSOCKET_IDLE_TIMEOUT.
+    """
 
     accepted = False
+    # Set by callers/websocket_bounds.py while the socket counts against its caller's cap.
+    bounds: tuple[str, asyncio.Future[None]] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """A WebSocket as Quart makes it, active from now."""
+        super().__init__(*args, **kwargs)
+        self.last_active = time.monotonic()
+
+    async def receive(self) -> str | bytes:
+        """The next message from the client, as Quart gives it."""
+        message = await super().receive()
+        self.last_active = time.monotonic()
+        return message
+
+    async def send(self, data: str | bytes) -> None:
+        """Send a message to the client, as Quart does."""
+        await super().send(data)
+        self.last_active = time.monotonic()
 
     async def accept(
         self, headers: dict[str, str] | Headers | None = None, subprotocol: str | None = None

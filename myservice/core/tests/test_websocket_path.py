@@ -161,16 +161,3 @@ async def until_closed(socket: ClientConnection) -> ConnectionClosed:
                 await socket.recv()
             except ConnectionClosed as closed:
                 return closed
-
-
-async def test_an_open_websocket_counts_against_max_in_flight(
-    bearer: Callable[..., dict[str, str]],
-) -> None:
-    """At MAX_IN_FLIGHT 1, a second WebSocket is refused 503 while the first is open."""
-    app, _ = feed_app(MAX_IN_FLIGHT=1)
-    client = app.test_client()
-    async with client.websocket("/feed", headers=bearer("feed:read")) as first:
-        assert await first.receive() == "hello tester"
-        status, body = await refusal(app, bearer("feed:read"))
-    assert status == 503
-    assert body["detail"].startswith("This worker is answering 1 requests")

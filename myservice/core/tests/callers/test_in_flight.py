@@ -42,7 +42,7 @@ async def test_a_worker_at_its_cap_refuses_more_at_once_but_answers_its_probes()
 
 def test_the_probes_pass_a_full_cap() -> None:
     """At its cap the worker admits nothing more but the paths it spares."""
-    cap = InFlightCap(2, frozenset({"/livez"}))
+    cap = InFlightCap("MAX_IN_FLIGHT", 2, frozenset({"/livez"}), "busy")
     cap.count = 2
     assert not cap.admits("/")
     assert cap.admits("/livez")

@@ -76,6 +76,8 @@ SKELETON_ROWS = {
     "MAX_CONTENT_LENGTH": ("1048576", "default"),
     "MAX_HEADER_SIZE": ("16384", "default"),
     "MAX_IN_FLIGHT": ("512", "default"),
+    "MAX_WEBSOCKETS": ("256", "default"),
+    "MAX_WEBSOCKETS_PER_CALLER": ("8", "default"),
     "RATE_LIMIT": ("null", "default"),
     "RATE_LIMIT_STORAGE": ('"memory://"', "default"),
     "READINESS_TIMEOUT": ("2", "default"),
@@ -85,6 +87,7 @@ SKELETON_ROWS = {
     "SECRET_KEY": ("null", "default"),
     "TESTING": ("true", "create_app() overrides"),
     "TRACING": ("false", "default"),
+    "WEBSOCKET_IDLE_TIMEOUT": ("300", "default"),
     "TRUSTED_PROXIES": ("[]", "default"),
 }
 

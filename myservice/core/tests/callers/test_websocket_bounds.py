@@ -1,0 +1,89 @@
+"""WebSockets have caps of their own, in all and by caller, and close when idle or unpaid."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+from quart import typing as quart_typing
+from quart.testing.connections import WebsocketDisconnectError
+
+from ..observability.test_logs import json_lines
+from ..test_websocket_path import feed_app, refusal
+
+
+async def test_open_websockets_do_not_hold_requests_in_flight(
+    bearer: Callable[..., dict[str, str]],
+) -> None:
+    """At MAX_IN_FLIGHT 1, an open WebSocket leaves the request its room."""
+    app, _ = feed_app(MAX_IN_FLIGHT=1)
+    client = app.test_client()
+    async with client.websocket("/feed", headers=bearer("feed:read")) as first:
+        assert await first.receive() == "hello tester"
+        assert (await client.get("/")).status_code == 200
+
+
+async def test_a_worker_holds_at_most_max_websockets(bearer: Callable[..., dict[str, str]]) -> None:
+    """At MAX_WEBSOCKETS 1, a second WebSocket, whoever opens it, is refused 503 at once."""
+    app, lines = feed_app(MAX_WEBSOCKETS=1)
+    async with app.test_client().websocket("/feed", headers=bearer("feed:read")) as first:
+        assert await first.receive() == "hello tester"
+        status, body = await refusal(app, bearer("feed:read", subject="bob"))
+    assert status == 503
+    assert body["detail"] == "This worker has 1 WebSockets open, its most; try again shortly."
+    assert [line["reason"] for line in json_lines(lines) if line.get("status") == 503] == [
+        "MAX_WEBSOCKETS"
+    ]
+
+
+async def test_one_caller_holds_at_most_its_own_cap(bearer: Callable[..., dict[str, str]]) -> None:
+    """Ann's third socket is a 429 while Bob opens his; Ann's closed socket frees her a place."""
+    app, _ = feed_app(MAX_WEBSOCKETS_PER_CALLER=2)
+    client, ann = app.test_client(), bearer("feed:read", subject="ann")
+    async with client.websocket("/feed", headers=ann) as first:
+        assert await first.receive() == "hello ann"
+        async with client.websocket("/feed", headers=ann) as second:
+            assert await second.receive() == "hello ann"
+            status, body = await refusal(app, ann)
+            assert status == 429
+            assert "(MAX_WEBSOCKETS_PER_CALLER)" in body["detail"]
+            async with client.websocket("/feed", headers=bearer("feed:read", subject="bob")) as bob:
+                assert await bob.receive() == "hello bob"
+        await asyncio.sleep(0.05)  # the second socket's end runs once its client has gone
+        async with client.websocket("/feed", headers=ann) as third:
+            assert await third.receive() == "hello ann"
+
+
+async def test_an_idle_websocket_is_closed_with_1001(bearer: Callable[..., dict[str, str]]) -> None:
+    """No message either way for WEBSOCKET_IDLE_TIMEOUT: closed, Going Away; messages keep it."""
+    app, _ = feed_app(WEBSOCKET_IDLE_TIMEOUT=1)
+    async with app.test_client().websocket("/feed", headers=bearer("feed:read")) as feed:
+        assert await feed.receive() == "hello tester"
+        for _ in range(3):
+            await asyncio.sleep(0.5)
+            await feed.send("still here")
+            assert await feed.receive() == "still here"
+        with pytest.raises(WebsocketDisconnectError) as closed:
+            await asyncio.wait_for(feed.receive(), 5)
+    assert closed.value.args[0] == 1001
+
+
+async def test_a_websocket_closes_when_its_token_expires(token: Callable[..., str]) -> None:
+    """A caller cannot outlive its credentials: at the token's exp (AUTH_LEEWAY 0), 1008."""
+    app, _ = feed_app(AUTH_LEEWAY=0)
+    headers = {"Authorization": f"Bearer {token('feed:read', lifetime=2)}"}
+    async with app.test_client().websocket("/feed", headers=headers) as feed:
+        assert await feed.receive() == "hello tester"
+        with pytest.raises(WebsocketDisconnectError) as closed:
+            await chatting(feed, seconds=10)
+    assert closed.value.args[0] == 1008
+
+
+async def chatting(feed: quart_typing.TestWebsocketConnectionProtocol, seconds: float) -> None:
+    """Send the feed a message and read its echo, five times a second, for `seconds` at most."""
+    async with asyncio.timeout(seconds):
+        while True:
+            await feed.send("still here")
+            assert await feed.receive() == "still here"
+            await asyncio.sleep(0.2)
