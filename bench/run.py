@@ -32,11 +32,10 @@ from pathlib import Path
 from bench.callers import SCOPE
 from bench.events import measure_events
 from bench.items import PAGE, SEEDED, seed
-from bench.memory import resident_mib
 from bench.wrk import LOAD_CPU, SERVER_CPU, Round, can_pin, find_wrk, load, pinned
 from myservice import create_app
 from myservice.core.testing.key_server import KeyServer
-from myservice.core.testing.live_server import LiveServer, ServerStartError, free_port
+from myservice.core.testing.live_server import LiveServer, ServerStartError, free_port, resident_mib
 from myservice.core.testing.service import events
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import math
-import os
 import signal
 from dataclasses import replace
 
 import pytest
 
-from bench.memory import resident_mib
 from bench.run import (
     BARE,
     BOOK,
@@ -155,12 +153,6 @@ def test_a_ratio_under_its_bar_or_a_load_bound_round_fails_the_run(
     assert "plumbing: make serve / bare Quart, same server is 0.80, under 0.90" in failures
     assert f"wrk was the bottleneck in a round of {SERVE.label}" in failures
     assert "(at least 0.90: NO)" in capsys.readouterr().out
-
-
-def test_resident_memory_is_read_from_proc() -> None:
-    """The running test has a resident size of some MiB; a process that is gone has none."""
-    assert 1 < resident_mib(os.getpid()) < 10_000
-    assert math.isnan(resident_mib(2**22 + 1))
 
 
 def test_a_service_whose_routes_require_tokens_is_served_with_the_stand_in_provider(

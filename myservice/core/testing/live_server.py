@@ -28,6 +28,18 @@ class ServerStartError(Exception):
     """The server exited, or did not answer in time; the message ends with what it wrote."""
 
 
+def resident_mib(pid: int) -> float:
+    """The resident set size of process `pid`, in MiB, from /proc (NaN where there is none)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def free_port() -> int:
     """A TCP port of 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from quart import typing as quart_typing
 from quart.testing.connections import WebsocketDisconnectError
+from websockets.asyncio.client import connect
 
+from ...startup import SERVICE
+from ...testing.live_server import LiveServer, resident_mib
+from ...testing.service import events
 from ..observability.test_logs import json_lines
-from ..test_websocket_path import feed_app, refusal
+from ..test_websocket_path import feed_app, refusal, until_closed
 
 
 async def test_open_websockets_do_not_hold_requests_in_flight(
@@ -87,3 +94,67 @@ async def chatting(feed: quart_typing.TestWebsocketConnectionProtocol, seconds: 
             await feed.send("still here")
             assert await feed.receive() == "still here"
             await asyncio.sleep(0.2)
+
+
+DEAF_APP = f"""
+import asyncio
+
+from quart import websocket
+
+from {SERVICE}.core import public
+from {SERVICE}.core.tests.plumbing import create_app as create_plumbing
+
+
+def create_app():
+    app = create_plumbing()
+
+    @app.websocket("/deaf")
+    @public
+    async def deaf():
+        await websocket.send("hello")
+        await asyncio.sleep(3600)
+
+    return app
+"""
+MESSAGE = b"x" * 65536
+SENT = 400
+
+
+@pytest.fixture
+def deaf_server(serve: Callable[..., LiveServer], tmp_path: Path) -> LiveServer:
+    """The plumbing with a public WebSocket that greets, then never reads; idle after 2 s."""
+    (tmp_path / "deaf_app.py").write_text(DEAF_APP)
+    return serve(factory="deaf_app:create_app", WEBSOCKET_IDLE_TIMEOUT=2, GRACEFUL_TIMEOUT=1)
+
+
+@pytest.mark.processes
+async def test_a_view_that_does_not_read_costs_the_worker_16_messages(
+    deaf_server: LiveServer,
+) -> None:
+    """Under make serve, 25 MiB sent to a view that reads none: the worker holds 16 messages.
+
+    The rest stays in the kernel's buffers and with the client, whose sends wait.
+    """
+    [serving] = events(deaf_server, "worker serving")
+    before = resident_mib(serving["pid"])
+    async with connect(f"ws://127.0.0.1:{deaf_server.port}/deaf", max_size=None) as socket:
+        assert await socket.recv() == "hello"
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(3):
+                for _ in range(SENT):
+                    await socket.send(MESSAGE)
+        await asyncio.sleep(0.5)
+        grown = resident_mib(serving["pid"]) - before
+    assert grown < 16 * len(MESSAGE) / 2**20 + 4
+
+
+@pytest.mark.processes
+async def test_an_idle_socket_is_closed_under_make_serve(deaf_server: LiveServer) -> None:
+    """A real client hears 1001 once nothing has gone either way for WEBSOCKET_IDLE_TIMEOUT."""
+    async with connect(f"ws://127.0.0.1:{deaf_server.port}/deaf") as socket:
+        assert await socket.recv() == "hello"
+        started = time.monotonic()
+        closed = await until_closed(socket)
+    assert closed.rcvd is not None
+    assert (closed.rcvd.code, closed.rcvd.reason) == (1001, "idle for 2 s")
+    assert time.monotonic() - started < 8

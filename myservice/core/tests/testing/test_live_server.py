@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import textwrap
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ...testing.live_server import LiveServer, ServerStartError, free_port
+from ...testing.live_server import LiveServer, ServerStartError, free_port, resident_mib
 
 # Each test starts servers in processes of their own: make test-servers and test-all run them.
 pytestmark = pytest.mark.processes
@@ -84,3 +85,9 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0
+
+
+def test_resident_memory_is_read_from_proc() -> None:
+    """The running test has a resident size of some MiB; a process that is gone has none."""
+    assert 1 < resident_mib(os.getpid()) < 10_000
+    assert math.isnan(resident_mib(2**22 + 1))
