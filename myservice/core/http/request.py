@@ -70,8 +70,9 @@ class JSONRequest(Admitted, Request):
     """A request whose JSON body is JSON, or the client hears why not.
 
     Quart's own get_json() returns None for a body sent under a non-JSON Content-Type, lets a
-    body that is not UTF-8 or that nests too deeply escape as a 500, and accepts NaN, Infinity and
-    1e999, which the service would then echo as invalid JSON.
+    body that is not UTF-8 or that nests too deeply escape as a 500, accepts NaN, Infinity and
+    1e999, which the service would then echo as invalid JSON, and reads a key sent twice in one
+    object as its last value, where another reader of the same body may take the first.
     A gzip body is inflated when it is read (gzip_bodies.py), never before.
     """
 
@@ -98,7 +99,10 @@ class JSONRequest(Admitted, Request):
         too_deep = f"The body's JSON is nested too deeply (more than {DEEPEST} levels)."
         try:
             parsed = self.json_module.loads(
-                data.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
+                data.decode("utf-8"),
+                parse_constant=_refuse_constant,
+                parse_float=_finite_float,
+                object_pairs_hook=_unique_keys,
             )
         except UnicodeDecodeError as error:
             problem = f"The body is not UTF-8 (bad byte at offset {error.start})."
@@ -137,6 +141,17 @@ class JSONRequest(Admitted, Request):
 
 def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f'the key "{key}" appears twice in one object')
+            seen.add(key)
+    return obj
 
 
 def _finite_float(text: str) -> float:

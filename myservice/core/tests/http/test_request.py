@@ -94,14 +94,22 @@ async def test_json_under_another_content_type_is_a_415(
         (b'{"a": NaN}', "The body is not valid JSON: NaN is not a JSON number."),
         (b"-Infinity", "The body is not valid JSON: -Infinity is not a JSON number."),
         (b'{"a": 1e999}', "The body is not valid JSON: 1e999 is too large for a number."),
+        (
+            b'{"amount": 1, "b": {"amount": 2}, "amount": 1000}',
+            'The body is not valid JSON: the key "amount" appears twice in one object.',
+        ),
     ],
     ids=[
         *("truncated", "empty", "not-utf-8", "deeply-nested", "900-deep", "65-deep-objects"),
-        *("nan", "infinity", "overflow"),
+        *("nan", "infinity", "overflow", "duplicate-key"),
     ],
 )
 async def test_body_that_does_not_parse_is_a_400(echo: Client, data: bytes, detail: str) -> None:
-    """Malformed, non-UTF-8, absurdly nested or non-finite JSON each get 400 and the reason."""
+    """Malformed, non-UTF-8, absurdly nested, non-finite or ambiguous JSON: 400 and the reason.
+
+    A key twice in one object is refused rather than read as its last value: a proxy or a
+    signature check before the service may have read the first.
+    """
     response = await echo.post("/echo", data=data, headers=JSON)
     assert response.status_code == 400
     assert response.content_type == "application/problem+json"
