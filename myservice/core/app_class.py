@@ -22,7 +22,7 @@ from quart.typing import ResponseReturnValue, ResponseTypes
 from werkzeug.exceptions import HTTPException
 
 from . import websocket_path
-from .callers import auth, cors, gate, in_flight, websocket_bounds
+from .callers import cors, development_serving, gate, in_flight, websocket_bounds
 from .http.compression import compressing_for
 from .http.json_provider import ORJSONProvider
 from .http.problems import problem_response
@@ -85,11 +85,13 @@ class ServiceApp(Quart):
         finally:
             cap.count -= 1
 
-    def run(self, *args: Any, **kwargs: Any) -> None:
+    def run(self, host: str | None = None, *args: Any, **kwargs: Any) -> None:
         """`quart run`: refused first, in the one line Hypercorn would wrap in tracebacks."""
-        if refusal := auth.development_key_refusal(self):
+        if refusal := development_serving.development_key_refusal(self):
             raise SystemExit(refusal)
-        super().run(*args, **kwargs)
+        if exposure := development_serving.development_key_exposure(self, host or "127.0.0.1"):
+            self.logger.warning(exposure)
+        super().run(host, *args, **kwargs)
 
     async def startup(self) -> None:
         """Refuse to serve what must not be (the development key in production), then start.
@@ -97,7 +99,7 @@ class ServiceApp(Quart):
         Under any server: the refusal is the lifespan's failure, its message one line, so
         that no server serves on (uvicorn would if the lifespan raised anything else).
         """
-        if refusal := auth.development_key_refusal(self):
+        if refusal := development_serving.development_key_refusal(self):
             raise StartupError(refusal)
         await super().startup()
 

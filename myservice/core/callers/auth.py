@@ -11,20 +11,17 @@ which `quart token` (`make token`) signs with.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import cast
 
 import click
 from quart import Quart, Response, has_websocket_context, request, websocket
 from quart.cli import ScriptInfo, pass_script_info
-from quart.helpers import get_debug_flag
 
 from ..http.problems import problem_response, title_of
 from ..http.request import JSONRequest, ServiceWebsocket
 from ..observability.probes import add_readiness_check
-from ..startup import ENV_PREFIX, SERVICE, StartupError, cannot_start
-from .access import protected_views
+from ..startup import SERVICE, StartupError
 from .caller import Caller
 from .development_key import AUDIENCE, ISSUER, DevelopmentKeys, development_key, mint_token
 from .key_sets import RemoteKeySet
@@ -79,30 +76,6 @@ def init_app(app: Quart) -> None:
     )
     app.register_error_handler(Refused, refusal_response)
     app.cli.add_command(token_command)
-
-
-def development_key_refusal(app: Quart) -> str | None:
-    """The line a start stops with when it would serve with the development key, unless allowed.
-
-    AUTH_DEVELOPMENT_KEY, DEBUG or TESTING allows it (the test plugin sets the first). The app
-    asks as it starts serving, under any server: building it serves nothing, so the commands
-    that only load it (make view, spec, config, db upgrade, token) go on.
-    """
-    verifier: TokenVerifier = app.extensions[EXTENSION_KEY]
-    if not isinstance(verifier.source, DevelopmentKeys) or not protected_views(app):
-        return None
-    config = app.config
-    # `quart run --debug` sets QUART_DEBUG, and the app's DEBUG from it only after it is made.
-    debug = config["DEBUG"] or ("QUART_DEBUG" in os.environ and get_debug_flag())
-    if config["AUTH_DEVELOPMENT_KEY"] or debug or config["TESTING"]:
-        return None
-    return str(
-        cannot_start(
-            "routes require tokens but AUTH_JWKS_URL is not set: set it, AUTH_ISSUER and"
-            " AUTH_AUDIENCE to your identity provider's (docs/callers.md), or on a developer's"
-            f" machine {ENV_PREFIX}AUTH_DEVELOPMENT_KEY=true to sign in with `make token`"
-        )
-    )
 
 
 async def authenticate(app: Quart, raw_request: JSONRequest | ServiceWebsocket) -> Caller:

@@ -22,6 +22,7 @@ import structlog
 import uvicorn
 from quart import Quart
 
+from ..callers.development_serving import development_key_exposure
 from ..observability.probes import start_draining
 from ..startup import cannot_start
 from ..websocket_path import close_open_websockets
@@ -86,6 +87,8 @@ async def _serve(
     server: _Server, app: Quart, sock: socket.socket, drain: Event, stop: Event
 ) -> None:
     log.info("worker started", pid=os.getpid())
+    if exposure := development_key_exposure(app, sock.getsockname()[0]):
+        log.warning(exposure)
     watcher = asyncio.create_task(_drain_when_told(server, app, drain, stop))
     try:
         await server.serve(sockets=[sock])

@@ -103,8 +103,8 @@ def test_building_the_app_serves_nothing_and_is_never_refused(tmp_path: Path) ->
     assert app.url_map.bind("").test("/refunds")
 
 
-def refunds_service(tmp_path: Path) -> dict[str, str]:
-    """A module refunds_service.create_app, the app of `refunds_app` without the development key.
+def refunds_service(tmp_path: Path, development_key: bool = False) -> dict[str, str]:
+    """A module refunds_service.create_app: the app of `refunds_app`, with the key allowed or not.
 
     Gives the environment a server started in `tmp_path` finds it with.
     """
@@ -115,7 +115,7 @@ def refunds_service(tmp_path: Path) -> dict[str, str]:
             from pathlib import Path
 
             def create_app():
-                return refunds_app(Path("{tmp_path}"), AUTH_DEVELOPMENT_KEY=False)
+                return refunds_app(Path("{tmp_path}"), AUTH_DEVELOPMENT_KEY={development_key})
             """
         )
     )
