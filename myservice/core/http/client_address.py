@@ -4,7 +4,9 @@ Anyone can send X-Forwarded-For, so it counts only when the peer is one of TRUST
 and then it is read from the right: the proxies append, so the first address from the right
 that is not a trusted proxy is the one the nearest trusted proxy saw. Every line of the header
 counts, joined in order as RFC 9110 section 5.3 says: a proxy that adds a line of its own
-rather than appending to the client's leaves the client's line first, and forged.
+rather than appending to the client's leaves the client's line first, and forged. A hop may
+be written with a port or in brackets (`198.51.100.1:4711`, `[2001:db8::7]:4711`); the client
+is its address alone, written one way.
 """
 
 from __future__ import annotations
@@ -65,11 +67,11 @@ def client_address(
     """The client's address, given the peer's, its X-Forwarded-For header and the trusted proxies."""
     if not trusted or forwarded_for is None or not _is_trusted(peer, trusted):
         return peer
-    hops = [hop.strip() for hop in forwarded_for.split(",")]
+    hops = [_address_of(hop) for hop in forwarded_for.split(",")]
     for hop in reversed(hops):
         if not _is_trusted(hop, trusted):
-            return hop if _is_address(hop) else peer
-    return hops[0] if _is_address(hops[0]) else peer
+            return hop or peer
+    return hops[0] or peer
 
 
 def _is_trusted(address: str | None, trusted: list[Network]) -> bool:
@@ -82,9 +84,22 @@ def _is_trusted(address: str | None, trusted: list[Network]) -> bool:
     return any(parsed in network for network in trusted)
 
 
-def _is_address(text: str) -> bool:
+def _address_of(hop: str) -> str | None:
+    """The address a hop names, as written alone, in brackets, or with a port; None if none."""
+    text = hop.strip()
+    if text.startswith("["):
+        text, bracket, port = text[1:].partition("]")
+        if not bracket or (port and not _is_port(port)):
+            return None
+    elif text.count(":") == 1:
+        text, _, port = text.partition(":")
+        if not _is_port(":" + port):
+            return None
     try:
-        ip_address(text)
+        return str(ip_address(text))
     except ValueError:
-        return False
-    return True
+        return None
+
+
+def _is_port(text: str) -> bool:
+    return text.startswith(":") and text[1:].isascii() and text[1:].isdigit() and len(text) <= 6

@@ -39,13 +39,23 @@ def test_the_peer_is_the_client_unless_a_trusted_proxy_forwarded(
         (" 198.51.100.1 ,10.0.0.3", "198.51.100.1"),  # spaces around hops
         ("10.0.0.5, 10.0.0.3", "10.0.0.5"),  # every hop trusted: the leftmost
         ("6.6.6.6, not-an-address, 10.0.0.3", "10.0.0.2"),  # the hop to use is garbage: the peer
-        ("198.51.100.1:4711", "10.0.0.2"),  # with a port: garbage too
+        ("198.51.100.1:4711", "198.51.100.1"),  # with the client's port: the address
+        ("198.51.100.1:4711, 10.0.0.3:443", "198.51.100.1"),  # proxies written with ports
+        ("[2001:db8::7]", "2001:db8::7"),  # IPv6 in brackets
+        ("[2001:db8::7]:4711, 10.0.0.3", "2001:db8::7"),  # and with a port
+        ("2001:DB8:0::7", "2001:db8::7"),  # written another way: one client, one budget
+        ("[2001:db8::7, 10.0.0.3", "10.0.0.2"),  # a bracket left open: garbage
+        ("198.51.100.1:port", "10.0.0.2"),  # a port that is no port: garbage
         ("", "10.0.0.2"),  # an empty header
         ("2001:db8::7, 10.0.0.3", "2001:db8::7"),  # an IPv6 client behind IPv4 proxies
     ],
 )
 def test_a_trusted_proxy_is_read_from_the_right(forwarded_for: str, client: str) -> None:
-    """From a trusted peer, the client is the rightmost hop that is not a trusted proxy."""
+    """From a trusted peer, the client is the rightmost hop that is not a trusted proxy.
+
+    A hop may carry a port (`ip:port`, `[v6]:port`) or brackets, as proxies write them: the
+    client is its address alone, so that such clients do not share their proxy's budget.
+    """
     assert client_address("10.0.0.2", forwarded_for, TRUSTED) == client
 
 
