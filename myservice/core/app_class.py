@@ -10,6 +10,7 @@ measured it), and this way no response, error pages included, escapes any of it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, cast
 
@@ -25,14 +26,13 @@ from . import websocket_path
 from .callers import cors, development_serving, gate, in_flight, websocket_bounds
 from .http.compression import compressing_for
 from .http.json_provider import ORJSONProvider
-from .http.problems import problem_response
 from .http.raw_answers import MISSING_HOST, lacks_host, send_problem
 from .http.request import JSONRequest, ServiceWebsocket
 from .http.request_ids import HEADER, assign_request_id, current_request_id, sent_request_id
 from .http.responses import model_response, without_body
 from .http.routes import method_label, route_of
 from .http.security_headers import add_security_headers, apply_cache_policy
-from .observability import metrics, request_log
+from .observability import metrics, probes, request_log
 from .observability.tracing import tracing_of
 from .startup import StartupError
 
@@ -120,6 +120,10 @@ class ServiceApp(Quart):
         recorder.in_progress.inc()
         try:
             response = await super().handle_request(request)
+        except asyncio.CancelledError:
+            stopping = self.extensions[probes.EXTENSION_KEY].draining
+            request_log.write_unanswered(self, request, time.perf_counter() - started, stopping)
+            raise
         finally:
             recorder.in_progress.dec()
         standing = cast(JSONRequest, request).rate_limit
@@ -187,13 +191,4 @@ class ServiceApp(Quart):
         A CORS preflight gets what its origin may do, or 403 when its origin is not allowed.
         """
         response = without_body(await super().make_default_options_response())
-        allowed: cors.Cors | None = self.extensions.get(cors.EXTENSION_KEY)
-        request = cast(JSONRequest, request_ctx.request)
-        if allowed is None or not cors.is_preflight(request):
-            return response
-        answered = allowed.answer_preflight(request, response)
-        if answered is None:
-            origin = request.headers["Origin"]
-            detail = f"Pages from {origin} may not call this service (CORS_ORIGINS)."
-            return problem_response(403, "Forbidden", detail)
-        return answered
+        return cors.options_answer(self, cast(JSONRequest, request_ctx.request), response)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from quart import Quart, Request, Response
 
+from ..http.problems import problem_response
 from ..startup import StartupError
 from .settings import ANY_ORIGIN
 
@@ -79,3 +80,16 @@ def is_preflight(request: Request) -> bool:
     """An OPTIONS request a browser sends before a cross-origin one."""
     headers = request.headers
     return "Origin" in headers and "Access-Control-Request-Method" in headers
+
+
+def options_answer(app: Quart, request: Request, response: Response) -> Response:
+    """Quart's answer to OPTIONS, completed for a preflight: what its origin may do, or 403."""
+    allowed: Cors | None = app.extensions.get(EXTENSION_KEY)
+    if allowed is None or not is_preflight(request):
+        return response
+    answered = allowed.answer_preflight(request, response)
+    if answered is None:
+        origin = request.headers["Origin"]
+        detail = f"Pages from {origin} may not call this service (CORS_ORIGINS)."
+        return problem_response(403, "Forbidden", detail)
+    return answered

@@ -22,10 +22,14 @@ from quart.wrappers.base import BaseRequestWebsocket
 from structlog.typing import Processor
 
 from ..http.client_address import client_of, trusted_of
-from ..http.routes import View
+from ..http.request_ids import current_request_id
+from ..http.routes import View, method_label, route_of
+from . import metrics
 from .timestamps import UTCTimestamper
 
 EXTENSION_KEY = __name__
+# The status of a request that was never answered: nginx's "client closed request".
+UNANSWERED = 499
 QUIET_ATTRIBUTE = "log_requests_at_debug"
 
 
@@ -57,11 +61,12 @@ class RequestLog:
         status: int,
         seconds: float,
         kind: str = "request",
+        reason: str | None = None,
     ) -> None:
         """Write the request's line; at DEBUG for the views marked @quiet, else at INFO.
 
         A WebSocket's line is written as it closes, of `kind` "websocket", its status 101
-        once accepted, its duration the connection's.
+        once accepted, its duration the connection's. `reason` says why a request had no answer.
         """
         view = self._views.get(request.endpoint or "")
         # vars() rather than getattr(view, ..., False), which raises and catches inside when absent.
@@ -82,6 +87,8 @@ class RequestLog:
             "duration_ms": round(seconds * 1000, 2),
             "client": client,
         }
+        if reason is not None:
+            event["reason"] = reason
         caller = getattr(request, "caller", None)
         if caller is not None:
             event["subject"] = caller.subject
@@ -122,6 +129,23 @@ class RequestLog:
         event["timestamp"] = self._clock.now()
         self._stream.write(self._render(level, event) + "\n")
         self._stream.flush()
+
+
+def write_unanswered(
+    app: Quart, request: BaseRequestWebsocket, seconds: float, stopping: bool
+) -> None:
+    """Count and log a request cancelled before its answer, as 499 (nginx's "client closed").
+
+    Quart cancels it when the client hangs up; the worker, `stopping`, when GRACEFUL_TIMEOUT
+    ran out.
+    """
+    reason = "the worker stopped first" if stopping else "the client closed the connection"
+    method, route = method_label(request.method), route_of(request)
+    app.extensions[metrics.EXTENSION_KEY].observe(method, route, UNANSWERED, seconds)
+    log: RequestLog = app.extensions[EXTENSION_KEY]
+    log.write(
+        request, current_request_id() or "", method, route, UNANSWERED, seconds, reason=reason
+    )
 
 
 def _as_json(_level: str, event: dict[str, object]) -> str:

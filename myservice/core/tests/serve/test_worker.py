@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import signal
+import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -65,3 +66,27 @@ def test_requests_past_the_graceful_timeout_are_cancelled(serve: Serve, probe_ap
     assert status in {500, None}
     [cancelled] = events(server, "Cancel 1 running task(s), timeout graceful shutdown exceeded")
     assert cancelled["level"] == "error"
+    [line] = [
+        line for line in events(server, "request") if line["route"] == "/sleep/<float:seconds>"
+    ]
+    assert (line["status"], line["reason"]) == (499, "the worker stopped first")
+
+
+def test_a_client_that_hangs_up_is_logged_as_a_hang_up(serve: Serve, probe_app: str) -> None:
+    """Gone before its answer, the request is cancelled and logged 499, the client's doing."""
+    server = serve(1, probe_app)
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        connection.sendall(b"GET /sleep/30.0 HTTP/1.1\r\nHost: test\r\n\r\n")
+        time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while not (lines := [line for line in events(server, "request") if line["status"] == 499]):
+        assert time.monotonic() < deadline, "no line for the request whose client hung up"
+        time.sleep(0.1)
+    [line] = lines
+    assert (line["route"], line["reason"]) == (
+        "/sleep/<float:seconds>",
+        "the client closed the connection",
+    )
+    assert line["level"] == "info"
+    _, _, metrics = server.get("/metrics")
+    assert b'status="499"' in metrics
