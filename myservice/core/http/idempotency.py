@@ -11,7 +11,8 @@ transaction with the keeping of its answer. Then, for the same caller and key:
 - a retry while the first still runs is a 409 with Retry-After.
 
 An answer below 500 is kept for IDEMPOTENCY_KEY_HOURS; a 5xx, an error or a cut connection rolls
-the view's writes back and gives the key up, so that a retry runs it again. A request without the
+the view's writes back and gives the key up, so that a retry runs it again. So does an answer
+larger than MAX_CONTENT_LENGTH, which is not kept: the client hears a 500. A request without the
 header runs as it would without the decorator. The keys of callers without a token (a public
 route) are shared: anyone who sends the same key and the same body gets the same answer.
 """
@@ -76,7 +77,8 @@ def idempotent(view: AsyncView) -> AsyncView:
                 )
                 if response.status_code >= 500:
                     raise _NotKept(response)
-                await idempotency.keep(session, key, outcome.token, await answer_of(response))
+                answer = await answer_of(response, current_app.config["MAX_CONTENT_LENGTH"])
+                await idempotency.keep(session, key, outcome.token, answer)
         except _NotKept as failed:
             await idempotency.release(sessions, key, outcome.token)
             return failed.response
@@ -135,12 +137,35 @@ async def request_fingerprint() -> str:
     return digest.hexdigest()
 
 
-async def answer_of(response: Response) -> idempotency.Answer:
-    """The response as it is kept: status, headers and body."""
+async def answer_of(response: Response, limit: int) -> idempotency.Answer:
+    """The response as it is kept: status, headers and body, a streamed one read whole.
+
+    A body over `limit` bytes is not kept: the view's writes are rolled back, as for a 5xx, so
+    that a retry never runs them twice, and the client hears why (a 500: the view's doing).
+    """
+    body = bytearray()
+    async for chunk in response.iter_encode():
+        body += chunk
+        if len(body) > limit:
+            current_app.logger.error(
+                "%s %s: an @idempotent answer over MAX_CONTENT_LENGTH (%d bytes) is not kept",
+                request.method,
+                request.path,
+                limit,
+            )
+            raise _NotKept(
+                problem_response(
+                    500,
+                    "Internal Server Error",
+                    f"The answer is larger than {limit} bytes (MAX_CONTENT_LENGTH), too large to"
+                    " keep for a retry: nothing was written.",
+                )
+            )
+    response.set_data(bytes(body))
     headers = [
         (name, value) for name, value in response.headers.items() if name.lower() not in NOT_KEPT
     ]
-    return idempotency.Answer(response.status_code, headers, await response.get_data(as_text=False))
+    return idempotency.Answer(response.status_code, headers, bytes(body))
 
 
 def replay(answer: idempotency.Answer) -> Response:

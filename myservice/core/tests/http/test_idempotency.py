@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
-from quart import Blueprint, Quart, request
+from quart import Blueprint, Quart, Response, request
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy import func, select
 
@@ -54,6 +54,22 @@ async def create_mine() -> tuple[dict[str, int], int]:
         count = await session.scalar(select(func.count()).select_from(Item)) or 0
         session.add(Item(name=f"mine{count}"))
     return {"count": count + 1}, 201
+
+
+@once.post("/_large")
+@public
+@idempotent
+async def create_large() -> Response:
+    """Store an item, and answer ?size= bytes, streamed in 100-byte chunks with ?stream=1."""
+    async with transaction() as session:
+        session.add(Item(name="large"))
+    size = int(request.args["size"])
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, size, 100):
+            yield b"x" * min(100, size - start)
+
+    return Response(chunks() if request.args.get("stream") else b"x" * size, 201)
 
 
 def live_app() -> Quart:
@@ -172,6 +188,30 @@ async def test_a_failed_request_writes_nothing_and_its_retry_runs(
     assert retry.status_code == 201
     assert "Idempotent-Replayed" not in retry.headers
     assert await stored(app) == ["a"]
+
+
+@pytest.mark.parametrize("stream", ["", "1"], ids=["whole", "streamed"])
+async def test_an_answer_too_large_to_keep_writes_nothing(
+    app: Quart, client: Client, stream: str
+) -> None:
+    """Over MAX_CONTENT_LENGTH the answer is not kept: rolled back, a 500 saying so, key free.
+
+    Within it, a streamed answer is kept whole and replayed byte for byte.
+    """
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    large = await client.post(f"/_large?size=1001&stream={stream}", headers=KEY)
+    assert large.status_code == 500
+    assert "too large to keep for a retry" in (await large.get_json())["detail"]
+    assert await stored(app) == []
+    again = await client.post(f"/_large?size=1001&stream={stream}", headers=KEY)
+    assert again.status_code == 500  # given up, not still claimed
+    other = {"Idempotency-Key": '"another"'}
+    first = await client.post(f"/_large?size=1000&stream={stream}", headers=other)
+    replayed = await client.post(f"/_large?size=1000&stream={stream}", headers=other)
+    assert first.status_code == replayed.status_code == 201
+    assert await first.get_data() == await replayed.get_data() == b"x" * 1000
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert await stored(app) == ["large"]
 
 
 async def test_keys_are_each_callers_own(app: Quart, bearer: Callable[..., dict[str, str]]) -> None:
