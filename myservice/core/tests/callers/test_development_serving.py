@@ -28,7 +28,7 @@ WARNING = "beyond this machine, with the development key: set AUTH_JWKS_URL"
         ("0.0.0.0", True),  # noqa: S104 (the address under test)
         ("::", True),
         ("192.168.1.5", True),
-        ("myservice.internal", True),
+        ("api.internal", True),
     ],
 )
 def test_loopback_is_this_machine_and_everything_else_is_not(host: str, beyond: bool) -> None:
