@@ -63,12 +63,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         # previous chunk, where a head's end may have begun; None once the head is complete.
         self._head_size: int | None = 0
         self._tail = b""
+        # When the current head's first byte came, and the timer of its deadline, which is
+        # armed only while a head is incomplete: a head that comes whole in one read, as most
+        # do, costs no timer.
+        self._head_began = 0.0
         self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """A new connection: its first head is due within HEADER_TIMEOUT."""
         super().connection_made(transport)
-        self._start_deadline()
+        self._head_began = self.loop.time()
+        self._start_deadline(self._head_began)
 
     def connection_lost(self, exc: Exception | None) -> None:
         """The connection is gone: nothing is due any more."""
@@ -77,9 +82,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         """Count the head's bytes; past the limit answer 431, else parse as uvicorn does."""
-        if self._deadline is None and (self.cycle is None or self.cycle.response_complete):
-            self._start_deadline()  # the first byte of a head after a keep-alive pause
         if self._head_size is not None:
+            if not self._head_size and self._deadline is None:
+                self._head_began = self.loop.time()
             end = (self._tail + data).find(HEAD_END)
             head = len(data) if end < 0 else end + len(HEAD_END) - len(self._tail)
             self._head_size += head
@@ -91,6 +96,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._tail = data[-3:] if end < 0 else b""
             if end >= 0:
                 self._head_size = None
+            elif self._deadline is None and self._answered():
+                self._start_deadline(self._head_began)  # the head goes on past this read
         super().data_received(data)
 
     def on_headers_complete(self) -> None:
@@ -104,19 +111,27 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_size, self._tail = 0, b""
 
     def on_response_complete(self) -> None:
-        """Answered: the rest of a body still coming, and the next head, are due in time."""
+        """Answered: the rest of a body still coming, or a head begun meanwhile, is due in time."""
         body_unfinished = self.cycle.more_body and not self.pipeline
         super().on_response_complete()
-        if body_unfinished and not self.transport.is_closing():
-            self._start_deadline()
+        if self._deadline is not None or self.transport.is_closing():
+            return
+        if body_unfinished:
+            self._start_deadline(self.loop.time())
+        elif self._head_size and not self.pipeline:
+            self._start_deadline(self._head_began)
 
     def send_400_response(self, msg: str) -> None:
         """A request the parser cannot read: a 400 problem, counted and logged, then close."""
         self._refuse(400, "The request is not HTTP/1.1 the server can read.")
 
-    def _start_deadline(self) -> None:
+    def _answered(self) -> bool:
+        """Whether no request on this connection is being answered."""
+        return self.cycle is None or self.cycle.response_complete
+
+    def _start_deadline(self, began: float) -> None:
         if self.header_timeout is not None:
-            self._deadline = self.loop.call_later(self.header_timeout, self._head_too_slow)
+            self._deadline = self.loop.call_at(began + self.header_timeout, self._head_too_slow)
 
     def _stop_deadline(self) -> None:
         if self._deadline is not None:
