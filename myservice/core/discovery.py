@@ -1,4 +1,4 @@
-"""Discovery of the service's modules: its views' Blueprints, and its tables.
+"""Discovery of the service's modules: its views' Blueprints, its tables, its handlers' modules.
 
 Each public module of views/ defines one Blueprint: adding `views/teams.py` with a Blueprint is
 all it takes to serve its routes. Each public module of data/ defines tables, imported so that
@@ -19,17 +19,25 @@ from .startup import StartupError
 
 def discover_blueprints(views: ModuleType) -> list[Blueprint]:
     """Import every public module of the package `views`, in name order; return their Blueprints."""
-    names = sorted(module.name for module in pkgutil.iter_modules(views.__path__))
-    public = [name for name in names if not name.startswith("_")]
-    return [
-        _blueprint_of(views, importlib.import_module(f"{views.__name__}.{name}")) for name in public
-    ]
+    return [_blueprint_of(views, module) for module in public_modules(views)]
 
 
 def import_tables(data: ModuleType) -> list[ModuleType]:
     """Import every public module of the package `data`, so that Base.metadata holds its tables."""
-    names = sorted(module.name for module in pkgutil.iter_modules(data.__path__))
-    return [importlib.import_module(f"{data.__name__}.{name}") for name in names if name[0] != "_"]
+    return public_modules(data)
+
+
+def public_modules(package: ModuleType) -> list[ModuleType]:
+    """Every module of `package` whose name does not start with `_`, imported, in name order.
+
+    Views, tables and the events' handlers are found so; `_helpers.py` beside them is not.
+    """
+    names = sorted(module.name for module in pkgutil.iter_modules(package.__path__))
+    return [
+        importlib.import_module(f"{package.__name__}.{name}")
+        for name in names
+        if not name.startswith("_")
+    ]
 
 
 def _blueprint_of(views: ModuleType, module: ModuleType) -> Blueprint:

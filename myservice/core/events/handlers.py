@@ -13,13 +13,12 @@ inbox records, and of its queue on the broker.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, TypeVar
 
+from ..discovery import public_modules
 from ..startup import StartupError
 from .messages import Event
 
@@ -58,10 +57,9 @@ def discover_handlers(events: ModuleType | None) -> list[Handler]:
     """The handlers of every public module of the package `events`, in name order."""
     if events is None:
         return []
-    names = sorted(module.name for module in pkgutil.iter_modules(events.__path__))
     found = []
-    for name in (name for name in names if not name.startswith("_")):
-        module = importlib.import_module(f"{events.__name__}.{name}")
+    for module in public_modules(events):
+        name = module.__name__.rpartition(".")[2]
         handlers = [
             Handler(f"{name}.{value.__name__}", getattr(value, ATTRIBUTE), value)
             for value in vars(module).values()
