@@ -59,17 +59,13 @@ class KeyServer:
 
     def start(self) -> None:
         """Listen (again, on the same port once it had one)."""
-        server = QuietHTTPServer(("127.0.0.1", self._port), _handler(self))
-        self._port = server.server_address[1]
-        self._server = server
-        # Polled every 10 ms: stop() waits for the next poll.
-        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+        self._server = QuietHTTPServer.started(_handler(self), self._port)
+        self._port = self._server.server_address[1]
 
     def stop(self) -> None:
         """Stop listening: fetches now find the port closed."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
     def rotate(self) -> RSAKey:

@@ -34,9 +34,8 @@ class DownstreamStub:
     def __init__(self) -> None:
         self.hits: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._server = QuietHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True).start()
+        self._server = QuietHTTPServer.started(_handler(self))
+        self.url = self._server.url
 
     def hit(self, path: str) -> int:
         """Count a request to `path`; give how many it has had, this one included."""
@@ -46,8 +45,7 @@ class DownstreamStub:
 
     def stop(self) -> None:
         """Stop listening."""
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 def _handler(stub: DownstreamStub) -> type[BaseHTTPRequestHandler]:

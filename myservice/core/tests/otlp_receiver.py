@@ -8,13 +8,15 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+
+from ..testing.quiet_server import QuietHTTPServer
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,8 @@ class OTLPReceiver:
     def __init__(self) -> None:
         self._received: list[Span] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True).start()
+        self._server = QuietHTTPServer.started(_handler(self))
+        self.url = self._server.url
 
     def receive(self, body: bytes) -> None:
         """Keep the spans of one export."""
@@ -64,8 +64,7 @@ class OTLPReceiver:
 
     def stop(self) -> None:
         """Stop listening."""
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 def _span(service: str, span: Any) -> Span:

@@ -1,9 +1,8 @@
-"""The stand-ins' HTTP server: a client that hangs up is no error; anything else still is."""
+"""The stand-ins' HTTP server: started on a thread, stopped; a client that hangs up is no error."""
 
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
@@ -28,11 +27,9 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def port() -> Iterator[int]:
     """The port of a QuietHTTPServer serving Handler, stopped after the test."""
-    server = QuietHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+    server = QuietHTTPServer.started(Handler)
     yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 def ask(port: int, path: str) -> None:
@@ -53,3 +50,14 @@ def test_any_other_error_is_still_printed(port: int, capfd: pytest.CaptureFixtur
     """A stand-in's own mistake shows, with its traceback, as the standard server shows it."""
     ask(port, "/broken")
     assert "RuntimeError: a stand-in's own mistake" in capfd.readouterr().err
+
+
+def test_a_started_server_serves_at_its_url_until_stopped() -> None:
+    """Started on a free port, it answers at its URL; stopped, the port refuses connections."""
+    server = QuietHTTPServer.started(Handler)
+    port = server.server_address[1]
+    assert server.url == f"http://127.0.0.1:{port}"
+    ask(port, "/hung-up")
+    server.stop()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5)
