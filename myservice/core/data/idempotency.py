@@ -14,7 +14,6 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 import structlog
@@ -24,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..serving_tasks import run_while_serving
 from . import database
 from .tables import Base
 
@@ -177,10 +177,4 @@ def init_app(app: Quart) -> None:
                 if purged:
                     log.info("idempotency keys purged", purged=purged)
 
-    # while_serving: stopped before the after_serving hooks close the database it uses.
-    @app.while_serving
-    async def purging() -> AsyncGenerator[None, None]:
-        task = asyncio.create_task(purge_now_and_then())
-        yield
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    run_while_serving(app, purge_now_and_then)

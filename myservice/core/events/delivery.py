@@ -14,7 +14,7 @@ loop does not run: `await deliver(app)` delivers what is due, when the test says
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import Sequence
 
 import structlog
 from quart import Quart
@@ -24,6 +24,7 @@ from ..data.database import reading, transaction
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
 from ..observability.tracing import tracing_of
+from ..serving_tasks import run_while_serving
 from ..startup import StartupError
 from . import through_broker
 from .event_metrics import EventMetrics, OutboxWatch, observe_outbox
@@ -62,13 +63,7 @@ def init_app(app: Quart, handlers: list[Handler]) -> None:
     if not handlers:
         return
 
-    # while_serving: stopped before the after_serving hooks close the database it uses.
-    @app.while_serving
-    async def delivering() -> AsyncGenerator[None, None]:
-        task = asyncio.create_task(_deliver_now_and_then(app))
-        yield
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    run_while_serving(app, lambda: _deliver_now_and_then(app))
 
 
 async def deliver(app: Quart) -> list[Outcome]:
