@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import structlog
 from quart import Quart
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from ..data.database import reading, transaction
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
@@ -27,11 +27,11 @@ from ..observability.tracing import tracing_of
 from ..serving_tasks import run_while_serving
 from ..startup import StartupError
 from . import through_broker
-from .event_metrics import EventMetrics, OutboxWatch, observe_outbox
+from .event_metrics import EventMetrics, OutboxWatch, left_outbox
 from .handlers import Handler, handlers_of
 from .inbox import Consumers, Retries, handle
 from .inbox_entries import Outcome
-from .outbox import OutboxMessage, milliseconds
+from .outbox import OutboxMessage, due_messages
 from .relay import AWAY
 from .turns import turn
 
@@ -78,13 +78,12 @@ async def _deliver(consumers: Consumers) -> list[Outcome]:
     async with reading() as session, turn(session, "delivery") as mine:
         if not mine:
             return []
-        due = OutboxMessage.available_at <= milliseconds()
-        query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(BATCH)
-        return await _hand_over((await session.scalars(query)).all(), consumers)
+        return await _hand_over((await session.scalars(due_messages(BATCH))).all(), consumers)
 
 
 async def _hand_over(rows: Sequence[OutboxMessage], consumers: Consumers) -> list[Outcome]:
     outcomes: list[Outcome] = []
+    delivered: list[str] = []
     for row in rows:
         message = row.message()
         results = [
@@ -101,10 +100,9 @@ async def _hand_over(rows: Sequence[OutboxMessage], consumers: Consumers) -> lis
                 )
             else:
                 await session.execute(delete(OutboxMessage).where(this))
-                if consumers.metrics is not None:
-                    consumers.metrics.published.labels(row.topic).inc()
+                delivered.append(row.topic)
     if rows:
-        await observe_outbox(consumers.metrics)
+        await left_outbox(consumers.metrics, delivered)
     return outcomes
 
 

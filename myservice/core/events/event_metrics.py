@@ -96,6 +96,15 @@ async def observe_outbox(metrics: EventMetrics | None) -> dict[str, float]:
     return {"outbox_messages": count, "outbox_oldest_seconds": round(waited, 1)}
 
 
+async def left_outbox(metrics: EventMetrics | None, topics: list[str]) -> None:
+    """Count the messages of `topics` that left the outbox, then look at what waits there still."""
+    if metrics is None:
+        return
+    for topic in topics:
+        metrics.published.labels(topic).inc()
+    await observe_outbox(metrics)
+
+
 @dataclass
 class OutboxWatch:
     """Keeps the outbox's gauges current, looking again once the last look is LOOK_EVERY old.

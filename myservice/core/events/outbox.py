@@ -13,7 +13,7 @@ import time
 import uuid
 
 from quart import current_app, has_app_context
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, Select, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..data.database import current_session
@@ -89,6 +89,12 @@ def _store(event: Event, key: str | None, delay: float) -> str:
         )
     )
     return message_id
+
+
+def due_messages(limit: int) -> Select[OutboxMessage]:
+    """The query of the messages due now, oldest first, `limit` at most: the next to send."""
+    due = OutboxMessage.available_at <= milliseconds()
+    return select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(limit)
 
 
 def milliseconds() -> int:

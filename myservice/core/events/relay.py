@@ -15,12 +15,12 @@ import asyncio
 
 import aiormq
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from ..data.database import transaction
 from .broker import Broker
-from .event_metrics import EventMetrics, OutboxWatch, observe_outbox
-from .outbox import OutboxMessage, milliseconds
+from .event_metrics import EventMetrics, OutboxWatch, left_outbox, observe_outbox
+from .outbox import OutboxMessage, due_messages
 from .turns import turn
 
 BATCH = 200
@@ -43,18 +43,14 @@ async def relay(broker: Broker, metrics: EventMetrics | None = None) -> int:
     async with transaction() as session, turn(session, "relay") as mine:
         if not mine:
             return 0  # another process relays now
-        due = OutboxMessage.available_at <= milliseconds()
-        query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(BATCH)
-        rows = (await session.scalars(query)).all()
+        rows = (await session.scalars(due_messages(BATCH))).all()
         if rows:
             async with asyncio.timeout(CONFIRMS_TIMEOUT):
                 await asyncio.gather(*(broker.publish(row.message(), row.job) for row in rows))
             sent = [row.id for row in rows]
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(sent)))
-    if metrics is not None and rows:
-        for row in rows:
-            metrics.published.labels(row.topic).inc()
-        await observe_outbox(metrics)
+    if rows:
+        await left_outbox(metrics, [row.topic for row in rows])
     return len(rows)
 
 
