@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from ..settings.setting import Setting
 
-SETTINGS = {
+SETTINGS: dict[str, Setting] = {
     "API_DOCS": Setting(True, bool),
 }

@@ -26,23 +26,21 @@ REDIS_SCHEMES = ("redis://", "rediss://")
 ANY_ORIGIN = "*"
 
 
-def jwks_url(value: object) -> str:
+def jwks_url(value: str) -> str:
     """The AUTH_JWKS_URL setting: an https URL; plain http only to this machine, for tests.
 
     Over plain http anyone on the way could swap the keys, and sign any token.
     """
-    text = str(value)
-    parts = urlsplit(text)
+    parts = urlsplit(value)
     if parts.scheme == "http" and parts.hostname in LOOPBACK:
-        return text
+        return value
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError("must be the identity provider's https:// URL of its key set (JWKS)")
-    return text
+    return value
 
 
-def algorithms(value: object) -> list[str]:
+def algorithms(names: list[str]) -> list[str]:
     """The AUTH_ALGORITHMS setting: asymmetric algorithms only, at least one."""
-    names = list(value) if isinstance(value, list) else []
     accepted = f"accepts asymmetric algorithms only ({', '.join(sorted(ASYMMETRIC))})"
     if not names:
         raise ValueError(f"{accepted}: name at least one")
@@ -52,9 +50,8 @@ def algorithms(value: object) -> list[str]:
     return names
 
 
-def origins(value: object) -> list[str]:
+def origins(listed: list[str]) -> list[str]:
     """The CORS_ORIGINS setting: each entry scheme://host[:port], exactly, or `*` alone."""
-    listed = [str(entry) for entry in value] if isinstance(value, list) else []
     if ANY_ORIGIN in listed and len(listed) > 1:
         raise ValueError('holds "*" and other origins: "*" already allows every origin')
     for entry in listed:
@@ -76,26 +73,25 @@ def _is_origin(text: str) -> bool:
     return parts.scheme in {"http", "https"} and bool(parts.hostname) and rebuilt == text
 
 
-def rate_limit(value: object) -> str:
+def rate_limit(value: str) -> str:
     """The RATE_LIMIT setting: a rate `limits` parses, such as 100/minute or 10 per second."""
     from limits import parse  # noqa: PLC0415 (only a service that limits needs it)
 
     try:
-        parse(str(value))
+        parse(value)
     except ValueError:
         raise ValueError("is not a rate such as 100/minute or 10/second") from None
-    return str(value)
+    return value
 
 
-def storage_url(value: object) -> str:
+def storage_url(value: str) -> str:
     """The RATE_LIMIT_STORAGE setting: memory://, or a Redis URL (redis:// or rediss://)."""
-    text = str(value)
-    if text != MEMORY and not text.startswith(REDIS_SCHEMES):
+    if value != MEMORY and not value.startswith(REDIS_SCHEMES):
         raise ValueError("must be memory:// or a Redis URL such as redis://redis:6379/0")
-    return text
+    return value
 
 
-SETTINGS = {
+SETTINGS: dict[str, Setting] = {
     "AUTH_ALGORITHMS": Setting(["RS256", "ES256"], list, check=algorithms),
     "AUTH_AUDIENCE": Setting(None, str, nullable=True),
     "AUTH_DEVELOPMENT_KEY": Setting(False, bool),

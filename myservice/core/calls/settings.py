@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import cast
 
 from ..settings.setting import Setting
 
@@ -36,10 +35,10 @@ class Downstream:
     largest_answer: int
 
 
-def downstreams(value: object) -> dict[str, dict[str, object]]:
+def downstreams(value: dict[str, object]) -> dict[str, object]:
     """The DOWNSTREAMS setting, each entry checked and its defaults filled in."""
-    checked = {}
-    for name, entry in cast(dict[str, object], value).items():
+    checked: dict[str, object] = {}
+    for name, entry in value.items():
         if not NAME.match(name):
             raise ValueError(f"names {name!r}: a downstream's name is lowercase, as billing_v2")
         checked[name] = _entry(name, entry)
@@ -73,6 +72,6 @@ def _entry(name: str, entry: object) -> dict[str, object]:
     return filled
 
 
-SETTINGS = {
+SETTINGS: dict[str, Setting] = {
     "DOWNSTREAMS": Setting({}, dict, check=downstreams),
 }

@@ -11,7 +11,7 @@ from ..startup import SERVICE
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{SERVICE}.db"
 
 
-def database_url(value: object) -> str:
+def database_url(value: str) -> str:
     """The DATABASE_URL setting, parsed and given its driver by SQLAlchemy (url.py).
 
     SQLAlchemy is imported when a URL is checked, not with the table of settings.
@@ -21,7 +21,7 @@ def database_url(value: object) -> str:
     return parsed(value)
 
 
-SETTINGS = {
+SETTINGS: dict[str, Setting] = {
     "DATABASE_POOL_SIZE": Setting(5, int, minimum=1),
     "DATABASE_POOL_TIMEOUT": Setting(5, int, minimum=1),
     "DATABASE_TIMEOUT": Setting(10, int, minimum=1),

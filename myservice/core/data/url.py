@@ -16,10 +16,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
-def database_url(value: object) -> str:
+def database_url(value: str) -> str:
     """The URL in full, its driver named; ValueError saying what is wrong with it otherwise."""
     try:
-        url = make_url(str(value))
+        url = make_url(value)
     except ArgumentError:
         raise ValueError("is not a database URL, such as postgresql://user@host/name") from None
     if url.drivername in DRIVERS:

@@ -9,23 +9,21 @@ from ..settings.setting import Setting
 BROKER_SCHEMES = ("amqp://", "amqps://")
 
 
-def broker_url(value: object) -> str:
+def broker_url(value: str) -> str:
     """BROKER_URL: a RabbitMQ URL, amqp:// or amqps://."""
-    text = str(value)
-    if not text.startswith(BROKER_SCHEMES):
+    if not value.startswith(BROKER_SCHEMES):
         raise ValueError("is not a RabbitMQ URL: amqp://user:password@host:5672/vhost")
-    return text
+    return value
 
 
-def exchange_name(value: object) -> str:
+def exchange_name(value: str) -> str:
     """EVENTS_EXCHANGE: a name RabbitMQ takes, and that the queues' names can start with."""
-    text = str(value)
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", text):
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", value):
         raise ValueError("is not an exchange name: 1 to 100 letters, digits, '.', '_' or '-'")
-    return text
+    return value
 
 
-SETTINGS = {
+SETTINGS: dict[str, Setting] = {
     "BROKER_URL": Setting(None, str, nullable=True, check=broker_url),
     "EVENTS_EXCHANGE": Setting("events", str, check=exchange_name),
     "EVENTS_MAX_ATTEMPTS": Setting(5, int, minimum=1),

@@ -42,16 +42,16 @@ def client_of(request: BaseRequestWebsocket, trusted: list[Network]) -> str | No
     return client_address(request.remote_addr, forwarded, trusted)
 
 
-def trusted_proxies(value: object) -> list[str]:
+def trusted_proxies(entries: list[str]) -> list[str]:
     """The TRUSTED_PROXIES setting: addresses or networks, such as 10.0.0.0/8 or ::1."""
-    networks(value)
-    return [str(entry) for entry in value] if isinstance(value, list) else []
+    networks(entries)
+    return entries
 
 
-def networks(value: object) -> list[Network]:
+def networks(entries: list[str]) -> list[Network]:
     """The networks a TRUSTED_PROXIES list names; ValueError for an entry that names none."""
     parsed = []
-    for entry in value if isinstance(value, list) else []:
+    for entry in entries:
         try:
             parsed.append(ip_network(entry, strict=False))
         except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..settings.setting import Setting
 from .client_address import trusted_proxies
 
-SETTINGS = {
+SETTINGS: dict[str, Setting] = {
     "BODY_TIMEOUT": Setting(30, int, minimum=1),
     "COMPRESSION_MINIMUM": Setting(1024, int, minimum=1, nullable=True),
     "DEBUG": Setting(False, bool),

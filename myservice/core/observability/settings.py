@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..settings.setting import Setting
 
-SETTINGS = {
+SETTINGS: dict[str, Setting] = {
     "LOG_FORMAT": Setting("auto", str, choices=("auto", "json", "console")),
     "LOG_LEVEL": Setting("INFO", str, choices=("DEBUG", "INFO", "WARNING", "ERROR")),
     "READINESS_TIMEOUT": Setting(2, int, minimum=1),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..settings.setting import Setting
 
-SETTINGS = {
+SETTINGS: dict[str, Setting] = {
     "DRAIN_DELAY": Setting(5, int, minimum=0),
     "GRACEFUL_TIMEOUT": Setting(20, int, minimum=1),
     "HEADER_TIMEOUT": Setting(30, int, minimum=1),

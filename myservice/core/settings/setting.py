@@ -9,26 +9,33 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic
+
+from typing_extensions import TypeVar
+
+# The type of a setting's value; a table of settings of every type is a dict[str, Setting].
+T = TypeVar("T", default=Any)
 
 
 @dataclass(frozen=True)
-class Setting:
+class Setting(Generic[T]):
     """What a setting must be: its type, whether null is allowed, its smallest value or choices.
 
     A `list` setting is a list of strings; in an environment variable, a JSON list or the
     strings separated by commas or spaces (`a.example, b.example`). A `dict` setting maps names
     to mappings (DOWNSTREAMS); a variable may set one field of one entry (environment.py).
 
-    `check`, if given, takes a value of the right type and gives the value to use, or raises
-    ValueError saying what is wrong with it ("is not a database URL").
+    `check`, if given, takes a value the loader has found of the right type (a str for a str
+    setting, a list of strings for a list one) and gives the value to use, or raises ValueError
+    saying what is wrong with it ("is not a database URL").
     """
 
-    default: bool | int | str | list[str] | dict[str, object] | None
-    kind: type[bool] | type[int] | type[str] | type[list[str]] | type[dict[str, object]]
+    default: T | None
+    kind: type[T]
     minimum: int | None = None
     nullable: bool = False
     choices: tuple[str, ...] = ()
-    check: Callable[[object], object] | None = None
+    check: Callable[[T], T] | None = None
 
 
 def as_yaml(value: object) -> str:

@@ -93,10 +93,9 @@ def test_asymmetric_algorithms_are_accepted(names: list[str]) -> None:
         (["RS256", "HS512", "none"], ", not ['HS512', 'none']"),
         (["rs256"], ", not ['rs256']"),
         ([], ": name at least one"),
-        ("RS256", ": name at least one"),
     ],
 )
-def test_other_algorithms_are_refused(value: object, refused: str) -> None:
-    """Shared-secret algorithms, `none`, an empty list or no list: refused, naming the culprits."""
+def test_other_algorithms_are_refused(value: list[str], refused: str) -> None:
+    """Shared-secret algorithms, `none` or an empty list: refused, naming the culprits."""
     with pytest.raises(ValueError, match=f"^{re.escape(ONLY_ASYMMETRIC + refused)}$"):
         algorithms(value)

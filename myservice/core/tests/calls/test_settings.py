@@ -30,7 +30,7 @@ def test_an_entry_gets_the_defaults_it_leaves_out() -> None:
         ({"billing": {"url": "https://b", "ready_path": "readyz"}}, "billing: ready_path must be"),
     ],
 )
-def test_a_mistake_in_an_entry_is_named(value: object, message: str) -> None:
+def test_a_mistake_in_an_entry_is_named(value: dict[str, object], message: str) -> None:
     """Each mistake says which downstream and which field, and what is wanted."""
     with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
         downstreams(value)

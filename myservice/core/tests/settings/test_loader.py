@@ -313,7 +313,7 @@ def test_hypercorn_exits_non_zero(tmp_path: Path) -> None:
     assert start_with_a_bad_setting(HYPERCORN_COMMAND, tmp_path).returncode != 0
 
 
-SERVICE_TABLE = {
+SERVICE_TABLE: dict[str, Setting] = {
     "GREETING": Setting("hello", str),
     "PAGE_SIZE": Setting(20, int, minimum=1),
 }
@@ -353,6 +353,26 @@ def test_a_services_settings_are_validated_like_the_skeletons(content: str, mess
     with pytest.raises(StartupError) as refused:
         load_settings(settings_table(SERVICE_TABLE))
     assert str(refused.value) == message
+
+
+def test_a_check_of_your_own_gets_the_value_of_its_kind_and_says_what_is_wrong() -> None:
+    """`check` takes a value already of its kind; what it refuses is one line, as every refusal."""
+    seen: list[object] = []
+
+    def shouting(value: str) -> str:
+        seen.append(value)
+        if value != value.upper():
+            raise ValueError("must be in capitals")
+        return value
+
+    table: dict[str, Setting] = {"GREETING": Setting("HELLO", str, check=shouting)}
+    Path("settings.yml").write_text("GREETING: HI\n")
+    assert load_settings(settings_table(table)).values["GREETING"] == "HI"
+    Path("settings.yml").write_text("GREETING: hi\n")
+    with pytest.raises(StartupError) as refused:
+        load_settings(settings_table(table))
+    assert str(refused.value) == "settings.yml, line 1: GREETING must be in capitals"
+    assert seen == ["HI", "hi"]
 
 
 def test_the_documented_setting_of_your_own_works_as_written(
