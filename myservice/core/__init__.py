@@ -32,7 +32,6 @@ from .app_class import ServiceApp
 from .callers import auth, cors, gate, in_flight, websocket_bounds
 from .callers.access import check_declared, public, requires, unlimited
 from .callers.auth import current_caller, required_caller
-from .callers.caller import Caller
 from .calls import downstreams
 from .calls.downstreams import downstream
 from .data import database, idempotency, migration_commands, schema_readiness
@@ -47,6 +46,7 @@ from .events.messages import Event, Job
 from .events.outbox import enqueue, publish
 from .http import client_address
 from .http import problems as http_problems
+from .http.caller import Caller
 from .http.conditional import require_match, tagged
 from .http.idempotency import idempotent
 from .http.problems import problem_response

@@ -18,11 +18,11 @@ import click
 from quart import Quart, Response, has_websocket_context, request, websocket
 from quart.cli import ScriptInfo, pass_script_info
 
+from ..http.caller import Caller
 from ..http.problems import problem_response, title_of
 from ..http.request import JSONRequest, ServiceWebsocket
 from ..observability.probes import add_readiness_check
 from ..startup import SERVICE, StartupError
-from .caller import Caller
 from .development_key import AUDIENCE, ISSUER, DevelopmentKeys, development_key, mint_token
 from .key_sets import RemoteKeySet
 from .tokens import KeysUnavailable, TokenRejected, TokenVerifier

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 from joserfc import errors, jwt
 from joserfc.jwk import KeySet
 
+from ..http.caller import Caller
 from ..startup import SERVICE
-from .caller import Caller
 from .verified_tokens import VerifiedTokens
 
 # The service's logger, app.logger's name.

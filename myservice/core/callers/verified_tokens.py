@@ -14,7 +14,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .caller import Caller
+    from ..http.caller import Caller
 
 TRUST_SECONDS = 60.0
 MOST = 1024

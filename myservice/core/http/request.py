@@ -15,7 +15,7 @@ from quart import Request, Websocket
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from ..callers.caller import Caller
+from .caller import Caller
 from .gzip_bodies import body_class_for
 
 # The deepest a body's JSON may nest. The parser stops near 1000, but the code a body then

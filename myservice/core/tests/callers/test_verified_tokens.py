@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from ...callers.caller import Caller
 from ...callers.verified_tokens import VerifiedTokens
+from ...http.caller import Caller
 
 
 def caller(subject: str, expires_in: float | None = 3600) -> Caller:

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from ...callers.caller import Caller
+from ...http.caller import Caller
 
 
 def test_a_caller_never_prints_its_claims() -> None:
