@@ -30,7 +30,6 @@ from .api.validation import (
 )
 from .app_class import ServiceApp
 from .callers import auth, cors, gate, in_flight, websocket_bounds
-from .callers.access import check_declared, public, requires, unlimited
 from .callers.auth import current_caller, required_caller
 from .calls import downstreams
 from .calls.downstreams import downstream
@@ -46,6 +45,7 @@ from .events.messages import Event, Job
 from .events.outbox import enqueue, publish
 from .http import client_address
 from .http import problems as http_problems
+from .http.access import check_declared, public, requires, unlimited
 from .http.caller import Caller
 from .http.conditional import require_match, tagged
 from .http.idempotency import idempotent

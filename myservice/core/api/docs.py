@@ -15,8 +15,8 @@ from quart import Blueprint, Quart, Response, current_app, send_file
 from quart_schema import hide
 from werkzeug.exceptions import NotFound
 
-from ..callers.access import public
 from ..events import asyncapi
+from ..http.access import public
 
 blueprint = Blueprint("_api_docs", __name__)
 

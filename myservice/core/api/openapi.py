@@ -23,7 +23,7 @@ from quart_schema.validation import (
 )
 from werkzeug.routing import Rule
 
-from ..callers.access import access_of, is_limited
+from ..http.access import access_of, is_limited
 from ..http.routes import View
 from ..startup import SERVICE
 from . import entity_tags, idempotency_key

@@ -11,11 +11,11 @@ from ipaddress import IPv6Address, ip_address, ip_network
 
 from quart import Quart, Response
 
+from ..http.access import Access, access_of, is_limited
 from ..http.client_address import Network, client_of, trusted_of
 from ..http.problems import problem_response
 from ..http.request import JSONRequest, ServiceWebsocket
 from . import auth
-from .access import Access, access_of, is_limited
 from .rate_limit import RateLimited, RateLimiter
 
 # A route added after the start-up check and declaring nothing: denied by default, as any

@@ -27,7 +27,7 @@ from quart import Blueprint, Quart, Response, current_app, request
 
 from ..api.openapi import media_response, problems
 from ..api.validation import Model, validate_response
-from ..callers.access import public, unlimited
+from ..http.access import public, unlimited
 from ..http.problems import problem_response
 from ..startup import StartupError
 from .metrics import exposition

@@ -10,8 +10,8 @@ from quart import Blueprint, request
 
 from .. import ServiceApp
 from ..api.openapi import problems
-from ..callers.access import public
 from ..calls.downstreams import downstream
+from ..http.access import public
 from .plumbing import create_app
 
 calls = Blueprint("_calls", __name__)

@@ -18,10 +18,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
 from ..api.validation import Model, validate_request, validate_response
-from ..callers.access import public
 from ..data.database import database, get_or_404, reading, transaction
 from ..data.outages import DatabaseUnavailable
 from ..data.tables import NAMING_CONVENTION
+from ..http.access import public
 
 
 class ItemsBase(DeclarativeBase):

@@ -18,7 +18,7 @@ from quart import Blueprint, current_app
 
 from ... import __version__, settings
 from .. import ServiceApp, create_service_app
-from ..callers.access import public
+from ..http.access import public
 from ..startup import SERVICE
 
 NO_VIEWS = ModuleType(f"{SERVICE}.core.tests.no_views")

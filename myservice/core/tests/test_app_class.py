@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart import Blueprint
 
-from ..callers.access import public
+from ..http.access import public
 from .plumbing import create_app
 
 

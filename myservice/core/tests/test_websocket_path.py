@@ -15,8 +15,8 @@ from quart.testing import WebsocketResponseError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from ..callers.access import requires
 from ..callers.auth import current_caller
+from ..http.access import requires
 from ..observability import logs
 from ..startup import SERVICE
 from ..testing.guides import guide, python_blocks

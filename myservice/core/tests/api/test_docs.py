@@ -9,7 +9,7 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from ...api.docs import ASSETS, swagger_ui_files
-from ...callers.access import public
+from ...http.access import public
 from ..plumbing import create_app
 
 

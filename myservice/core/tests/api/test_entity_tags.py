@@ -9,7 +9,7 @@ from quart.typing import ResponseReturnValue
 
 from ...api.entity_tags import entity_tags
 from ...api.validation import Model, validate_response
-from ...callers.access import public
+from ...http.access import public
 from ...http.conditional import tagged
 from ..plumbing import create_app
 

@@ -26,7 +26,7 @@ from ...api.validation import (
     validate_request,
     validate_response,
 )
-from ...callers.access import public
+from ...http.access import public
 from ...startup import SERVICE
 from ...testing.service import PROJECT
 from ..plumbing import create_app

@@ -17,7 +17,7 @@ from ...api.validation import (
     validate_request,
     validate_response,
 )
-from ...callers.access import public
+from ...http.access import public
 from ..plumbing import create_app
 
 

@@ -15,8 +15,8 @@ from joserfc.jwk import RSAKey
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol as Client
 
-from ...callers.access import public, requires
 from ...callers.auth import current_caller, required_caller
+from ...http.access import public, requires
 from ...observability import logs
 from ...startup import SERVICE
 from ...testing.key_server import KeyServer

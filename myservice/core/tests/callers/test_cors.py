@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from quart import Blueprint, Quart
 
-from ...callers.access import requires
+from ...http.access import requires
 from ..plumbing import create_app
 
 APP_ORIGIN = "https://app.example.com"

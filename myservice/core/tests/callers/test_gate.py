@@ -8,8 +8,8 @@ import pytest
 from quart import Blueprint, Quart, request
 from werkzeug.datastructures import Headers
 
-from ...callers.access import requires
 from ...callers.gate import address_key
+from ...http.access import requires
 from ..plumbing import create_app
 
 

@@ -6,8 +6,8 @@ import asyncio
 
 from quart import Blueprint
 
-from ...callers.access import public
 from ...callers.in_flight import InFlightCap
+from ...http.access import public
 from ..plumbing import create_app
 
 

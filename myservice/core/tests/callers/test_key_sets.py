@@ -23,8 +23,8 @@ from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol as Client
 
 from ...callers import key_sets
-from ...callers.access import requires
 from ...callers.key_sets import LARGEST_KEY_SET, signing_keys
+from ...http.access import requires
 from ...observability import logs
 from ...testing.key_server import KeyServer
 from ..plumbing import create_app

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 from quart import Blueprint, Quart
 
-from ...callers.access import public, requires
+from ...http.access import public, requires
 from ...observability import logs
 from ...testing.live_server import free_port
 from ..plumbing import create_app

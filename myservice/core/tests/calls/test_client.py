@@ -9,8 +9,8 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from ...callers.access import public
 from ...calls.downstreams import downstream
+from ...http.access import public
 from ..calling import calling_app, downstream_lines
 from ..downstream_stub import DownstreamStub
 

@@ -15,7 +15,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from werkzeug.exceptions import NotFound
 
-from ...callers.access import public
 from ...data.database import (
     EXTENSION_KEY,
     database,
@@ -26,6 +25,7 @@ from ...data.database import (
 )
 from ...data.outages import DatabaseUnavailable
 from ...data.url import is_sqlite
+from ...http.access import public
 from ...startup import SERVICE
 from ...testing.clean_databases import SERVER_VARIABLE
 from ...testing.live_server import LiveServer

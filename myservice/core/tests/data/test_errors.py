@@ -9,9 +9,9 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy import text
 
-from ...callers.access import public
 from ...data.database import database, transaction
 from ...data.url import is_sqlite
+from ...http.access import public
 from ..items import Versioned, client_of, items
 
 

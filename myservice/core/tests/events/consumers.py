@@ -15,13 +15,13 @@ import pytest
 from quart import Blueprint, Quart
 from sqlalchemy import select
 
-from ...callers.access import public
 from ...data.database import database, reading, transaction
 from ...events import delivery
 from ...events.broker import Broker
 from ...events.handlers import discover_handlers
 from ...events.inbox import Consumers, Retries
 from ...events.outbox import publish
+from ...http.access import public
 from ..items import Item, create_tables
 from ..plumbing import create_app
 from . import shipments

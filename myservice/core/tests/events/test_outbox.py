@@ -8,9 +8,9 @@ import pytest
 from quart import Quart
 from sqlalchemy import select
 
-from ...callers.access import public
 from ...data.database import reading, transaction
 from ...events.outbox import OutboxMessage, enqueue, milliseconds, publish
+from ...http.access import public
 from .test_messages import Remind, Shipped
 
 

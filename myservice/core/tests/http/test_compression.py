@@ -10,7 +10,7 @@ import pytest
 from quart import Blueprint, Quart, Response
 from quart.typing import ResponseReturnValue
 
-from ...callers.access import public
+from ...http.access import public
 from ...http.compression import accepts_gzip
 from ...testing.live_server import LiveServer
 from ..plumbing import FACTORY, create_app

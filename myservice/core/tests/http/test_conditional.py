@@ -9,7 +9,7 @@ import pytest
 from quart import Blueprint, Quart, Response
 from quart.typing import ResponseReturnValue
 
-from ...callers.access import public
+from ...http.access import public
 from ...http.conditional import entity_tag, require_match, tagged
 from ..plumbing import create_app
 

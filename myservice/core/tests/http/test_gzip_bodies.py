@@ -8,7 +8,7 @@ import json
 import pytest
 from quart import Blueprint, Quart, request
 
-from ...callers.access import public
+from ...http.access import public
 from ..plumbing import create_app
 
 

@@ -13,8 +13,8 @@ from quart.typing import TestClientProtocol as Client
 from sqlalchemy import func, select
 
 from ...api.validation import validate_request, validate_response
-from ...callers.access import public, requires
 from ...data.database import database, transaction
+from ...http.access import public, requires
 from ...http.idempotency import idempotent
 from ...testing.live_server import LiveServer
 from ..items import Item, ItemOut, NewItem, client_of, count_items, create_tables

@@ -10,7 +10,7 @@ from typing import cast
 import pytest
 from quart import Quart, Response
 
-from ...callers.access import public
+from ...http.access import public
 from ..plumbing import create_app
 
 

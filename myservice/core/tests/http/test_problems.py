@@ -10,7 +10,7 @@ from quart.typing import TestClientProtocol as Client
 from werkzeug.exceptions import TooManyRequests, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
-from ...callers.access import public
+from ...http.access import public
 from ...startup import SERVICE
 from ..plumbing import create_app
 

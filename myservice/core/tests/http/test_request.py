@@ -7,7 +7,7 @@ from quart import Blueprint, Quart, request
 from quart.typing import TestClientProtocol as Client
 
 from ...api.validation import Model, validate_request
-from ...callers.access import public
+from ...http.access import public
 from ...http.request import DEEPEST
 from ..plumbing import create_app
 

@@ -11,7 +11,7 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from ...callers.access import public
+from ...http.access import public
 from ...startup import SERVICE
 
 GENERATED = re.compile(r"[0-9a-f]{32}")

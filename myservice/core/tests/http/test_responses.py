@@ -7,7 +7,7 @@ import datetime
 from pydantic import BaseModel
 from quart import Quart
 
-from ...callers.access import public
+from ...http.access import public
 from ...http.responses import no_content
 
 

@@ -6,7 +6,7 @@ import pytest
 from quart import Quart, Response, abort
 from quart.typing import TestClientProtocol as Client
 
-from ...callers.access import public
+from ...http.access import public
 from ...http.security_headers import cache_control
 from ..plumbing import create_app
 

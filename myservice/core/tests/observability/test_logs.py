@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from quart import Quart
 
-from ...callers.access import public
+from ...http.access import public
 from ...observability import logs
 from ...startup import ENV_PREFIX, SERVICE
 from ...testing.live_server import LiveServer, free_port

@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from ...callers.access import public
+from ...http.access import public
 from ..plumbing import create_app
 
 

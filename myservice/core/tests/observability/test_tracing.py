@@ -14,8 +14,8 @@ import pytest
 from quart import Blueprint
 from sqlalchemy import text
 
-from ...callers.access import public
 from ...data.database import reading
+from ...http.access import public
 from ...observability import logs
 from ...observability.tracing import tracing_of
 from ...startup import SERVICE

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from quart import Blueprint, Quart
 
-from ...callers.access import requires
 from ...callers.auth import current_caller
+from ...http.access import requires
 from ...testing.callers import SignedInClient
 from ..plumbing import create_app
 

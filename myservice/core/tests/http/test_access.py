@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, Rule
 
 from .... import create_app as create_service_app
-from ...callers.access import access_of, requires
+from ...http.access import access_of, requires
 from ..plumbing import create_app_with_views
 from ..test_websocket_path import FEED
 

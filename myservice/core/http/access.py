@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from quart import Quart
 
-from ..http.routes import View
 from ..startup import StartupError
+from .routes import View
 
 ACCESS_ATTRIBUTE = "access"
 UNLIMITED_ATTRIBUTE = "unlimited"
