@@ -24,6 +24,7 @@ from quart_schema.validation import (
     ResponseSchemaValidationError,
 )
 
+from ..http.model import Model
 from ..http.problems import problem_response
 
 __all__ = [
@@ -38,12 +39,6 @@ __all__ = [
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class Model(BaseModel):
-    """Base of request and response bodies: a member the model does not name is an error."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 # Text that a database can store: JSON allows NUL characters, which PostgreSQL refuses.

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..api.validation import Model
+from ..http.model import Model
 
 # Lowercase words joined by dots: refund.created, billing.invoice_paid.
 TOPIC = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")

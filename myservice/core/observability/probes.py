@@ -26,8 +26,9 @@ from typing import Literal, cast
 from quart import Blueprint, Quart, Response, current_app, request
 
 from ..api.openapi import media_response, problems
-from ..api.validation import Model, validate_response
+from ..api.validation import validate_response
 from ..http.access import public, unlimited
+from ..http.model import Model
 from ..http.problems import problem_response
 from ..startup import StartupError
 from .metrics import exposition
