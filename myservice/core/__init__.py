@@ -50,10 +50,10 @@ from .http.caller import Caller
 from .http.conditional import require_match, tagged
 from .http.idempotency import idempotent
 from .http.problems import problem_response
+from .http.readiness import NotReady, add_readiness_check
 from .http.responses import no_content
 from .http.security_headers import cache_control
 from .observability import logs, metrics, probes, tracing
-from .observability.probes import NotReady, add_readiness_check
 from .observability.request_log import quiet
 from .settings import command as config_command
 from .settings.loader import Settings, load_settings

@@ -27,12 +27,13 @@ from .callers import cors, development_serving, gate, in_flight, websocket_bound
 from .http.compression import compressing_for
 from .http.json_provider import ORJSONProvider
 from .http.raw_answers import MISSING_HOST, lacks_host, send_problem
+from .http.readiness import readiness_of
 from .http.request import JSONRequest, ServiceWebsocket
 from .http.request_ids import HEADER, assign_request_id, current_request_id, sent_request_id
 from .http.responses import model_response, without_body
 from .http.routes import method_label, route_of
 from .http.security_headers import add_security_headers, apply_cache_policy
-from .observability import metrics, probes, request_log
+from .observability import metrics, request_log
 from .observability.tracing import tracing_of
 from .startup import StartupError
 
@@ -121,7 +122,7 @@ class ServiceApp(Quart):
         try:
             response = await super().handle_request(request)
         except asyncio.CancelledError:
-            stopping = self.extensions[probes.EXTENSION_KEY].draining
+            stopping = readiness_of(self).draining
             request_log.write_unanswered(self, request, time.perf_counter() - started, stopping)
             raise
         finally:

@@ -20,8 +20,8 @@ from quart.cli import ScriptInfo, pass_script_info
 
 from ..http.caller import Caller
 from ..http.problems import problem_response, title_of
+from ..http.readiness import add_readiness_check
 from ..http.request import JSONRequest, ServiceWebsocket
-from ..observability.probes import add_readiness_check
 from ..startup import SERVICE, StartupError
 from .development_key import AUDIENCE, ISSUER, DevelopmentKeys, development_key, mint_token
 from .key_sets import RemoteKeySet

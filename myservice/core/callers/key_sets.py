@@ -22,7 +22,7 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, import_key
 
-from ..observability.probes import NotReady
+from ..http.readiness import NotReady
 from .tokens import KeysUnavailable
 
 FETCH_TIMEOUT = 5.0  # seconds a fetch may take in all; a key set is a few kilobytes

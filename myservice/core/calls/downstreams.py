@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable
 from quart import Quart, Response, current_app
 
 from ..http.problems import problem_response, title_of
+from ..http.readiness import NotReady, add_readiness_check
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
-from ..observability.probes import NotReady, add_readiness_check
 from ..observability.tracing import tracing_of
 from .attempts import DownstreamError, DownstreamMetrics
 from .client import DownstreamClient

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..observability.probes import NotReady, add_readiness_check
+from ..http.readiness import NotReady, add_readiness_check
 from ..startup import StartupError
 from . import database
 from .migrations import head_revisions

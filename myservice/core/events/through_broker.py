@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import structlog
 from quart import Quart
 
-from ..observability.probes import NotReady, add_readiness_check
+from ..http.readiness import NotReady, add_readiness_check
 from .broker import Broker
 from .consuming import Consuming
 from .event_metrics import observe_outbox

@@ -2,14 +2,9 @@
 
 Probes are cheap, public, never limited (neither by MAX_IN_FLIGHT nor by RATE_LIMIT) and log at
 DEBUG, so that they do not drown the log.
-/readyz runs the readiness checks registered next to the resources they check:
-
-    add_readiness_check(blueprint, "database", database_reachable)
-
-where `database_reachable` is an async function with no arguments that raises, returns False or
-takes longer than READINESS_TIMEOUT seconds when the database cannot be used; raising
-NotReady("reason") shows the reason in /readyz's answer. Once shutdown has begun, /readyz fails
-whatever the checks say, so that load balancers stop sending traffic. /readyz is public and
+/readyz runs the readiness checks registered next to the resources they check (http/readiness.py),
+each within READINESS_TIMEOUT seconds. Once shutdown has begun, /readyz fails whatever the checks
+say, so that load balancers stop sending traffic. /readyz is public and
 never limited, so a worker runs its checks once at a time, and answers from a result younger
 than FRESH seconds: a flood of probes costs the database one check a second.
 """
@@ -17,11 +12,8 @@ than FRESH seconds: a flood of probes costs the database one check a second.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Literal
 
 from quart import Blueprint, Quart, Response, current_app, request
 
@@ -30,39 +22,22 @@ from ..api.validation import validate_response
 from ..http.access import public, unlimited
 from ..http.model import Model
 from ..http.problems import problem_response
-from ..startup import StartupError
+from ..http.readiness import NotReady, ReadinessCheck, readiness_of
+from ..http.readiness import init_app as init_readiness
 from .metrics import exposition
 from .request_log import quiet
 
-EXTENSION_KEY = __name__
-
-ReadinessCheck = Callable[[], Awaitable[object]]
 # Seconds a readiness result is answered again before the checks run anew.
 FRESH = 1.0
-
-
-class NotReady(Exception):  # noqa: N818 (what /readyz says)
-    """A check's own reason not to take traffic, fit for /readyz to show (no internals)."""
 
 
 # The name starts with _, which no module of views/ can have: it cannot clash with a team's.
 blueprint = Blueprint("_probes", __name__)
 
 
-@dataclass
-class Readiness:
-    """The registered checks, by name, whether shutdown has begun, and the last outcomes."""
-
-    checks: dict[str, ReadinessCheck] = field(default_factory=dict)
-    draining: bool = False
-    running: asyncio.Lock = field(default_factory=asyncio.Lock)
-    outcomes: dict[str, str] = field(default_factory=dict)
-    checked_at: float = -math.inf
-
-
 def init_app(app: Quart) -> None:
     """Serve the probes and the scrape; start with no readiness checks and no drain."""
-    app.extensions[EXTENSION_KEY] = Readiness()
+    init_readiness(app)
     app.register_blueprint(blueprint)
 
 
@@ -71,22 +46,6 @@ def paths(app: Quart) -> frozenset[str]:
     prefix = f"{blueprint.name}."
     rules = app.url_map.iter_rules()
     return frozenset(rule.rule for rule in rules if rule.endpoint.startswith(prefix))
-
-
-def add_readiness_check(target: Quart | Blueprint, name: str, check: ReadinessCheck) -> None:
-    """Have /readyz run `check`; on a Blueprint it applies to the app the blueprint joins."""
-    if isinstance(target, Blueprint):
-        target.record_once(lambda state: add_readiness_check(cast(Quart, state.app), name, check))
-        return
-    checks = target.extensions[EXTENSION_KEY].checks
-    if name in checks:
-        raise StartupError(f"a readiness check named {name!r} is registered already: pick another")
-    checks[name] = check
-
-
-def start_draining(app: Quart) -> None:
-    """From now on /readyz answers 503, so load balancers take this instance out of rotation."""
-    app.extensions[EXTENSION_KEY].draining = True
 
 
 class Alive(Model):
@@ -130,8 +89,7 @@ async def healthz() -> Alive:
 @validate_response(Ready)
 async def readyz() -> Ready | Response:
     """Ready for traffic: 200 when every readiness check passes, else a 503 problem naming them."""
-    readiness: Readiness = current_app.extensions[EXTENSION_KEY]
-    if readiness.draining:
+    if readiness_of(current_app).draining:
         return problem_response(
             503,
             "Service Unavailable",
@@ -171,7 +129,7 @@ async def run_checks(app: Quart) -> dict[str, str]:
 
     One run at a time: a probe that comes during a run waits for it and shares its result.
     """
-    readiness: Readiness = app.extensions[EXTENSION_KEY]
+    readiness = readiness_of(app)
     async with readiness.running:
         if time.monotonic() - readiness.checked_at >= FRESH:
             timeout = app.config["READINESS_TIMEOUT"]

@@ -23,7 +23,7 @@ import uvicorn
 from quart import Quart
 
 from ..callers.development_serving import development_key_exposure
-from ..observability.probes import start_draining
+from ..http.readiness import start_draining
 from ..startup import cannot_start
 from ..websocket_path import close_open_websockets
 from .config import uvicorn_config

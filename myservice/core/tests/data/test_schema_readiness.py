@@ -12,7 +12,7 @@ from .... import create_app as create_service_app
 from ...data.database import EXTENSION_KEY, database, open_engine
 from ...data.migrations import head_revisions
 from ...data.schema_readiness import schema_at
-from ...observability.probes import NotReady
+from ...http.readiness import NotReady
 from .test_migrations import SKELETON_HEAD, write_revision
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
 import pytest
 from quart import Blueprint, Quart
@@ -12,10 +11,10 @@ from quart.typing import TestClientProtocol as Client
 from sqlalchemy import event
 
 from ...data import database
+from ...http.readiness import NotReady, add_readiness_check, start_draining
 from ...observability import probes
-from ...observability.probes import NotReady, add_readiness_check, start_draining
-from ...startup import SERVICE, StartupError
-from ..plumbing import create_app, create_app_with_views
+from ...startup import SERVICE
+from ..plumbing import create_app
 
 
 async def passes() -> None:
@@ -140,13 +139,6 @@ async def test_a_view_module_registers_a_check_on_its_blueprint(database_url: st
         assert (await second.test_client().get("/readyz")).status_code == 200
 
 
-def test_a_check_name_is_registered_once(app: Quart) -> None:
-    """Two checks under one name would hide one of them: the second registration is refused."""
-    add_readiness_check(app, "cache", passes)
-    with pytest.raises(StartupError, match="a readiness check named 'cache' is registered"):
-        add_readiness_check(app, "cache", passes)
-
-
 async def test_a_flood_of_probes_costs_one_run_of_the_checks(database_url: str) -> None:
     """40 probes at once run the checks once, on one pooled connection; all are answered."""
     app = create_app({"DATABASE_URL": database_url, "DATABASE_POOL_SIZE": 1})
@@ -186,18 +178,3 @@ async def test_a_result_is_reused_only_while_fresh(
     await asyncio.sleep(0.25)
     await client.get("/readyz")
     assert len(runs) == 2
-
-
-def test_a_check_under_a_name_the_skeleton_took_stops_the_start_in_one_line(
-    tmp_path: Path,
-) -> None:
-    """A view module's check named `database`: exit 1, one line naming it, no traceback."""
-    view = (
-        f"from quart import Blueprint\n\nfrom {SERVICE}.core import add_readiness_check\n\n"
-        'blueprint = Blueprint("exports", __name__)\n\n\n'
-        "async def ready() -> bool:\n    return True\n\n\n"
-        'add_readiness_check(blueprint, "database", ready)\n'
-    )
-    with pytest.raises(SystemExit) as stopped:
-        create_app_with_views(tmp_path, {"exports": view}, {"TESTING": True})
-    assert "a readiness check named 'database' is registered already" in str(stopped.value.code)
