@@ -36,6 +36,7 @@ from .calls.downstreams import downstream
 from .data import database, idempotency, migration_commands, schema_readiness
 from .data import errors as database_errors
 from .data.database import get_or_404, reading, transaction
+from .data.idempotent import idempotent
 from .data.tables import Base
 from .discovery import discover_blueprints, import_tables
 from .events import asyncapi, delivery, retire
@@ -48,7 +49,6 @@ from .http import problems as http_problems
 from .http.access import check_declared, public, requires, unlimited
 from .http.caller import Caller
 from .http.conditional import require_match, tagged
-from .http.idempotency import idempotent
 from .http.problems import problem_response
 from .http.readiness import NotReady, add_readiness_check
 from .http.responses import no_content

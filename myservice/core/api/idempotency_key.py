@@ -1,4 +1,4 @@
-"""The OpenAPI side of Idempotency-Key (http/idempotency.py): the header and its answers.
+"""The OpenAPI side of Idempotency-Key (data/idempotent.py): the header and its answers.
 
 An `@idempotent` view's operation takes the header, may answer 400 (a key that is not one),
 409 (the first request with the key still runs) and 422 (the key was used for another request),
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..http.idempotency import ATTRIBUTE, HEADER, KEY, REPLAYED
+from ..data.idempotent import ATTRIBUTE, HEADER, KEY, REPLAYED
 
 PROBLEM_STATUSES = {400, 409, 422}
 PARAMETER = {

@@ -9,7 +9,7 @@ Views reach it through one of two helpers, in an `async with`:
         refund = await get_or_404(session, Refund, refund_id)
 
 A 2xx therefore means the row is committed. A `transaction()` opened inside another, such as
-the one an Idempotency-Key request runs in (http/idempotency.py), joins it: its writes are
+the one an Idempotency-Key request runs in (data/idempotent.py), joins it: its writes are
 committed with the outer one's, or not at all. The pool is bounded (DATABASE_POOL_SIZE, no
 overflow) and every wait is bounded too (DATABASE_POOL_TIMEOUT, DATABASE_TIMEOUT); a database
 that cannot be reached, is locked or answers too slowly becomes DatabaseUnavailable, which the

@@ -1,4 +1,4 @@
-"""The answers kept for Idempotency-Key (http/idempotency.py): a claim while it runs, then the answer.
+"""The answers kept for Idempotency-Key (data/idempotent.py): a claim while it runs, then the answer.
 
 One row per caller and key. A request claims its key in a short transaction of its own,
 committed before the view runs, so that a retry sent meanwhile sees the claim (a 409) instead

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...api import idempotency_key
-from ...http.idempotency import idempotent
+from ...data.idempotent import idempotent
 
 
 async def plain() -> None:

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from ...api.validation import validate_request, validate_response
 from ...data.database import database, transaction
+from ...data.idempotent import idempotent
 from ...http.access import public, requires
-from ...http.idempotency import idempotent
 from ...testing.live_server import LiveServer
 from ..items import Item, ItemOut, NewItem, client_of, count_items, create_tables
 from ..plumbing import create_app as create_plumbing_app

@@ -29,10 +29,10 @@ from quart import Response, current_app, request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest
 
-from ..data import database, idempotency
-from ..data.database import transaction
-from .problems import problem_response
-from .request import JSONRequest
+from ..http.problems import problem_response
+from ..http.request import JSONRequest
+from . import database, idempotency
+from .database import transaction
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
