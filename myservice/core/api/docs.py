@@ -15,7 +15,6 @@ from quart import Blueprint, Quart, Response, current_app, send_file
 from quart_schema import hide
 from werkzeug.exceptions import NotFound
 
-from ..events import asyncapi
 from ..http.access import public
 
 blueprint = Blueprint("_api_docs", __name__)
@@ -82,16 +81,6 @@ def swagger_ui_files() -> Path:
 
 
 DOCUMENT_KEY = f"{__name__}.document"
-
-
-@blueprint.get("/asyncapi.json")
-@hide
-@public
-async def asyncapi_document() -> Response:
-    """The AsyncAPI document of the service's events (events/asyncapi.py)."""
-    return current_app.response_class(
-        asyncapi.text_of(current_app), content_type="application/json"
-    )
 
 
 @blueprint.get("/openapi.json")

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from quart import Quart, current_app
+from quart import Blueprint, Quart, Response, current_app
 from quart.cli import with_appcontext
+from quart_schema import hide
 
+from ..http.access import public
 from ..startup import SERVICE
 from . import delivery
 from .inbox import Consumers
@@ -29,8 +31,12 @@ CORE = __name__.rsplit(".", 2)[0]  # <service>.core
 EXTENSION_KEY = __name__
 
 
+# The name starts with _, which no module of views/ can have: it cannot clash with a team's.
+blueprint = Blueprint("_asyncapi", __name__)
+
+
 def init_app(app: Quart, views: str, data: str) -> None:
-    """Add `quart asyncapi --output FILE` (api/docs.py serves /asyncapi.json).
+    """Add `quart asyncapi --output FILE`, and serve /asyncapi.json when API_DOCS is on.
 
     `views` and `data` name the app's packages, whose events it publishes; with the service's
     own views, the rest of the service's modules too (an app of a test's views has only theirs).
@@ -38,6 +44,16 @@ def init_app(app: Quart, views: str, data: str) -> None:
     inside = {views, data, SERVICE} if views.startswith(f"{SERVICE}.") else {views, data}
     app.extensions[EXTENSION_KEY] = tuple(sorted(f"{package}." for package in inside))
     app.cli.add_command(asyncapi_command)
+    if app.config["API_DOCS"]:
+        app.register_blueprint(blueprint)
+
+
+@blueprint.get("/asyncapi.json")
+@hide
+@public
+async def asyncapi_document() -> Response:
+    """The AsyncAPI document of the service's events, as `quart asyncapi` writes it."""
+    return current_app.response_class(text_of(current_app), content_type="application/json")
 
 
 @click.command("asyncapi")

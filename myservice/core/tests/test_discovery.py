@@ -38,7 +38,8 @@ def add_view(folder: Path, name: str, source: str) -> None:
 
 def registered_modules() -> list[str]:
     """The view modules whose Blueprints a fresh app registers, in registration order."""
-    return [blueprint.import_name for blueprint in create_app().blueprints.values()]
+    blueprints = create_app().blueprints.values()
+    return [b.import_name for b in blueprints if b.import_name.startswith(f"{SERVICE}.views.")]
 
 
 async def test_a_new_view_module_is_served(extra_views: Path) -> None:

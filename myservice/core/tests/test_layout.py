@@ -20,6 +20,12 @@ LONGEST = 200
 # What the settings table may import beyond the standard library: it reads YAML files, and its
 # Setting is generic with a default type, which the standard library has from Python 3.13 only.
 SETTINGS_LIBRARIES = {"yaml", "typing_extensions"}
+# core's folders from the bottom up: the settings and the base of every request (problems, the
+# request class, the caller, Model, the readiness registry, routes), then the features, each
+# above those it builds on, the server last. A folder imports only the folders below it.
+FLOORS = ("settings", "http", "data", "api", "observability", "calls", "callers", "events", "serve")
+# Support for tests, which may import anything, and which nothing that ships imports.
+OFF_FLOORS = ("testing", "tests")
 
 
 def test_every_module_of_core_has_its_test_module() -> None:
@@ -59,6 +65,31 @@ def test_no_module_imports_itself_back(imports: Imports) -> None:
     A circle means a type lives beside one of its users instead of below both.
     """
     assert imports.circles() == []
+
+
+def test_core_folders_import_downward_only(imports: Imports) -> None:
+    """A folder of core imports only the folders below it in FLOORS, which names every folder.
+
+    So a feature can be read, and changed, knowing only what lies below it.
+    """
+    folders = {path.name for path in CORE.iterdir() if (path / "__init__.py").is_file()}
+    assert folders - set(OFF_FLOORS) == set(FLOORS)
+    upward = sorted(
+        f"{module} imports {edge.target}"
+        for module, edges in imports.modules.items()
+        if (floor := _floor(module)) is not None
+        for edge in edges
+        if not edge.typing and (target := _floor(edge.target)) is not None and target > floor
+    )
+    assert upward == []
+
+
+def _floor(module: str) -> int | None:
+    """The floor of the folder of core that `module` is in; None outside the floors."""
+    parts = module.split(".")
+    if len(parts) < 4 or parts[1] != "core" or parts[2] not in FLOORS:
+        return None
+    return FLOORS.index(parts[2])
 
 
 def test_the_settings_table_imports_no_features_library(imports: Imports) -> None:
