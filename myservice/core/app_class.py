@@ -1,11 +1,12 @@
 """The app class: the path of every request, top to bottom, in one place.
 
 ServiceApp answers as Quart does, and around that gives each request its id, its log line, its
-metrics and the security headers, caps the requests in flight (and the WebSockets), and passes each routed request
-through the gate (token, rate limit, scopes) before any hook or view of the service. It does so
-around Quart's own request handling rather than in before/after-request hooks: the hooks and
-the context-local proxies they read cost about as much as the rest of a request (`make bench`
-measured it), and this way no response, error pages included, escapes any of it.
+metrics and the security headers, caps the requests in flight and the WebSockets open, and passes
+each routed request through the gate (token, rate limit, scopes) before any hook or view of the
+service. It does so around Quart's own request handling rather than in before/after-request
+hooks: the hooks and the context-local proxies they read cost about as much as the rest of a
+request (`make bench` measured it), and this way no response, error pages included, escapes
+any of it.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def uvicorn_config(app: Quart, settings: Mapping[str, object]) -> uvicorn.Config
     """Uvicorn's configuration of a worker serving `app` under `settings`."""
     return uvicorn.Config(
         app,
-        http=protocol_for(app),
+        http=protocol_for(app, cast(int, settings["HEADER_TIMEOUT"])),
         # WebSockets through wsproto, which is pinned, whatever else is installed; a message
         # larger than a request body may be is refused with 1009, not buffered.
         ws="wsproto",

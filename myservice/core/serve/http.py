@@ -24,15 +24,10 @@ import orjson
 from quart import Quart
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from ..http.problems import PROBLEM_CONTENT_TYPE, problem_body
+from ..http.problems import PROBLEM_CONTENT_TYPE, problem_body, title_of
 from ..observability import metrics, request_log
 
 HEAD_END = b"\r\n\r\n"
-REASONS = {
-    400: "Bad Request",
-    408: "Request Timeout",
-    431: "Request Header Fields Too Large",
-}
 
 
 class ServerRefusals:
@@ -157,7 +152,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._record(status, detail)
         body = orjson.dumps(problem_body(status, detail))
         self.transport.write(
-            f"HTTP/1.1 {status} {REASONS[status]}\r\n".encode()
+            f"HTTP/1.1 {status} {title_of(status)}\r\n".encode()
             + b"content-type: "
             + PROBLEM_CONTENT_TYPE.encode()
             + b"\r\ncontent-length: "
@@ -172,11 +167,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self.refusals.record(status, reason, self.client)
 
 
-def protocol_for(app: Quart) -> type[BoundedHttpToolsProtocol]:
-    """The protocol serving `app`: its HEADER_TIMEOUT, its metrics and its log."""
+def protocol_for(app: Quart, seconds: float) -> type[BoundedHttpToolsProtocol]:
+    """The protocol serving `app`, its refusals in the app's metrics and log; heads due in `seconds`."""
 
     class ServiceHttpProtocol(BoundedHttpToolsProtocol):
         refusals = ServerRefusals(app)
-        header_timeout = app.config["HEADER_TIMEOUT"]
+        header_timeout = seconds
 
     return ServiceHttpProtocol
