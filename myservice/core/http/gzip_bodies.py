@@ -38,10 +38,12 @@ class GzipBody(Body):
         if self._inflated is None:
             compressed = yield from super().__await__()
             try:
-                self._inflated = self._inflate(compressed) + self._finish()
+                inflated = self._inflate(compressed)
+                self._finish()
             except (BadRequest, RequestEntityTooLarge) as refusal:
                 self._must_raise = refusal  # the same answer, however often it is read
                 raise
+            self._inflated = inflated
         return self._inflated
 
     async def __anext__(self) -> bytes:
@@ -73,11 +75,10 @@ class GzipBody(Body):
             raise BadRequest("The body goes on after the end of its gzip stream.")
         return data
 
-    def _finish(self) -> bytes:
-        """Nothing, once the stream ended where the body did; else the client hears why not."""
+    def _finish(self) -> None:
+        """Refuse a body that ended before its gzip stream did."""
         if not self._inflater.eof:
             raise BadRequest("The body is not valid gzip: its stream ends early.")
-        return b""
 
 
 class RefusedBody(Body):

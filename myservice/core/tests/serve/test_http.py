@@ -211,4 +211,5 @@ def refusals(server: LiveServer, reason: str) -> list[dict[str, Any]]:
     """The lines the server wrote of refusals for `reason`, each with its status and client."""
     lines = [line for line in json_lines(server) if line.get("reason") == reason]
     assert all(line["client"] == "127.0.0.1" and line["route"] is None for line in lines)
+    assert all(line["request_id"] is None and line["level"] == "warning" for line in lines)
     return lines
