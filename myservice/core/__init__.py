@@ -16,7 +16,6 @@ import importlib
 from collections.abc import Mapping
 from types import ModuleType
 
-from . import websocket_path
 from .api import docs, openapi, validation
 from .api.entity_tags import entity_tags
 from .api.openapi import media_response, problems
@@ -29,7 +28,7 @@ from .api.validation import (
     validate_response,
 )
 from .app_class import ServiceApp
-from .callers import auth, cors, gate, in_flight, websocket_bounds
+from .callers import auth, cors, gate, websocket_bounds
 from .callers.auth import current_caller, required_caller
 from .calls import downstreams
 from .calls.downstreams import downstream
@@ -53,7 +52,7 @@ from .http.problems import problem_response
 from .http.readiness import NotReady, add_readiness_check
 from .http.responses import no_content
 from .http.security_headers import cache_control
-from .observability import logs, metrics, probes, tracing
+from .observability import logs, metrics, open_websockets, probes, tracing
 from .observability.request_log import quiet
 from .settings import command as config_command
 from .settings.loader import Settings, load_settings
@@ -157,6 +156,5 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     auth.init_app(app)
     gate.init_app(app)
     cors.init_app(app)
-    in_flight.init_app(app)
     websocket_bounds.init_app(app)
-    websocket_path.init_app(app)
+    open_websockets.init_app(app)

@@ -1,21 +1,17 @@
-"""The app class: the path of every request, top to bottom, in one place.
+"""The app class: Quart that takes each request along the path request_path.py declares.
 
-ServiceApp answers as Quart does, and around that gives each request its id, its log line, its
-metrics and the security headers, caps the requests in flight and the WebSockets open, and passes
-each routed request through the gate (token, rate limit, scopes) before any hook or view of the
-service. It does so around Quart's own request handling rather than in before/after-request
+The path's steps run around Quart's own request handling rather than in before/after-request
 hooks: the hooks and the context-local proxies they read cost about as much as the rest of a
 request (`make bench` measured it), and this way no response, error pages included, escapes
-any of it.
+any of it. The gate alone runs inside Quart, where the request has its route.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
+from functools import cached_property
 from typing import Any, cast
 
-from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
+from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, Scope
 from pydantic import BaseModel
 from quart import Quart, Request, Response, Websocket
 from quart.ctx import RequestContext, WebsocketContext
@@ -23,23 +19,13 @@ from quart.globals import request_ctx, websocket_ctx
 from quart.typing import ResponseReturnValue, ResponseTypes
 from werkzeug.exceptions import HTTPException
 
-from . import websocket_path
-from .callers import cors, development_serving, gate, in_flight, websocket_bounds
-from .http.compression import compressing_for
+from . import request_path
+from .callers import cors, development_serving, gate, websocket_bounds
 from .http.json_provider import ORJSONProvider
-from .http.raw_answers import MISSING_HOST, lacks_host, send_problem
-from .http.readiness import readiness_of
+from .http.layers import Answer, ASGIApp, Handling, stacked
 from .http.request import JSONRequest, ServiceWebsocket
-from .http.request_ids import HEADER, assign_request_id, current_request_id, sent_request_id
 from .http.responses import model_response, without_body
-from .http.routes import method_label, route_of
-from .http.security_headers import add_security_headers, apply_cache_policy
-from .observability import metrics, request_log
-from .observability.tracing import tracing_of
 from .startup import StartupError
-
-# The messages that open an answer, which carry the request id and the security headers.
-HEADED = frozenset({"http.response.start", "websocket.http.response.start", "websocket.accept"})
 
 
 class ServiceApp(Quart):
@@ -56,36 +42,26 @@ class ServiceApp(Quart):
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
-        """Give each request and WebSocket its id, then answer it, with the common headers."""
-        if scope["type"] not in ("http", "websocket"):
+        """Take each request and WebSocket through the layers; the lifespan goes straight in."""
+        if scope["type"] == "lifespan":
             await super().asgi_app(scope, receive, send)
-            return
-        # Set before Quart starts the tasks that answer the request: they inherit it.
-        request_id = assign_request_id(sent_request_id(scope["headers"]))
-        extra = (HEADER, request_id.encode("ascii"))
+        else:
+            await self._layers(scope, receive, send)
 
-        async def send_with_headers(message: ASGISendEvent) -> None:
-            if message["type"] in HEADED:
-                headers = [*message.get("headers", ()), extra]  # type: ignore[misc]
-                add_security_headers(headers)
-                message["headers"] = headers  # type: ignore[typeddict-unknown-key]
-            await send(message)
+    @cached_property
+    def _layers(self) -> ASGIApp:
+        quart: ASGIApp = super().asgi_app
+        return stacked(request_path.LAYERS, quart, self)
 
-        if scope["type"] == "http" and lacks_host(scope):
-            await send_problem(scope, send_with_headers, 400, MISSING_HOST)
-            return
-        cap: in_flight.InFlightCap = self.extensions[in_flight.EXTENSION_KEY][scope["type"]]
-        if not cap.admits(scope["path"]):
-            await in_flight.refuse(self, cap, scope, send_with_headers, request_id)
-            return
-        cap.count += 1
-        try:
-            answer: ASGISendCallable = send_with_headers
-            if scope["type"] == "http":
-                answer = compressing_for(self.config, scope, send_with_headers)
-            await super().asgi_app(scope, receive, answer)
-        finally:
-            cap.count -= 1
+    @cached_property
+    def _around_each_request(self) -> Answer:
+        quart: Answer = super().handle_request
+        return stacked(request_path.AROUND_EACH_REQUEST, quart, self)
+
+    @cached_property
+    def _around_each_websocket(self) -> Handling:
+        quart: Handling = super().handle_websocket
+        return stacked(request_path.AROUND_EACH_WEBSOCKET, quart, self)
 
     def run(self, host: str | None = None, *args: Any, **kwargs: Any) -> None:
         """`quart run`: refused first, in the one line Hypercorn would wrap in tracebacks."""
@@ -106,45 +82,8 @@ class ServiceApp(Quart):
         await super().startup()
 
     async def handle_request(self, request: Request) -> ResponseTypes:
-        """Answer the request as Quart does, in its span when tracing (the probes in none)."""
-        tracing = tracing_of(self)
-        if tracing is None or request.path in tracing.untraced:
-            return await self._answer(request)
-        with tracing.server_span(request) as span:
-            response = await self._answer(request)
-            tracing.answered(span, request.method, route_of(request), response.status_code)
-            return response
-
-    async def _answer(self, request: Request) -> ResponseTypes:
-        """Answer the request as Quart does, then count it and write its log line."""
-        started = cast(JSONRequest, request).started = time.perf_counter()
-        recorder: metrics.RequestMetrics = self.extensions[metrics.EXTENSION_KEY]
-        recorder.in_progress.inc()
-        try:
-            response = await super().handle_request(request)
-        except asyncio.CancelledError:
-            stopping = readiness_of(self).draining
-            request_log.write_unanswered(self, request, time.perf_counter() - started, stopping)
-            raise
-        finally:
-            recorder.in_progress.dec()
-        standing = cast(JSONRequest, request).rate_limit
-        limiter = self.extensions[gate.EXTENSION_KEY].limiter
-        if standing is not None and limiter is not None:
-            response.headers.extend(limiter.headers(standing))
-        allowed: cors.Cors | None = self.extensions.get(cors.EXTENSION_KEY)
-        if allowed is not None:
-            allowed.add_headers(request, cast(Response, response))
-        apply_cache_policy(
-            self.view_functions.get(request.endpoint or ""), cast(Response, response)
-        )
-        seconds = time.perf_counter() - started
-        method, route = method_label(request.method), route_of(request)
-        recorder.observe(method, route, response.status_code, seconds)
-        log: request_log.RequestLog = self.extensions[request_log.EXTENSION_KEY]
-        request_id = current_request_id() or ""
-        log.write(request, request_id, method, route, response.status_code, seconds)
-        return response
+        """Answer the request as Quart does, inside the links around each request."""
+        return await self._around_each_request(request)
 
     async def preprocess_request(
         self, request_context: RequestContext | None = None
@@ -174,9 +113,8 @@ class ServiceApp(Quart):
         return await super().preprocess_websocket(websocket_context)
 
     async def handle_websocket(self, websocket: Websocket) -> ResponseTypes | None:
-        """Handle the WebSocket as Quart does, counted, measured and logged (websocket_path.py)."""
-        handle = super().handle_websocket
-        return await websocket_path.handled(self, cast(ServiceWebsocket, websocket), handle)
+        """Handle the WebSocket as Quart does, inside the links around each WebSocket."""
+        return await self._around_each_websocket(websocket)
 
     async def make_response(
         self, result: ResponseReturnValue | HTTPException | BaseModel | tuple[Any, ...]

@@ -9,8 +9,12 @@ Retry-After, the rate limit's, the request id, and the ETag a page sends back in
 
 from __future__ import annotations
 
-from quart import Quart, Request, Response
+from typing import cast
 
+from quart import Quart, Request, Response
+from quart.typing import ResponseTypes
+
+from ..http.layers import Answer
 from ..http.problems import problem_response
 from ..startup import StartupError
 from .settings import ANY_ORIGIN
@@ -26,6 +30,20 @@ def init_app(app: Quart) -> None:
         app.extensions[EXTENSION_KEY] = Cors(
             config["CORS_ORIGINS"], config["CORS_ALLOW_CREDENTIALS"], config["CORS_MAX_AGE"]
         )
+
+
+def cors_headers(answer: Answer, app: Quart) -> Answer:
+    """The link that marks each answer to an allowed origin as readable, if CORS is on."""
+    allowed: Cors | None = app.extensions.get(EXTENSION_KEY)
+    if allowed is None:
+        return answer
+
+    async def readable(request: Request) -> ResponseTypes:
+        response = await answer(request)
+        allowed.add_headers(request, cast(Response, response))
+        return response
+
+    return readable
 
 
 class Cors:

@@ -8,11 +8,14 @@ unrouted requests (404, 405) do not reach the gate.
 from __future__ import annotations
 
 from ipaddress import IPv6Address, ip_address, ip_network
+from typing import cast
 
-from quart import Quart, Response
+from quart import Quart, Request, Response
+from quart.typing import ResponseTypes
 
 from ..http.access import Access, access_of, is_limited
 from ..http.client_address import Network, client_of, trusted_of
+from ..http.layers import Answer
 from ..http.problems import problem_response
 from ..http.request import JSONRequest, ServiceWebsocket
 from . import auth
@@ -46,6 +49,22 @@ def init_app(app: Quart) -> None:
         return problem_response(429, "Too Many Requests", detail, headers)
 
     app.register_error_handler(RateLimited, too_many_requests)
+
+
+def rate_limit_headers(answer: Answer, app: Quart) -> Answer:
+    """The link that tells each caller the gate counted where it stands, if there is a limit."""
+    limiter = app.extensions[EXTENSION_KEY].limiter
+    if limiter is None:
+        return answer
+
+    async def with_standing(request: Request) -> ResponseTypes:
+        response = await answer(request)
+        standing = cast(JSONRequest, request).rate_limit
+        if standing is not None:
+            response.headers.extend(limiter.headers(standing))
+        return response
+
+    return with_standing
 
 
 class Gate:

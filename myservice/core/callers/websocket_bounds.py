@@ -22,12 +22,14 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
-from quart import Quart
+from quart import Quart, Websocket
 from quart.asgi import ASGIWebsocketConnection
+from quart.typing import ResponseTypes
 from werkzeug.exceptions import TooManyRequests
 
+from ..http.layers import Handling
 from ..http.request import ServiceWebsocket
 from .gate import EXTENSION_KEY as GATE
 
@@ -44,6 +46,19 @@ class BoundedWebsocketConnection(ASGIWebsocketConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue: asyncio.Queue[str | bytes] = asyncio.Queue(QUEUED)
+
+
+def released(handle: Handling, app: Quart) -> Handling:
+    """The link that gives back a WebSocket's place under its caller's cap once it closes."""
+    bounds: WebsocketBounds = app.extensions[EXTENSION_KEY]
+
+    async def releasing(websocket: Websocket) -> ResponseTypes | None:
+        try:
+            return await handle(websocket)
+        finally:
+            bounds.release(cast(ServiceWebsocket, websocket))
+
+    return releasing
 
 
 class WebsocketBounds:

@@ -13,33 +13,49 @@ are inflated when a view reads them (gzip_bodies.py).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
 from typing import Any
 
 from hypercorn.typing import (
+    ASGIReceiveCallable,
     ASGISendCallable,
     ASGISendEvent,
     HTTPResponseStartEvent,
     HTTPScope,
+    Scope,
 )
+from quart import Quart
 
 from .conditional import gzip_tag
 from .gzip_bodies import GZIP_WINDOW
+from .layers import ASGIApp
 
 LEVEL = 6
 EVENT_STREAM = b"text/event-stream"
 VARY = (b"vary", b"Accept-Encoding")
 
 
-def compressing_for(
-    config: Mapping[str, Any], scope: HTTPScope, send: ASGISendCallable
-) -> ASGISendCallable:
-    """The `send` of the request's answer: compressed when it should be (COMPRESSION_MINIMUM)."""
-    minimum = config["COMPRESSION_MINIMUM"]
-    if minimum is None:
-        return send
-    # A HEAD answer has no body to compress: it says what GET's would be, as it is.
-    return compressing(send, minimum, accepts_gzip(scope) and scope["method"] != "HEAD")
+def gzip_answers(app: ASGIApp, service: Quart) -> ASGIApp:
+    """The layer that compresses answers, or `app` itself when COMPRESSION_MINIMUM is None."""
+    minimum: int | None = service.config["COMPRESSION_MINIMUM"]
+    return app if minimum is None else GzipAnswers(app, minimum)
+
+
+class GzipAnswers:
+    """Each HTTP answer compressed when it should be: its client accepts gzip, it is large enough."""
+
+    def __init__(self, app: ASGIApp, minimum: int) -> None:
+        self.app, self.minimum = app, minimum
+
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """Pass an HTTP request on with a `send` that compresses its answer when it should."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # A HEAD answer has no body to compress: it says what GET's would be, as it is.
+        gzip = accepts_gzip(scope) and scope["method"] != "HEAD"
+        await self.app(scope, receive, compressing(send, self.minimum, gzip))
 
 
 def accepts_gzip(scope: HTTPScope) -> bool:

@@ -14,13 +14,47 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
+from quart import Quart
 from structlog.typing import EventDict
+
+from .layers import ASGIApp
+from .security_headers import add_security_headers
 
 # The header, lowercase as the raw ASGI headers have it.
 HEADER = b"x-request-id"
+# The messages that open an answer, which carry the request id and the security headers.
+HEADED = frozenset({"http.response.start", "websocket.http.response.start", "websocket.accept"})
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 _current: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class RequestIds:
+    """The layer that gives each request and WebSocket its id, and each answer its headers.
+
+    The answer carries the id (X-Request-ID) and the security headers (security_headers.py),
+    whoever answers: a layer further in, Quart, or an error page.
+    """
+
+    def __init__(self, app: ASGIApp, _service: Quart) -> None:
+        self.app = app
+
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """Give the request its id, and pass it on with a `send` that adds the headers."""
+        # Set before Quart starts the tasks that answer the request: they inherit it.
+        extra = (HEADER, assign_request_id(sent_request_id(scope["headers"])).encode("ascii"))  # type: ignore[typeddict-item]
+
+        async def send_with_headers(message: ASGISendEvent) -> None:
+            if message["type"] in HEADED:
+                headers = [*message.get("headers", ()), extra]  # type: ignore[misc]
+                add_security_headers(headers)
+                message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def sent_request_id(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:

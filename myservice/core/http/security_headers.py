@@ -9,9 +9,12 @@ that instead of `no-store`; its errors never do.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
-from quart import Response
+from quart import Quart, Request, Response
+from quart.typing import ResponseTypes
 
+from .layers import Answer
 from .routes import View
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -31,6 +34,18 @@ def cache_control(policy: str) -> Callable[[View], View]:
         return view
 
     return decorator
+
+
+def cache_policy(answer: Answer, app: Quart) -> Answer:
+    """The link that gives each successful answer its view's declared cache policy."""
+    views = app.view_functions
+
+    async def with_policy(request: Request) -> ResponseTypes:
+        response = await answer(request)
+        apply_cache_policy(views.get(request.endpoint or ""), cast(Response, response))
+        return response
+
+    return with_policy
 
 
 def apply_cache_policy(view: Callable[..., object] | None, response: Response) -> None:

@@ -11,17 +11,23 @@ none is lost when a worker dies.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import TextIO, cast
 
 import orjson
 import structlog
-from quart import Quart
+from quart import Quart, Request
+from quart.typing import ResponseTypes
 from quart.wrappers.base import BaseRequestWebsocket
 from structlog.typing import Processor
 
 from ..http.client_address import client_of, trusted_of
+from ..http.layers import Answer
+from ..http.readiness import readiness_of
+from ..http.request import JSONRequest
 from ..http.request_ids import current_request_id
 from ..http.routes import View, method_label, route_of
 from . import metrics
@@ -37,6 +43,32 @@ def quiet(view: View) -> View:
     """Log the requests this view answers at DEBUG rather than INFO (health probes, scrapes)."""
     setattr(view, QUIET_ATTRIBUTE, True)
     return view
+
+
+def measured(answer: Answer, app: Quart) -> Answer:
+    """The link that counts and times each request, and writes its line once it is answered."""
+    recorder: metrics.RequestMetrics = app.extensions[metrics.EXTENSION_KEY]
+
+    async def measured_answer(request: Request) -> ResponseTypes:
+        started = cast(JSONRequest, request).started = time.perf_counter()
+        recorder.in_progress.inc()
+        try:
+            response = await answer(request)
+        except asyncio.CancelledError:
+            stopping = readiness_of(app).draining
+            write_unanswered(app, request, time.perf_counter() - started, stopping)
+            raise
+        finally:
+            recorder.in_progress.dec()
+        seconds = time.perf_counter() - started
+        method, route = method_label(request.method), route_of(request)
+        recorder.observe(method, route, response.status_code, seconds)
+        log: RequestLog = app.extensions[EXTENSION_KEY]
+        request_id = current_request_id() or ""
+        log.write(request, request_id, method, route, response.status_code, seconds)
+        return response
+
+    return measured_answer
 
 
 class RequestLog:

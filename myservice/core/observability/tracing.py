@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from ..http.routes import route_of
 from ..startup import SERVICE, StartupError
 from . import probes
 
@@ -27,7 +28,10 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.trace import Span, Tracer
     from quart import Quart, Request
+    from quart.typing import ResponseTypes
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from ..http.layers import Answer
 
 # Seconds the exporter may take to send what is left when the worker stops: well inside the
 # shutdown bound (serve/supervisor.py).
@@ -52,8 +56,8 @@ class Tracing:
     def server_span(self, request: Request) -> Iterator[Span]:
         """The span of a request, its trace the caller's; its ids bound to the log lines.
 
-        It is named by its method until answered() names its route: Quart matches the route
-        once the request is under way.
+        It is named by its method until it is answered, then by its route: Quart matches the
+        route once the request is under way.
         """
         parent = self._propagate.extract(request.headers)  # read without regard to case
         kind = self._trace.SpanKind.SERVER
@@ -67,13 +71,6 @@ class Tracing:
                 yield span
             finally:
                 structlog.contextvars.unbind_contextvars("trace_id", "span_id")
-
-    @staticmethod
-    def answered(span: Span, method: str, route: str, status: int) -> None:
-        """Name the request's span by the route that answered it, with the status."""
-        span.update_name(f"{method} {route}")
-        span.set_attribute("http.route", route)
-        span.set_attribute("http.response.status_code", status)
 
     @contextmanager
     def client_span(
@@ -140,6 +137,26 @@ class Tracing:
         """Send the spans not yet sent, within EXPORT_TIMEOUT, and stop."""
         self._provider.force_flush(timeout_millis=EXPORT_TIMEOUT * 1000)
         self._provider.shutdown()
+
+
+def traced(answer: Answer, app: Quart) -> Answer:
+    """The link that answers each request in its server span (the probes in none), if tracing."""
+    tracing = tracing_of(app)
+    if tracing is None:
+        return answer
+
+    async def in_span(request: Request) -> ResponseTypes:
+        if request.path in tracing.untraced:
+            return await answer(request)
+        with tracing.server_span(request) as span:
+            response = await answer(request)
+            route = route_of(request)
+            span.update_name(f"{request.method} {route}")
+            span.set_attribute("http.route", route)
+            span.set_attribute("http.response.status_code", response.status_code)
+            return response
+
+    return in_span
 
 
 def tracing_of(app: Quart) -> Tracing | None:

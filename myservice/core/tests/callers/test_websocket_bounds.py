@@ -17,7 +17,7 @@ from ...startup import SERVICE
 from ...testing.live_server import LiveServer, resident_mib
 from ...testing.service import events
 from ..observability.test_logs import json_lines
-from ..test_websocket_path import feed_app, refusal, until_closed
+from ..observability.test_open_websockets import feed_app, refusal, until_closed
 
 
 async def test_open_websockets_do_not_hold_requests_in_flight(

@@ -13,8 +13,8 @@ from werkzeug.routing import BuildError, Rule
 
 from .... import create_app as create_service_app
 from ...http.access import access_of, requires
+from ..observability.test_open_websockets import FEED
 from ..plumbing import create_app_with_views
-from ..test_websocket_path import FEED
 
 UNDECLARED_VIEW = """
     from quart import Blueprint

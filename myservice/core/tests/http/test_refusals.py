@@ -5,28 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-import pytest
 from hypercorn.typing import ASGISendEvent, HTTPScope
 
-from ...http.raw_answers import lacks_host, send_problem
-
-
-@pytest.mark.parametrize(
-    ("version", "headers", "lacking"),
-    [
-        ("1.1", [], True),
-        ("1.1", [(b"x-host", b"a")], True),
-        ("1.1", [(b"host", b"a")], False),
-        ("1.0", [], False),
-        ("2", [], False),
-    ],
-)
-def test_only_http_1_1_needs_its_host(
-    version: str, headers: list[tuple[bytes, bytes]], lacking: bool
-) -> None:
-    """HTTP/1.0 may leave Host out, HTTP/2 names it in :authority; HTTP/1.1 must send it."""
-    scope = cast(HTTPScope, {"http_version": version, "headers": headers})
-    assert lacks_host(scope) is lacking
+from ...http.refusals import send_problem
 
 
 async def test_a_problem_sent_raw_is_a_whole_problem_document() -> None:

@@ -15,14 +15,14 @@ from quart.testing import WebsocketResponseError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from ..callers.auth import current_caller
-from ..http.access import requires
-from ..observability import logs
-from ..startup import SERVICE
-from ..testing.guides import guide, python_blocks
-from ..testing.live_server import LiveServer
-from .observability.test_logs import json_lines
-from .plumbing import create_app
+from ...callers.auth import current_caller
+from ...http.access import requires
+from ...observability import logs
+from ...startup import SERVICE
+from ...testing.guides import guide, python_blocks
+from ...testing.live_server import LiveServer
+from ..plumbing import create_app
+from .test_logs import json_lines
 
 # The worked example of docs/api.md, as written there.
 FEED = python_blocks(guide("api.md").split("## WebSockets")[1])[0]
@@ -122,7 +122,7 @@ def serve_feed(serve: Callable[..., LiveServer], tmp_path: Path) -> LiveServer:
     (tmp_path / "feed_factory.py").write_text(
         "from pathlib import Path\n"
         f"from {SERVICE}.core.tests.plumbing import create_app_with_views\n"
-        f"from {SERVICE}.core.tests.test_websocket_path import FEED\n\n"
+        f"from {SERVICE}.core.tests.observability.test_open_websockets import FEED\n\n"
         "def create_app():\n"
         f"    return create_app_with_views(Path({str(tmp_path)!r}) / 'views', {{'feed': FEED}})\n"
     )

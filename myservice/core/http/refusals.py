@@ -1,9 +1,10 @@
-"""Answers sent straight to the server, before the app has a request: for what no route may see.
+"""Refusals sent straight to the server by a layer, before Quart has a request.
 
-A request over MAX_IN_FLIGHT, or an HTTP/1.1 request without Host, is refused in the ASGI call
-itself, so that it costs no routing and reaches no view. The answer is a problem document like
-every other; to a WebSocket, an HTTP answer instead of the 101 (the ASGI extension
-websocket.http.response), or where the server lacks that, a close with 1013 Try Again Later.
+A request over MAX_IN_FLIGHT, or an HTTP/1.1 request without Host, is refused by a layer of the
+request path (request_path.py), so that it costs no routing and reaches no view. The answer is a
+problem document like every other; to a WebSocket, an HTTP answer instead of the 101 (the ASGI
+extension websocket.http.response), or where the server lacks that, a close with 1013 Try Again
+Later.
 """
 
 from __future__ import annotations
@@ -17,14 +18,6 @@ from .problems import PROBLEM_CONTENT_TYPE, problem_body
 
 HTTP_ANSWER = "websocket.http.response"
 TRY_AGAIN_LATER = 1013
-MISSING_HOST = "An HTTP/1.1 request must name its host in a Host header (RFC 9112, section 3.2)."
-
-
-def lacks_host(scope: HTTPScope) -> bool:
-    """Whether the request is HTTP/1.1 without the Host header that version requires."""
-    return scope["http_version"] == "1.1" and not any(
-        name == b"host" for name, _ in scope["headers"]
-    )
 
 
 async def send_problem(
