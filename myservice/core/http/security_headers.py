@@ -37,8 +37,10 @@ def cache_control(policy: str) -> Callable[[View], View]:
 
 
 def cache_policy(answer: Answer, app: Quart) -> Answer:
-    """The link that gives each successful answer its view's declared cache policy."""
+    """The link that gives each successful answer its view's cache policy, if any view has one."""
     views = app.view_functions
+    if not any(hasattr(view, CACHE_ATTRIBUTE) for view in views.values()):
+        return answer
 
     async def with_policy(request: Request) -> ResponseTypes:
         response = await answer(request)
