@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 BENCH := $(VENV)/.bench-installed
 CHECKERS := $(VENV)/.checkers-installed
-VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' myservice/__init__.py)
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' myservice/version.py)
 # Image names may hold underscores, but the Kubernetes names in deploy/ cannot: dashes for both.
 IMAGE ?= $(subst _,-,myservice):$(VERSION)
 # The container engine `make image` uses: Docker, else Podman.
@@ -74,7 +74,7 @@ serve: migrate ## Migrate, then serve for production with uvicorn workers on 127
 
 worker: migrate ## Migrate, then run the consumers of events/ and the relay, probes and metrics on 127.0.0.1:8001 (set HOST, PORT, WORKERS)
 	@# exec: the server is make's own child, so that make waits for its drain after Ctrl-C.
-	PORT=$(or $(PORT),8001) exec $(BIN)/python -m myservice.core.serve myservice.core.events.worker:create_worker_app
+	MYSERVICE_ROLE=worker PORT=$(or $(PORT),8001) exec $(BIN)/python -m myservice.core.serve
 
 token: $(RUNTIME) ## Print a token make run accepts: make token SCOPES="refunds:read refunds:write"
 	@QUART_APP=myservice $(BIN)/quart token --scopes "$$SCOPES" $(if $(SUBJECT),--subject "$$SUBJECT")

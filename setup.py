@@ -13,11 +13,11 @@ def read_requirements(name: str) -> list[str]:
 
 
 def read_version() -> str:
-    """The version, as myservice/__init__.py gives it."""
-    text = (Path(__file__).parent / "myservice" / "__init__.py").read_text(encoding="utf-8")
+    """The version, as myservice/version.py gives it."""
+    text = (Path(__file__).parent / "myservice" / "version.py").read_text(encoding="utf-8")
     found = re.search(r'^__version__ = "([^"]+)"$', text, re.MULTILINE)
     if found is None:
-        raise SystemExit("myservice/__init__.py does not set __version__")
+        raise SystemExit("myservice/version.py does not set __version__")
     return found[1]
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, func, select, text
 
 from bench.topology import delete_topology
 from myservice import create_app
+from myservice.app import SERVICE
 from myservice.core import Event, reading
 from myservice.core.data.database import current_session
 from myservice.core.data.migrations import upgrade
@@ -55,12 +56,14 @@ async def slow(_event: Slow) -> None:
 def measure_backlog(broker_url: str, directory: Path, discarded: TextIO) -> list[str]:
     """Print the backlog's figures; give the bars missed."""
     try:
-        template: DatabaseTemplate | None = DatabaseTemplate(directory, DATABASE_URL)
+        template: DatabaseTemplate | None = DatabaseTemplate(
+            directory, SERVICE.migrations, DATABASE_URL
+        )
     except DatabaseServerUnreachable:
         template = None
     if template is None:
         url, where = f"sqlite+aiosqlite:///{directory / 'backlog.db'}", "a SQLite file"
-        upgrade(url)
+        upgrade(url, SERVICE.migrations)
     else:
         url, where = template.copy(directory), "PostgreSQL"
     try:

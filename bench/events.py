@@ -17,6 +17,7 @@ from typing import TextIO
 from bench.backlog import measure_backlog
 from bench.topology import delete_topology
 from myservice import create_app
+from myservice.app import SERVICE
 from myservice.core import Event, transaction
 from myservice.core.data.migrations import upgrade
 from myservice.core.events.broker import Broker
@@ -42,7 +43,7 @@ class Measured(Event, topic="bench.measured"):
 def measure_events(directory: Path) -> list[str]:
     """Print the events' figures and ratio; give the bars missed."""
     url = f"sqlite+aiosqlite:///{directory / 'events.db'}"
-    upgrade(url)
+    upgrade(url, SERVICE.migrations)
     try:
         with Path(os.devnull).open("w", encoding="utf-8") as discarded:
             failures = asyncio.run(_measure(url, discarded))

@@ -34,6 +34,7 @@ from deploy.tests.shipping import (
 )
 from myservice import create_app
 from myservice.core.serve.supervisor import shutdown_bound
+from myservice.core.startup import ENV_PREFIX, SERVICE
 from myservice.core.testing.guides import guide
 from myservice.core.testing.live_server import LiveServer
 from myservice.core.testing.service import PROJECT as REPO
@@ -316,17 +317,16 @@ def test_the_init_containers_command_migrates_the_secrets_database(
 async def test_the_worker_pods_run_the_worker_and_probe_what_it_answers(
     pod_environment: dict[str, str],
 ) -> None:
-    """worker.yaml runs make worker's factory on its own port; its probes and scrape answer 200."""
-    from myservice.core.events.worker import FACTORY, create_worker_app  # noqa: PLC0415
-
+    """worker.yaml runs the app as make worker does, on its own port; its probes and scrape answer."""
     spec = manifest("worker.yaml")["spec"]["template"]
     [worker] = spec["spec"]["containers"]
-    assert worker["command"][-1] == FACTORY
+    assert worker["command"] == ["python", "-m", f"{SERVICE}.core.serve"]
     environment = {variable["name"]: variable["value"] for variable in worker["env"]}
+    assert environment[f"{ENV_PREFIX}ROLE"] == "worker"
     assert {port["containerPort"] for port in worker["ports"]} == {int(environment["PORT"])}
     assert spec["metadata"]["annotations"]["prometheus.io/port"] == environment["PORT"]
     paths = [worker[probe]["httpGet"]["path"] for probe in ("livenessProbe", "readinessProbe")]
-    app = create_worker_app()
+    app = create_app({"ROLE": environment[f"{ENV_PREFIX}ROLE"]})
     async with app.test_app():
         client = app.test_client()
         for _ in range(100):  # the worker connects to its broker as it starts: ready then

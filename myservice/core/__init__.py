@@ -12,9 +12,7 @@ the service's views and tests import.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from types import ModuleType
 
 from .api import docs, openapi, validation
 from .api.entity_tags import entity_tags
@@ -45,6 +43,7 @@ from .events.messages import Event, Job
 from .events.outbox import enqueue, publish
 from .http import client_address
 from .http import problems as http_problems
+from .http import service as service_description
 from .http.access import check_declared, public, requires, unlimited
 from .http.caller import Caller
 from .http.conditional import require_match, tagged
@@ -52,6 +51,7 @@ from .http.problems import problem_response
 from .http.readiness import NotReady, add_readiness_check
 from .http.responses import no_content
 from .http.security_headers import cache_control
+from .http.service import Service
 from .observability import logs, metrics, open_websockets, probes, tracing
 from .observability.request_log import quiet
 from .settings import command as config_command
@@ -69,6 +69,7 @@ __all__ = [
     "NotReady",
     "PlainText",
     "Query",
+    "Service",
     "ServiceApp",
     "Setting",
     "StartupError",
@@ -105,27 +106,23 @@ __all__ = [
 
 
 def create_service_app(
-    service_settings: Mapping[str, Setting],
-    views: ModuleType,
-    data: ModuleType,
-    overrides: Mapping[str, object] | None = None,
-    events: ModuleType | None = None,
+    service: Service, overrides: Mapping[str, object] | None = None
 ) -> ServiceApp:
-    """A new app: settings, the skeleton's plumbing, then the service's tables and blueprints.
+    """A new app of `service`: settings, the skeleton's plumbing, its tables and blueprints.
 
-    The consumers are those of `events`, the service's events/ package unless one is given.
     A mistake in settings or views stops the start with one line and exit status 1, so that
     `quart run` and the servers print no traceback for it.
     """
     try:
-        settings = load_settings(settings_table(service_settings), overrides)
-        import_tables(data)
-        blueprints = discover_blueprints(views)
-        handlers = discover_handlers(events or importlib.import_module(f"{SERVICE}.events"))
+        settings = load_settings(settings_table(service.settings), overrides)
+        import_tables(service.data)
+        blueprints = discover_blueprints(service.views)
+        handlers = discover_handlers(service.events)
         app = ServiceApp(SERVICE, static_folder=None)
+        app.extensions[service_description.EXTENSION_KEY] = service
         init_app(app, settings)
         delivery.init_app(app, handlers)
-        asyncapi.init_app(app, views.__name__, data.__name__)
+        asyncapi.init_app(app)
         retire.init_app(app)
         for blueprint in blueprints if app.config["ROLE"] == "web" else ():
             app.register_blueprint(blueprint)

@@ -9,7 +9,6 @@ can fail. A protected operation's `security` names the bearer scheme and the sco
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,7 @@ from werkzeug.routing import Rule
 
 from ..http.access import access_of, is_limited
 from ..http.routes import View
-from ..startup import SERVICE
+from ..http.service import service_of
 from . import entity_tags, idempotency_key
 from .problem_schemas import (
     BODY_PROBLEMS,
@@ -50,8 +49,7 @@ DESCRIPTION = (
 
 def init_app(app: Quart) -> None:
     """Generate the OpenAPI document (docs.py serves it and the UI, not quart-schema)."""
-    # The service's package, which is building this app, has imported its version already.
-    version = sys.modules[SERVICE].__version__
+    version = service_of(app).version
     QuartSchema(
         app,
         info={"title": app.name, "version": version, "description": DESCRIPTION},

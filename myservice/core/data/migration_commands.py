@@ -8,17 +8,19 @@ skeleton's (migrations.py) goes up with it and comes down only for `downgrade ba
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from quart import Quart
 from quart.cli import ScriptInfo, pass_script_info
 
+from ..http.service import service_of
 from ..startup import StartupError
 from .migrations import (
     WRITING,
     alembic_commands,
     alembic_config,
     head_revisions,
-    migrations_directory,
     service_heads,
     upgrade,
 )
@@ -39,7 +41,7 @@ def db() -> None:
 @pass_script_info
 def upgrade_command(info: ScriptInfo, revision: str) -> None:
     """Migrate the database up to REVISION, the latest of each branch by default."""
-    upgrade(_url(info), revision)
+    upgrade(*_database(info), revision)
 
 
 @db.command("downgrade", context_settings={"ignore_unknown_options": True})
@@ -47,13 +49,13 @@ def upgrade_command(info: ScriptInfo, revision: str) -> None:
 @pass_script_info
 def downgrade_command(info: ScriptInfo, revision: str) -> None:
     """Migrate the database down to REVISION (-1 for one step of the service's, base for none)."""
-    url = _url(info)
+    url, migrations = _database(info)
     if revision.startswith("-"):  # relative to the service's head, not the skeleton's
-        heads = service_heads()
+        heads = service_heads(migrations)
         if not heads:
             raise click.ClickException("the service has no revision of its own to go back from")
         revision = f"{heads[0]}@{revision}"
-    alembic_commands().downgrade(alembic_config(url), revision)
+    alembic_commands().downgrade(alembic_config(url, migrations), revision)
 
 
 @db.command("revision")
@@ -61,16 +63,17 @@ def downgrade_command(info: ScriptInfo, revision: str) -> None:
 @pass_script_info
 def revision_command(info: ScriptInfo, message: str) -> None:
     """Write a revision from the difference between data/ and the migrated database."""
-    config = alembic_config(_url(info))
+    url, migrations = _database(info)
+    config = alembic_config(url, migrations)
     alembic_commands().upgrade(config, "heads")
-    heads = service_heads()
+    heads = service_heads(migrations)
     config.attributes[WRITING] = True
     written = alembic_commands().revision(
         config,
         message=message,
         autogenerate=True,
         head=heads[0] if heads else "base",
-        version_path=str(migrations_directory() / "versions"),
+        version_path=str(migrations / "versions"),
     )
     if not written:
         raise click.ClickException(
@@ -84,8 +87,10 @@ def revision_command(info: ScriptInfo, message: str) -> None:
 @pass_script_info
 def merge_command(info: ScriptInfo, message: str) -> None:
     """Write a revision that joins the latest revisions of the service's two branches."""
-    config = alembic_config(info.load_app().config["DATABASE_URL"])
-    heads = service_heads()
+    app = info.load_app()
+    migrations = service_of(app).migrations
+    config = alembic_config(app.config["DATABASE_URL"], migrations)
+    heads = service_heads(migrations)
     if len(heads) < 2:
         raise click.ClickException(
             "the service's migrations have one latest revision: none to join"
@@ -97,7 +102,7 @@ def merge_command(info: ScriptInfo, message: str) -> None:
 @pass_script_info
 def check_command(info: ScriptInfo) -> None:
     """Fail if the tables in data/ differ from what the migrations make."""
-    config = alembic_config(_url(info))
+    config = alembic_config(*_database(info))
     alembic_commands().upgrade(config, "heads")
     alembic_commands().check(config)
 
@@ -106,20 +111,23 @@ def check_command(info: ScriptInfo) -> None:
 @pass_script_info
 def current_command(info: ScriptInfo) -> None:
     """Print the database's revisions, one a branch."""
-    alembic_commands().current(alembic_config(_url(info)))
+    alembic_commands().current(alembic_config(*_database(info)))
 
 
 @db.command("history")
-def history_command() -> None:
+@pass_script_info
+def history_command(info: ScriptInfo) -> None:
     """List the revisions, latest first."""
-    alembic_commands().history(alembic_config("sqlite://"))
+    alembic_commands().history(alembic_config("sqlite://", service_of(info.load_app()).migrations))
 
 
-def _url(info: ScriptInfo) -> str:
-    """The app's DATABASE_URL, once the migrations are known to have one latest revision."""
+def _database(info: ScriptInfo) -> tuple[str, Path]:
+    """The app's DATABASE_URL and migrations, once these are known to have one latest revision."""
+    app = info.load_app()
+    migrations = service_of(app).migrations
     try:
-        head_revisions()
+        head_revisions(migrations)
     except StartupError as error:
         raise click.ClickException(str(error)) from None
-    url: str = info.load_app().config["DATABASE_URL"]
-    return url
+    url: str = app.config["DATABASE_URL"]
+    return url, migrations

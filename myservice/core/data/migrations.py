@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import sys
 import zlib
 from functools import cache
 from pathlib import Path
@@ -46,19 +45,13 @@ WRITING = "writing a revision"
 ADVISORY_LOCK = zlib.crc32(f"{SERVICE} migrations".encode())
 
 
-def migrations_directory() -> Path:
-    """<package>/migrations, beside the service's data/ and views/."""
-    return Path(sys.modules[SERVICE].__file__ or "").parent / "migrations"
-
-
-def alembic_config(url: str, directory: Path | None = None) -> Config:
+def alembic_config(url: str, directory: Path) -> Config:
     """Alembic's configuration for the database at `url`; no alembic.ini is needed.
 
-    `directory` holds the service's migrations: its own unless a test names another.
+    `directory` holds the service's migrations (Service.migrations).
     """
     from alembic.config import Config  # noqa: PLC0415 (imported on use; see above)
 
-    directory = directory or migrations_directory()
     config = Config()
     config.set_main_option("script_location", str(directory))
     config.set_main_option("path_separator", "os")
@@ -71,7 +64,7 @@ def alembic_config(url: str, directory: Path | None = None) -> Config:
 
 
 @cache
-def head_revisions(directory: Path | None = None) -> frozenset[str]:
+def head_revisions(directory: Path) -> frozenset[str]:
     """The latest revision of each branch: the service's, if it has any, and the skeleton's.
 
     StartupError if the service's revisions have two: they must be joined. The revisions are
@@ -87,7 +80,7 @@ def head_revisions(directory: Path | None = None) -> frozenset[str]:
     return heads
 
 
-def service_heads(directory: Path | None = None) -> list[str]:
+def service_heads(directory: Path) -> list[str]:
     """The latest revisions of the service's own branch: one, or none before its first."""
     scripts = _scripts(directory)
     return sorted(
@@ -97,13 +90,13 @@ def service_heads(directory: Path | None = None) -> list[str]:
     )
 
 
-def _scripts(directory: Path | None) -> ScriptDirectory:
+def _scripts(directory: Path) -> ScriptDirectory:
     from alembic.script import ScriptDirectory  # noqa: PLC0415 (imported on use; see above)
 
     return ScriptDirectory.from_config(alembic_config("sqlite://", directory))
 
 
-def upgrade(url: str, revision: str = "heads", directory: Path | None = None) -> None:
+def upgrade(url: str, directory: Path, revision: str = "heads") -> None:
     """Migrate the database at `url` up to `revision`: every branch's latest by default."""
     alembic_commands().upgrade(alembic_config(url, directory), revision)
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..http.readiness import NotReady, add_readiness_check
+from ..http.service import service_of
 from ..startup import StartupError
 from . import database
 from .migrations import head_revisions
@@ -26,7 +27,7 @@ def init_app(app: Quart) -> None:
 
     async def database_ready() -> None:
         try:
-            heads = head_revisions()
+            heads = head_revisions(service_of(app).migrations)
         except StartupError as error:
             raise NotReady(str(error)) from None
         opened: database.Database | None = app.extensions.get(database.EXTENSION_KEY)

@@ -11,7 +11,6 @@ test compares with the app's, so that every change of contract is seen in review
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from quart.cli import with_appcontext
 from quart_schema import hide
 
 from ..http.access import public
+from ..http.service import service_of
 from ..startup import SERVICE
 from . import delivery
 from .inbox import Consumers
@@ -35,12 +35,14 @@ EXTENSION_KEY = __name__
 blueprint = Blueprint("_asyncapi", __name__)
 
 
-def init_app(app: Quart, views: str, data: str) -> None:
+def init_app(app: Quart) -> None:
     """Add `quart asyncapi --output FILE`, and serve /asyncapi.json when API_DOCS is on.
 
-    `views` and `data` name the app's packages, whose events it publishes; with the service's
+    The events published are those of the app's views and data packages; with the service's
     own views, the rest of the service's modules too (an app of a test's views has only theirs).
     """
+    service = service_of(app)
+    views, data = service.views.__name__, service.data.__name__
     inside = {views, data, SERVICE} if views.startswith(f"{SERVICE}.") else {views, data}
     app.extensions[EXTENSION_KEY] = tuple(sorted(f"{package}." for package in inside))
     app.cli.add_command(asyncapi_command)
@@ -93,7 +95,7 @@ def document(app: Quart) -> dict[str, Any]:
         operations[_identifier(name)] = _operation("receive", model)
     return {
         "asyncapi": VERSION,
-        "info": {"title": SERVICE, "version": sys.modules[SERVICE].__version__},
+        "info": {"title": SERVICE, "version": service_of(app).version},
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": operations,

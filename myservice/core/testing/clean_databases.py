@@ -33,8 +33,11 @@ class DatabaseServerUnreachable(Exception):  # noqa: N818 (says what happened)
 class DatabaseTemplate:
     """The migrated template of a test session, and the copies made of it."""
 
-    def __init__(self, directory: Path, server: str | None = None) -> None:
-        """A template in `directory` (SQLite), or on the PostgreSQL `server` when one is named."""
+    def __init__(self, directory: Path, migrations: Path, server: str | None = None) -> None:
+        """A template in `directory` (SQLite), or on the PostgreSQL `server` when one is named.
+
+        Its schema is what the service's `migrations` make.
+        """
         self.server = database_url(server) if server else None
         # Several test processes (pytest-xdist, a test's own pytest) share a server: each has a
         # template of its own.
@@ -45,7 +48,7 @@ class DatabaseTemplate:
             self.url = self._on_server(f"{SERVICE}_template_{suffix}")
             self._run(f'DROP DATABASE IF EXISTS "{self._name(self.url)}" WITH (FORCE)')
             self._run(f'CREATE DATABASE "{self._name(self.url)}"')
-        upgrade(self.url)
+        upgrade(self.url, migrations)
 
     def copy(self, directory: Path) -> str:
         """The URL of a new database with the template's schema and no rows."""

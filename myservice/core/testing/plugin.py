@@ -28,6 +28,7 @@ from quart import Quart
 from quart.typing import TestClientProtocol
 
 from ... import create_app
+from ..http.service import service_of
 from ..settings.loader import SETTINGS_FILE_VARIABLE
 from ..startup import ENV_PREFIX, SERVICE
 from .clean_databases import SERVER_VARIABLE, DatabaseServerUnreachable, DatabaseTemplate
@@ -102,7 +103,8 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Data
     """The session's migrated template, on SQLite or on TEST_DATABASE_URL's server."""
     server = os.environ.get(SERVER_VARIABLE)
     try:
-        template = DatabaseTemplate(tmp_path_factory.mktemp("database"), server)
+        migrations = service_of(create_app()).migrations
+        template = DatabaseTemplate(tmp_path_factory.mktemp("database"), migrations, server)
     except DatabaseServerUnreachable as error:
         pytest.exit(f"{SERVER_VARIABLE} names a server that does not answer: {error}", returncode=1)
     yield template

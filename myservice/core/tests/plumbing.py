@@ -11,12 +11,14 @@ import importlib
 import sys
 import textwrap
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
 from quart import Blueprint, current_app
 
-from ... import __version__, settings
+from ... import __version__
+from ...app import SERVICE as DESCRIBED
 from .. import ServiceApp, create_service_app
 from ..http.access import public
 from ..startup import SERVICE
@@ -27,6 +29,9 @@ NO_TABLES = ModuleType(f"{SERVICE}.core.tests.no_tables")
 NO_TABLES.__path__ = []
 NO_EVENTS = ModuleType(f"{SERVICE}.core.tests.no_events")
 NO_EVENTS.__path__ = []
+
+# The service's migrations, which core's tests of them migrate with.
+MIGRATIONS = DESCRIBED.migrations
 
 # A name starting with _ cannot be a view module's, so it cannot clash with the service's.
 stand_in = Blueprint("_stand_in", __name__)
@@ -50,7 +55,8 @@ def create_app(
 
     Its consumers are those of the package `events`: none unless a test names one.
     """
-    app = create_service_app(settings.SETTINGS, NO_VIEWS, NO_TABLES, overrides, events)
+    plumbing = replace(DESCRIBED, views=NO_VIEWS, data=NO_TABLES, events=events)
+    app = create_service_app(plumbing, overrides)
     app.register_blueprint(stand_in)
     return app
 
@@ -73,13 +79,13 @@ def create_app_with_views(
     sys.path.insert(0, str(directory))
     try:
         importlib.invalidate_caches()
-        return create_service_app(
-            settings.SETTINGS,
-            importlib.import_module(name),
-            NO_TABLES,
-            overrides,
-            importlib.import_module(f"{name}_events") if events else NO_EVENTS,
+        described = replace(
+            DESCRIBED,
+            views=importlib.import_module(name),
+            data=NO_TABLES,
+            events=importlib.import_module(f"{name}_events") if events else NO_EVENTS,
         )
+        return create_service_app(described, overrides)
     finally:
         sys.path.remove(str(directory))
 

@@ -73,7 +73,9 @@ async def list_items() -> Items:
 # The factory the server runs: the plumbing, the stand-in public view and the views above. It
 # only imports: the supervisor and each worker call it.
 FACTORY = f"""
-from {SERVICE} import settings
+from dataclasses import replace
+
+from {SERVICE}.app import SERVICE
 from {SERVICE}.core import create_service_app
 from {SERVICE}.core.tests.plumbing import NO_TABLES, stand_in
 
@@ -81,7 +83,7 @@ import browser_views
 
 
 def create_app():
-    app = create_service_app(settings.SETTINGS, browser_views, NO_TABLES)
+    app = create_service_app(replace(SERVICE, views=browser_views, data=NO_TABLES))
     app.register_blueprint(stand_in)
     return app
 """

@@ -6,7 +6,8 @@ import sqlite3
 from pathlib import Path
 
 from .... import create_app as create_service_app
-from ...data.migrations import migrations_directory, service_heads
+from ...data.migrations import service_heads
+from ..plumbing import MIGRATIONS
 from .test_migrations import SKELETON_HEAD
 
 
@@ -37,7 +38,7 @@ def test_a_revision_with_no_change_to_write_is_refused_and_nothing_written(tmp_p
     """The tables of data/ and the migrations agree: `make migration` says so and writes nothing."""
     url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
     runner = create_service_app({"DATABASE_URL": url}).test_cli_runner()
-    versions = migrations_directory() / "versions"
+    versions = MIGRATIONS / "versions"
     before = sorted(versions.glob("*.py"))
     result = runner.invoke(args=["db", "revision", "-m", "nothing new"])
     assert result.exit_code == 1
@@ -54,7 +55,7 @@ def test_a_step_back_is_a_step_of_the_services_own(tmp_path: Path) -> None:
     runner = create_service_app({"DATABASE_URL": url}).test_cli_runner()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     result = runner.invoke(args=["db", "downgrade", "-1"])
-    if not service_heads():
+    if not service_heads(MIGRATIONS):
         assert result.exit_code == 1
         assert "the service has no revision of its own to go back from" in result.output
         return
@@ -62,7 +63,7 @@ def test_a_step_back_is_a_step_of_the_services_own(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "cli.db") as connection:
         current = {row[0] for row in connection.execute("SELECT version_num FROM alembic_version")}
     assert SKELETON_HEAD in current
-    assert service_heads()[0] not in current
+    assert service_heads(MIGRATIONS)[0] not in current
 
 
 def test_a_merge_needs_two_latest_revisions_of_the_service(tmp_path: Path) -> None:

@@ -19,32 +19,32 @@ from ...data.migrations import (
     SKELETON_REVISIONS,
     alembic_config,
     head_revisions,
-    migrations_directory,
     service_heads,
     upgrade,
 )
 from ...data.schema_readiness import schema_at
 from ...startup import ENV_PREFIX, SERVICE, StartupError
 from ...testing.service import PROJECT, clean_environment
+from ..plumbing import MIGRATIONS
 
 SKELETON_HEAD = "skeleton_0002"
 
 
 def test_the_migrations_live_in_the_package() -> None:
     """<package>/migrations holds env.py and the revisions, beside data/ and views/."""
-    assert migrations_directory().parent.name == SERVICE
-    assert (migrations_directory() / "env.py").is_file()
+    assert MIGRATIONS.parent.name == SERVICE
+    assert (MIGRATIONS / "env.py").is_file()
 
 
 async def test_the_migrations_make_exactly_the_tables_of_data(database_url: str) -> None:
     """Policy: `quart db check` finds no difference between data/ and the migrated schema."""
     create_service_app()  # imports every table of data/
-    await asyncio.to_thread(command.check, alembic_config(database_url))
+    await asyncio.to_thread(command.check, alembic_config(database_url, MIGRATIONS))
 
 
 async def test_every_migration_goes_down_and_up_again(database_url: str) -> None:
     """Policy: from the latest revision down to none, and back, with no error on the way."""
-    config = alembic_config(database_url)
+    config = alembic_config(database_url, MIGRATIONS)
     await asyncio.to_thread(command.downgrade, config, "base")
     await asyncio.to_thread(command.upgrade, config, "heads")
     await asyncio.to_thread(command.check, config)
@@ -52,8 +52,8 @@ async def test_every_migration_goes_down_and_up_again(database_url: str) -> None
 
 def test_the_skeleton_has_a_branch_of_its_own() -> None:
     """Its revisions live in core/, apart from the service's, and count as a latest revision."""
-    assert SKELETON_HEAD in head_revisions()
-    assert SKELETON_HEAD not in service_heads()
+    assert SKELETON_HEAD in head_revisions(MIGRATIONS)
+    assert SKELETON_HEAD not in service_heads(MIGRATIONS)
     assert (SKELETON_REVISIONS / "skeleton_0001_idempotent_requests.py").is_file()
 
 
@@ -63,7 +63,7 @@ async def test_a_service_revision_and_the_skeletons_go_up_together(tmp_path: Pat
     assert head_revisions(tmp_path) == {"c1", SKELETON_HEAD}
     assert service_heads(tmp_path) == ["c1"]
     url = f"sqlite+aiosqlite:///{tmp_path}/applied.db"
-    await asyncio.to_thread(upgrade, url, "heads", tmp_path)
+    await asyncio.to_thread(upgrade, url, tmp_path)
     engine = open_engine({**create_service_app().config, "DATABASE_URL": url}).engine
     try:
         await schema_at(engine, {"c1", SKELETON_HEAD})
@@ -77,10 +77,8 @@ async def test_a_service_revision_and_the_skeletons_go_up_together(tmp_path: Pat
 def write_revision(directory: Path, revision: str, down: str | None = None) -> Path:
     """A migrations directory of the service's env.py and one empty revision; returns it."""
     (directory / "versions").mkdir(exist_ok=True)
-    (directory / "env.py").write_text((migrations_directory() / "env.py").read_text())
-    (directory / "script.py.mako").write_text(
-        (migrations_directory() / "script.py.mako").read_text()
-    )
+    (directory / "env.py").write_text((MIGRATIONS / "env.py").read_text())
+    (directory / "script.py.mako").write_text((MIGRATIONS / "script.py.mako").read_text())
     (directory / "versions" / f"{revision}.py").write_text(
         textwrap.dedent(
             f"""
@@ -115,7 +113,7 @@ def test_two_latest_revisions_stop_the_start_saying_how_to_join_them(tmp_path: P
 
 def test_plain_alembic_is_told_to_use_make_migrate() -> None:
     """env.py needs the configuration `quart db` gives it; without it, it says so."""
-    config = alembic_config("sqlite://")
+    config = alembic_config("sqlite://", MIGRATIONS)
     del config.attributes["run_migrations"]
     with pytest.raises(SystemExit, match="make migrate"):
         command.upgrade(config, "heads")
@@ -125,7 +123,7 @@ def test_a_revision_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None
     """Alembic's own message reaches the person who asked for a revision that is not there."""
     url = f"sqlite+aiosqlite:///{tmp_path}/none.db"
     with pytest.raises(CommandError, match="nonexistent"):
-        command.upgrade(alembic_config(url), "nonexistent")
+        command.upgrade(alembic_config(url, MIGRATIONS), "nonexistent")
 
 
 @pytest.mark.commands

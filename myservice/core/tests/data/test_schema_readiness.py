@@ -13,6 +13,7 @@ from ...data.database import EXTENSION_KEY, database, open_engine
 from ...data.migrations import head_revisions
 from ...data.schema_readiness import schema_at
 from ...http.readiness import NotReady
+from ..plumbing import MIGRATIONS
 from .test_migrations import SKELETON_HEAD, write_revision
 
 
@@ -24,13 +25,13 @@ async def test_readiness_waits_for_the_latest_schema(app: Quart) -> None:
     response = await app.test_client().get("/readyz")
     assert response.status_code == 503
     check = (await response.get_json(force=True))["checks"]["database"]
-    latest = " and ".join(sorted(head_revisions()))
+    latest = " and ".join(sorted(head_revisions(MIGRATIONS)))
     assert check == f"failed: the schema is at revision 0ld, the latest is {latest}"
 
 
 async def test_a_schema_at_the_latest_revisions_is_ready(app: Quart) -> None:
     """The fixture's database is migrated, both branches, so the check passes."""
-    await schema_at(app.extensions[EXTENSION_KEY].engine, head_revisions())
+    await schema_at(app.extensions[EXTENSION_KEY].engine, head_revisions(MIGRATIONS))
     assert (await app.test_client().get("/readyz")).status_code == 200
 
 

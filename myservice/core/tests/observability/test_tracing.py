@@ -123,14 +123,16 @@ def chained_factory(directory: Path) -> str:
     (directory / "chained_app.py").write_text(
         textwrap.dedent(
             f"""
-            from {SERVICE} import data, settings
+            from dataclasses import replace
+
+            from {SERVICE}.app import SERVICE
             from {SERVICE}.core import create_service_app
 
             import chained_views
 
 
             def create_app():
-                return create_service_app(settings.SETTINGS, chained_views, data)
+                return create_service_app(replace(SERVICE, views=chained_views))
             """
         )
     )

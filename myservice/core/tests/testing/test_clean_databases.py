@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool
 from ...data.migrations import head_revisions
 from ...data.schema_readiness import current_revisions
 from ...testing.clean_databases import DatabaseTemplate
+from ..plumbing import MIGRATIONS
 
 
 async def revision_and_tables(url: str) -> tuple[frozenset[str], list[str]]:
@@ -49,6 +50,6 @@ async def test_copies_are_migrated_and_independent(
     finally:
         for url in (first, second):
             await asyncio.to_thread(database_template.drop, url)
-    assert first_revision == second_revision == head_revisions()
+    assert first_revision == second_revision == head_revisions(MIGRATIONS)
     assert "marks" in first_tables
     assert "marks" not in second_tables
