@@ -36,11 +36,11 @@ from .data.database import get_or_404, reading, transaction
 from .data.idempotent import idempotent
 from .data.tables import Base
 from .discovery import discover_blueprints, import_tables
-from .events import asyncapi, delivery, retire
-from .events.delivery import deliver
+from .events import asyncapi, retire, without_broker
 from .events.handlers import discover_handlers, handles
 from .events.messages import Event, Job
 from .events.outbox import enqueue, publish
+from .events.without_broker import deliver
 from .http import client_address
 from .http import problems as http_problems
 from .http import service as service_description
@@ -121,7 +121,7 @@ def create_service_app(
         app = ServiceApp(SERVICE, static_folder=None)
         app.extensions[service_description.EXTENSION_KEY] = service
         init_app(app, settings)
-        delivery.init_app(app, handlers)
+        without_broker.init_app(app, handlers)
         asyncapi.init_app(app)
         retire.init_app(app)
         for blueprint in blueprints if app.config["ROLE"] == "web" else ():

@@ -22,7 +22,7 @@ from quart_schema import hide
 from ..http.access import public
 from ..http.service import service_of
 from ..startup import SERVICE
-from . import delivery
+from . import without_broker
 from .inbox import Consumers
 from .messages import Event
 
@@ -73,7 +73,7 @@ def text_of(app: Quart) -> str:
 
 def document(app: Quart) -> dict[str, Any]:
     """The AsyncAPI 3 document: channels by topic, messages, their schemas, and operations."""
-    consumers: Consumers = app.extensions[delivery.EXTENSION_KEY]
+    consumers: Consumers = app.extensions[without_broker.EXTENSION_KEY]
     handlers = {
         handler.function.__module__.rsplit(".", 1)[0] + "." for handler in consumers.handlers
     }

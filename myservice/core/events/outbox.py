@@ -3,7 +3,7 @@
 `await publish(RefundCreated(refund_id=row.id))` inside `async with transaction():` adds a row
 to the outbox table; it commits with the refund, or rolls back with it. Nothing is sent from a
 request: once committed, the row is the message, delivered by the relay to the broker, or without
-one by delivery.py to the consumers in the process. A row leaves the outbox once delivered.
+one by without_broker.py to the consumers in the process. A row leaves the outbox once delivered.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from quart import Quart
 from quart.cli import ScriptInfo, pass_script_info
 
 from ..startup import SERVICE
-from . import delivery
+from . import without_broker
 from .inbox import Consumers
 
 CONNECT_TIMEOUT = 10.0
@@ -48,7 +48,7 @@ def retire_command(info: ScriptInfo, name: str) -> None:
         raise click.ClickException("BROKER_URL is not set: the queues to retire are on a broker")
     if not HANDLER_NAME.fullmatch(name):
         raise click.ClickException(f"{name!r} is not a consumer's name: module.function")
-    consumers: Consumers = app.extensions[delivery.EXTENSION_KEY]
+    consumers: Consumers = app.extensions[without_broker.EXTENSION_KEY]
     if name in {handler.name for handler in consumers.handlers}:
         raise click.ClickException(
             f"{name} is still in events/: remove it first, or the workers declare its queue again"

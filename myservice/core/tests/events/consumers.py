@@ -16,7 +16,7 @@ from quart import Blueprint, Quart
 from sqlalchemy import select
 
 from ...data.database import database, reading, transaction
-from ...events import delivery
+from ...events import without_broker
 from ...events.broker import Broker
 from ...events.handlers import discover_handlers
 from ...events.inbox import Consumers, Retries
@@ -100,8 +100,8 @@ async def taken(broker: Broker, queue: str) -> aio_pika.abc.AbstractIncomingMess
 @pytest.fixture
 async def consuming(app: Quart) -> AsyncIterator[Quart]:
     """The app fixture with the tests' consumers and tables, in its context."""
-    serving = app.extensions[delivery.EXTENSION_KEY]
-    app.extensions[delivery.EXTENSION_KEY] = replace(serving, handlers=[NOTE, FLAKY])
+    serving = app.extensions[without_broker.EXTENSION_KEY]
+    app.extensions[without_broker.EXTENSION_KEY] = replace(serving, handlers=[NOTE, FLAKY])
     async with app.app_context():
         await create_tables(database().engine)
         yield app

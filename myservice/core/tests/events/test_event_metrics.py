@@ -5,12 +5,12 @@ from __future__ import annotations
 from quart import Quart
 
 from ...data.database import transaction
-from ...events import delivery
-from ...events.delivery import deliver
+from ...events import without_broker
 from ...events.event_metrics import OutboxWatch
 from ...events.inbox import handle
 from ...events.messages import Message
 from ...events.outbox import publish
+from ...events.without_broker import deliver
 from .consumers import NOTE, consuming, failures
 from .test_messages import Shipped
 
@@ -43,7 +43,7 @@ async def test_a_delivery_is_counted_by_topic_handler_and_outcome(consuming: Qua
 async def test_a_dead_message_is_counted_dead(consuming: Quart) -> None:
     """A message that does not validate counts as handled dead, and dead-lettered."""
     poison = Message("m9", "parcel.shipped", "not json")
-    await handle(NOTE, poison, consuming.extensions[delivery.EXTENSION_KEY])
+    await handle(NOTE, poison, consuming.extensions[without_broker.EXTENSION_KEY])
     samples = await scraped(consuming)
     assert samples['events_dead_lettered_total{handler="notes.note_shipment"}'] == 1
     assert samples['events_handled_total{handler="notes.note_shipment",outcome="dead"}'] == 1
@@ -51,7 +51,7 @@ async def test_a_dead_message_is_counted_dead(consuming: Quart) -> None:
 
 async def test_the_outbox_gauges_are_looked_at_again_now_and_then(consuming: Quart) -> None:
     """Another process emptied the outbox: this one's gauges come back to 0 at its next look."""
-    metrics = consuming.extensions[delivery.EXTENSION_KEY].metrics
+    metrics = consuming.extensions[without_broker.EXTENSION_KEY].metrics
     metrics.pending.set(2)  # what it saw before another process relayed them
     metrics.oldest.set(12.0)
     watch = OutboxWatch(metrics)

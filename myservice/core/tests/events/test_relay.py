@@ -17,8 +17,8 @@ from ...events.outbox import publish
 from ...events.relay import relay
 from ...events.turns import turn
 from .consumers import NOTE, broker, consuming, needs_broker, taken
-from .test_delivery import pending
 from .test_messages import Shipped
+from .test_without_broker import pending
 
 __all__ = ["broker", "consuming"]
 

@@ -19,7 +19,7 @@ from ..items import create_tables
 from ..plumbing import create_app
 from . import shipments
 from .consumers import BROKER, NOTE, broker, eventually, items, needs_broker, shipping, taken
-from .test_delivery import pending
+from .test_without_broker import pending
 
 __all__ = ["broker"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ...data.database import database
-from ...events.delivery import deliver
+from ...events.without_broker import deliver
 from ..items import create_tables
 from ..observability.test_tracing import SERVER, receiver
 from ..otlp_receiver import OTLPReceiver
