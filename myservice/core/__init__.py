@@ -1,7 +1,7 @@
 """The skeleton's plumbing. A service never edits this package; the skeleton's fixes merge into it.
 
 One folder per subject, each named like its page in docs/: http/, settings/, api/, callers/,
-calls/, data/, events/, observability/, serve/, and testing/ for the tests.
+downstreams/, data/, events/, observability/, serve/, and testing/ for the tests.
 `create_service_app` builds an app in a fixed order: the settings (the skeleton's and the
 service's) are validated; logs, metrics, errors, validation, the OpenAPI document and its UI,
 the probes, the database and its migrations, tracing, the downstreams, authentication, limits
@@ -28,14 +28,14 @@ from .api.validation import (
 from .app_class import ServiceApp
 from .callers import auth, cors, gate, websocket_bounds
 from .callers.auth import current_caller, required_caller
-from .calls import downstreams
-from .calls.downstreams import downstream
 from .data import database, idempotency, migration_commands, schema_readiness
 from .data import errors as database_errors
 from .data.database import get_or_404, reading, transaction
 from .data.idempotent import idempotent
 from .data.tables import Base
 from .discovery import discover_blueprints, import_tables
+from .downstreams import registry as downstreams
+from .downstreams.registry import downstream
 from .events import asyncapi, retire, without_broker
 from .events.handlers import discover_handlers, handles
 from .events.messages import Event, Job

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 from .api.settings import SETTINGS as API
 from .callers.settings import SETTINGS as CALLERS
-from .calls.settings import SETTINGS as CALLS
 from .data.settings import SETTINGS as DATA
+from .downstreams.settings import SETTINGS as CALLS
 from .events.settings import SETTINGS as EVENTS
 from .http.settings import SETTINGS as HTTP
 from .observability.settings import SETTINGS as OBSERVABILITY

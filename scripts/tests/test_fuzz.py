@@ -63,8 +63,8 @@ def test_a_failure_found_by_fuzzing_makes_the_run_fail(
 def test_a_downstream_out_of_reach_is_no_fault_of_the_service(
     project: Path, without_coverage: None
 ) -> None:
-    """docs/calls.md's view, with no catalogue configured, answers its documented 503: clean."""
-    view = python_blocks(guide("calls.md"))[0]
+    """docs/downstreams.md's view, with no catalogue configured, answers its documented 503: clean."""
+    view = python_blocks(guide("downstreams.md"))[0]
     (project / "myservice" / "views" / "upstream.py").write_text(view)
     found = run_python(project, "-m", "scripts.fuzz", "--max-examples", "20")
     assert found.returncode == 0, found.stdout[-3000:]

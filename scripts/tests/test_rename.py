@@ -208,7 +208,9 @@ def test_a_later_skeleton_change_merges_cleanly_into_a_renamed_service(project: 
     changed = errors.read_text().replace('"about:blank"', '"about:blank"  # RFC 9457, 4.2.1')
     assert changed != errors.read_text()
     errors.write_text(changed)
-    (project / "myservice" / "core" / "calls" / "added.py").write_text('"""A module it adds."""\n')
+    (project / "myservice" / "core" / "downstreams" / "added.py").write_text(
+        '"""A module it adds."""\n'
+    )
     guide = project / "docs" / "api.md"
     # A line of the guides that names the package, as the renamed copy still has it.
     edited = guide.read_text().replace(
@@ -221,7 +223,7 @@ def test_a_later_skeleton_change_merges_cleanly_into_a_renamed_service(project: 
     git(project, "checkout", "-q", service)
     git(project, "-c", "merge.directoryRenames=true", "merge", "-q", "--no-edit", "skeleton")
     assert (project / NEW_NAME / "core" / "http" / "problems.py").read_text() == changed
-    assert (project / NEW_NAME / "core" / "calls" / "added.py").is_file()
+    assert (project / NEW_NAME / "core" / "downstreams" / "added.py").is_file()
     assert guide.read_text() == edited
     assert not (project / "myservice").exists()
     assert git(project, "status", "--porcelain") == ""

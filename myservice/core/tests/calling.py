@@ -10,7 +10,7 @@ from quart import Blueprint, request
 
 from .. import ServiceApp
 from ..api.openapi import problems
-from ..calls.downstreams import downstream
+from ..downstreams.registry import downstream
 from ..http.access import public
 from .plumbing import create_app
 

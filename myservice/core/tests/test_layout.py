@@ -23,7 +23,17 @@ SETTINGS_LIBRARIES = {"yaml", "typing_extensions"}
 # core's folders from the bottom up: the settings and the base of every request (problems, the
 # request class, the caller, Model, the readiness registry, routes), then the features, each
 # above those it builds on, the server last. A folder imports only the folders below it.
-FLOORS = ("settings", "http", "data", "api", "observability", "calls", "callers", "events", "serve")
+FLOORS = (
+    "settings",
+    "http",
+    "data",
+    "api",
+    "observability",
+    "downstreams",
+    "callers",
+    "events",
+    "serve",
+)
 # Support for tests, which may import anything, and which nothing that ships imports.
 OFF_FLOORS = ("testing", "tests")
 

@@ -115,7 +115,7 @@ async def test_a_request_has_a_span_named_by_its_route_and_its_statements_theirs
 
 def chained_factory(directory: Path) -> str:
     """A factory, importable from `directory`, of the service with a view calling `catalogue`."""
-    view = python_blocks(guide("calls.md"))[0]
+    view = python_blocks(guide("downstreams.md"))[0]
     views = directory / "chained_views"
     views.mkdir()
     (views / "__init__.py").write_text("")

@@ -10,7 +10,7 @@ def test_the_examples_import_the_service_and_set_its_variables() -> None:
     """After `make rename` too, which leaves docs/ as written: the name and prefix are the service's."""
     [feed] = [block for block in python_blocks(guide("api.md")) if "/feed" in block][:1]
     assert f"from {SERVICE}.core import required_caller, requires" in feed
-    assert f"{ENV_PREFIX}DOWNSTREAMS__CATALOGUE__URL=" in guide("calls.md")
+    assert f"{ENV_PREFIX}DOWNSTREAMS__CATALOGUE__URL=" in guide("downstreams.md")
 
 
 def test_python_blocks_are_taken_in_order_and_nothing_else() -> None:

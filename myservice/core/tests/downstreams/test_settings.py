@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ...calls.settings import DEFAULTS, downstreams
+from ...downstreams.settings import DEFAULTS, downstreams
 
 
 def test_an_entry_gets_the_defaults_it_leaves_out() -> None:

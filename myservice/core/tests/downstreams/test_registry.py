@@ -9,7 +9,7 @@ import pytest
 from quart import Quart
 
 from .... import __version__
-from ...calls.downstreams import downstream
+from ...downstreams.registry import downstream
 from ...startup import SERVICE
 from ...testing.guides import guide, python_blocks
 from ...testing.live_server import LiveServer, free_port
@@ -113,8 +113,8 @@ async def test_a_downstream_with_ready_path_is_a_readiness_check(
 async def test_the_worked_example_of_the_docs_serves_what_its_catalogue_says(
     tmp_path: Path, serve: Callable[..., LiveServer], database_url: str
 ) -> None:
-    """docs/calls.md's view, as written there, against the skeleton served for real."""
-    view = python_blocks(guide("calls.md"))[0]
+    """docs/downstreams.md's view, as written there, against the skeleton served for real."""
+    view = python_blocks(guide("downstreams.md"))[0]
     # The plumbing alone: a service may have removed the skeleton's home view.
     catalogue = serve(factory=FACTORY)
     app = create_app_with_views(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.exceptions import BadRequest
 
-from ...calls.paths import call_path
+from ...downstreams.paths import call_path
 
 
 @pytest.mark.parametrize(

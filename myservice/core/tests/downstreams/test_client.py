@@ -9,7 +9,7 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from ...calls.downstreams import downstream
+from ...downstreams.registry import downstream
 from ...http.access import public
 from ..calling import calling_app, downstream_lines
 from ..downstream_stub import DownstreamStub

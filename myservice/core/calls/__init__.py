@@ -1,1 +1,0 @@
-"""Calls to other services: DOWNSTREAMS, pools, deadlines, retries (docs/calls.md)."""

@@ -1,1 +1,0 @@
-"""Tests of core/calls/, one module per module."""

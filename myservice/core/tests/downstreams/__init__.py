@@ -1,0 +1,1 @@
+"""Tests of core/downstreams/, one module per module."""
