@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_spec(root: Path) -> list[Path]:
     """Write the app's OpenAPI and AsyncAPI documents to their snapshots in `root`."""
-    for command, snapshot in (("schema", SNAPSHOT), ("asyncapi", EVENTS_SNAPSHOT)):
+    for command, snapshot in (("openapi", SNAPSHOT), ("asyncapi", EVENTS_SNAPSHOT)):
         written = run_python(root, "-m", "quart", command, "--output", str(root / snapshot))
         if written.returncode != 0:
             raise ScriptError(f"the app could not describe itself:\n{written.stderr.strip()}")

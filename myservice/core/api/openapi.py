@@ -10,9 +10,12 @@ can fail. A protected operation's `security` names the bearer scheme and the sco
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from quart import Quart
+import click
+from quart import Quart, current_app
+from quart.cli import with_appcontext
 from quart_schema import QuartSchema
 from quart_schema.openapi import OpenAPIProvider
 from quart_schema.validation import (
@@ -34,6 +37,7 @@ from .problem_schemas import (
     response_name,
 )
 
+EXTENSION_KEY = __name__
 PROBLEMS_ATTRIBUTE = "documented_problems"
 MEDIA_ATTRIBUTE = "documented_media"
 
@@ -48,22 +52,41 @@ DESCRIPTION = (
 
 
 def init_app(app: Quart) -> None:
-    """Generate the OpenAPI document (docs.py serves it and the UI, not quart-schema)."""
-    version = service_of(app).version
-    QuartSchema(
-        app,
-        info={"title": app.name, "version": version, "description": DESCRIPTION},
+    """Generate the OpenAPI document with quart-schema's generator (docs.py serves it and the UI).
+
+    Of quart-schema the service takes the generator and the validation decorators, and not its
+    init_app: that would swap in a JSON provider of its own, pass every response through
+    pydantic (about 20 µs for a dict) and wrap the test client and WebSocket classes, all of which
+    the service does itself. The generator and the querystring decorator read the three settings
+    below, set as init_app would set them.
+    """
+    schema = QuartSchema(
+        info={"title": app.name, "version": service_of(app).version, "description": DESCRIPTION},
         openapi_path=None,
         security_schemes={
             SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}
         },
         openapi_provider_class=ServiceOpenAPIProvider,
     )
-    # QuartSchema swaps in a JSON provider of its own, and wraps make_response to pass every
-    # response through pydantic, at about 20 µs for a dict. The service keeps
-    # its orjson provider, and ServiceApp.make_response turns models into JSON itself.
-    app.json = app.json_provider_class(app)
-    del app.make_response
+    app.config.setdefault("QUART_SCHEMA_CONVERT_CASING", schema.convert_casing)
+    app.config.setdefault("QUART_SCHEMA_CONVERSION_PREFERENCE", schema.conversion_preference)
+    app.config.setdefault("QUART_SCHEMA_PYDANTIC_DUMP_OPTIONS", schema.pydantic_dump_options)
+    app.extensions[EXTENSION_KEY] = ServiceOpenAPIProvider(app, schema)
+    app.cli.add_command(openapi_command)
+
+
+def document_of(app: Quart) -> dict[str, Any]:
+    """The app's OpenAPI document, as generated now."""
+    provider: ServiceOpenAPIProvider = app.extensions[EXTENSION_KEY]
+    return provider.schema()
+
+
+@click.command("openapi")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def openapi_command(output: Path) -> None:
+    """Write the OpenAPI document of the service's routes to OUTPUT."""
+    output.write_text(current_app.json.dumps(document_of(current_app), indent=2) + "\n")
 
 
 def problems(*statuses: int) -> Callable[[View], View]:

@@ -8,6 +8,7 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
+from ...api import openapi
 from ...api.docs import ASSETS, swagger_ui_files
 from ...http.access import public
 from ..plumbing import create_app
@@ -81,7 +82,7 @@ async def test_the_document_is_built_once_and_served_the_same_each_time(
     app: Quart, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The second request is answered from the first's document, byte for byte."""
-    provider = app.extensions["QUART_SCHEMA"].openapi_provider
+    provider = app.extensions[openapi.EXTENSION_KEY]
     built: list[int] = []
     schema = provider.schema
 

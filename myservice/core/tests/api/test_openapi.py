@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -199,3 +200,14 @@ async def test_operations_are_grouped_by_blueprint_and_the_probes_come_last(
         for operation in service_spec["paths"][path].values():
             assert operation["tags"] == [blueprint], rule.rule
             assert blueprint in names
+
+
+def test_quart_openapi_writes_the_document_as_make_spec_commits_it(tmp_path: Path) -> None:
+    """`quart openapi --output FILE` (make spec): the served document, indented, one newline."""
+    app = create_service_app()
+    output = tmp_path / "openapi.json"
+    result = app.test_cli_runner().invoke(args=["openapi", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    text = output.read_text()
+    assert text.endswith("}\n")
+    assert json.loads(text) == json.loads((PROJECT / "openapi.json").read_text())
