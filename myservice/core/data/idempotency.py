@@ -11,6 +11,7 @@ first request, should it still finish, finds its token gone and rolls back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -39,9 +40,7 @@ class IdempotentRequest(Base):
     caller: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
-    token: Mapped[str | None] = mapped_column(
-        String(32)
-    )  # the running request's; None once answered
+    token: Mapped[str | None] = mapped_column(String(32))  # the running request's; None once kept
     leased_until: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
     status: Mapped[int | None]
@@ -96,7 +95,28 @@ async def claim(
     lease: int,
     lifetime: int,
 ) -> Claimed | Answer | Busy | Mismatch:
-    """Claim `key` for `lease` seconds, kept `lifetime`; or say why the request may not run now."""
+    """Claim `key` for `lease` seconds, kept `lifetime`; or say why the request may not run now.
+
+    Cancelled meanwhile (its client gone), the claim ends and is given back: else its key stays
+    held until the lease runs out.
+    """
+    claiming = asyncio.ensure_future(_claim(sessions, key, fingerprint, lease, lifetime))
+    try:
+        return await asyncio.shield(claiming)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            if isinstance(outcome := await claiming, Claimed):
+                await release(sessions, key, outcome.token)
+        raise
+
+
+async def _claim(
+    sessions: async_sessionmaker[AsyncSession],
+    key: Key,
+    fingerprint: str,
+    lease: int,
+    lifetime: int,
+) -> Claimed | Answer | Busy | Mismatch:
     now = int(time.time())
     token = secrets.token_hex(16)
     try:

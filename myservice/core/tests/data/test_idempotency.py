@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -109,3 +110,26 @@ async def test_an_expired_key_is_a_new_one_and_purged(
     await idempotency.claim(sessions, Key("c", "kept"), "f", lease=60, lifetime=HOUR)
     assert await idempotency.purge(sessions, int(time.time())) == 1
     assert await rows(sessions) == 1
+
+
+async def test_a_claim_cancelled_as_it_commits_gives_its_key_back(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client hangs up just as its claim commits: a retry may run at once, not after the lease."""
+    committed = asyncio.Event()
+    commit = idempotency._claim
+
+    async def slow_to_answer(*args: object) -> Claimed | Answer | Busy | Mismatch:
+        outcome = await commit(*args)  # type: ignore[arg-type]
+        committed.set()
+        await asyncio.sleep(0.2)  # the database's answer on its way back
+        return outcome
+
+    monkeypatch.setattr(idempotency, "_claim", slow_to_answer)
+    cut = asyncio.ensure_future(claim(sessions))
+    await committed.wait()
+    cut.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cut
+    monkeypatch.undo()
+    assert isinstance(await claim(sessions), Claimed)
