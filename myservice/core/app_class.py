@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import request_path
 from .callers import cors, development_serving, gate, websocket_bounds
+from .http.connection import ServiceHTTPConnection
 from .http.json_provider import ORJSONProvider
 from .http.layers import Answer, ASGIApp, Handling, stacked
 from .http.request import JSONRequest, ServiceWebsocket
@@ -35,6 +36,7 @@ class ServiceApp(Quart):
     OPTIONS is answered with 204 and no body, where Quart sends a 200 labelled text/html.
     """
 
+    asgi_http_class = ServiceHTTPConnection
     request_class = JSONRequest
     websocket_class = ServiceWebsocket
     json_provider_class = ORJSONProvider

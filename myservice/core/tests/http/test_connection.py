@@ -1,0 +1,102 @@
+"""The connection: a client that hangs up cancels its answer; sending is bounded; errors surface."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from quart import Blueprint, Quart
+
+from ...http.access import public
+from ...observability import logs
+from ..plumbing import create_app
+from ..raw_asgi import RawExchange
+
+HOST = [(b"host", b"test")]
+
+
+def slow_app(**settings: object) -> tuple[Quart, asyncio.Event, list[str], io.StringIO]:
+    """An app whose /slow waits until cancelled, noting it; started is set once it waits."""
+    app = create_app({"TESTING": True, "LOG_FORMAT": "json", **settings})
+    routes = Blueprint("_slow", __name__)
+    started, seen = asyncio.Event(), []
+
+    @routes.get("/slow")
+    @public
+    async def slow() -> dict[str, str]:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+            raise
+        return {}
+
+    @routes.get("/trickle")
+    @public
+    async def trickle() -> tuple[AsyncIterator[bytes], int]:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"first"
+            await asyncio.sleep(60)
+            yield b"never"
+
+        return chunks(), 200
+
+    app.register_blueprint(routes)
+    lines = io.StringIO()
+    logs.init_app(app, lines)
+    return app, started, seen, lines
+
+
+async def test_a_client_that_hangs_up_cancels_its_answer_and_the_call_ends_quietly() -> None:
+    """The view is cancelled, nothing is sent, the line says 499, and the server sees no error."""
+    app, started, seen, lines = slow_app()
+    async with app.test_app():
+        exchange = RawExchange(app, "/slow", HOST)
+        call = asyncio.ensure_future(exchange.run())
+        await asyncio.wait_for(started.wait(), 5)
+        exchange.hang_up()
+        assert await asyncio.wait_for(call, 5) == []
+    assert seen == ["cancelled"]
+    line = json.loads(lines.getvalue().splitlines()[-1])
+    assert (line["status"], line["reason"]) == (499, "the client closed the connection")
+
+
+async def test_a_server_that_cancels_the_call_cancels_the_answer_too() -> None:
+    """Cancelling the server's task (a worker stopping) reaches the view, and the task ends so."""
+    app, started, seen, _ = slow_app()
+    async with app.test_app():
+        call = asyncio.ensure_future(RawExchange(app, "/slow", HOST).run())
+        await asyncio.wait_for(started.wait(), 5)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(call, 5)
+    assert seen == ["cancelled"]
+
+
+async def test_sending_an_answer_stops_at_response_timeout() -> None:
+    """A body that stalls is cut off after RESPONSE_TIMEOUT: what was sent stays, the call ends."""
+    app, *_ = slow_app(RESPONSE_TIMEOUT=1)
+    async with app.test_app():
+        sent = await asyncio.wait_for(RawExchange(app, "/trickle", HOST).run(), 5)
+    assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
+    assert sent[1]["body"] == b"first"
+
+
+async def test_a_connection_that_fails_to_read_raises_its_error() -> None:
+    """An error reading the request (the server's) is raised to the server, as Quart does."""
+    app, *_ = slow_app()
+
+    async def broken() -> dict[str, object]:
+        raise OSError("the connection broke")
+
+    async def ignore(_message: object) -> None:
+        return None
+
+    exchange = RawExchange(app, "/slow", HOST)
+    async with app.test_app():
+        with pytest.raises(OSError, match="the connection broke"):
+            await asyncio.wait_for(app(exchange.scope, broken, ignore), 5)  # type: ignore[arg-type]
