@@ -1,8 +1,9 @@
 """The service as its app.py describes it to core: the one way core knows the team's code.
 
-Core imports nothing of the service's package by name: its version, settings, views, tables,
-consumers and migrations come in this description, which create_service_app() keeps on the app
-for every part of core that needs one of them.
+No module of core that ships imports the service's package: its version, settings, views,
+tables, consumers and migrations come in this description, which create_service_app() keeps on
+the app for every part of core that needs one of them. (The test plugin, in testing/, builds
+the service's app with the package's create_app.)
 """
 
 from __future__ import annotations
