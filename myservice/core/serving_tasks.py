@@ -1,14 +1,16 @@
 """Work that runs beside the requests for as long as the app serves: a purge, a delivery loop.
 
 Started once serving starts, it is cancelled, and awaited, in the while_serving hook's ending,
-which comes before the after_serving hooks close the database the work uses.
+which comes before the after_serving hooks close the database the work uses. Such work is a
+pass repeated for ever (`repeat`): a failed pass is told, waited out and tried again, so that a
+database or broker away for a while never ends it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Coroutine
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from typing import Any, NoReturn
 
 from quart import Quart
 
@@ -22,3 +24,36 @@ def run_while_serving(app: Quart, work: Callable[[], Coroutine[Any, Any, None]])
         yield
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def repeat(
+    one_pass: Callable[[], Awaitable[bool]],
+    idle: float,
+    failed: Callable[[BaseException], Awaitable[None]],
+    after_failure: float,
+) -> NoReturn:
+    """Run `one_pass` until cancelled; again at once while it says more is waiting.
+
+    Else the next pass waits `idle` s. A pass that raises is given to `failed` (which logs it)
+    and the next one waits `after_failure` s.
+
+    A CancelledError that is not this task's own (aio-pika cancels the confirms it waits for when
+    its connection drops) fails the pass, not the loop.
+    """
+    while True:
+        try:
+            more = await one_pass()
+        except (Exception, asyncio.CancelledError) as error:
+            if _cancelled():
+                raise
+            await failed(error)
+            await asyncio.sleep(after_failure)
+            continue
+        if not more:
+            await asyncio.sleep(idle)
+
+
+def _cancelled() -> bool:
+    """Whether this task is being cancelled, rather than a library below it cancelling a wait."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

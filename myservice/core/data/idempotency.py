@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..serving_tasks import run_while_serving
+from ..serving_tasks import repeat, run_while_serving
 from . import database
 from .tables import Base
 
@@ -133,13 +133,8 @@ async def _claim(
             if row is None:
                 row = IdempotentRequest(caller=key.caller, key=key.key)
                 session.add(row)
-            row.fingerprint, row.token, row.status, row.headers, row.body = (
-                fingerprint,
-                token,
-                None,
-                None,
-                None,
-            )
+            row.fingerprint, row.token = fingerprint, token
+            row.status, row.headers, row.body = None, None, None
             row.leased_until, row.expires_at = now + lease, now + lifetime
     except IntegrityError:
         return Busy(1)  # a request with the same key claimed it first, a moment ago
@@ -184,17 +179,21 @@ async def purge(sessions: async_sessionmaker[AsyncSession], now: int | None = No
 
 
 def init_app(app: Quart) -> None:
-    """Purge the expired keys every PURGE_INTERVAL while the app serves."""
+    """Purge the expired keys every PURGE_INTERVAL while the app serves, the first time too.
+
+    So an app that serves a moment (a test's) leaves them alone.
+    """
+
+    async def one_purge() -> bool:
+        if purged := await purge(app.extensions[database.EXTENSION_KEY].sessions):
+            log.info("idempotency keys purged", purged=purged)
+        return False
+
+    async def failed(error: BaseException) -> None:
+        log.warning("idempotency keys not purged", exc_info=error)
 
     async def purge_now_and_then() -> None:
-        while True:
-            await asyncio.sleep(PURGE_INTERVAL)
-            try:
-                purged = await purge(app.extensions[database.EXTENSION_KEY].sessions)
-            except Exception:
-                log.warning("idempotency keys not purged", exc_info=True)
-            else:
-                if purged:
-                    log.info("idempotency keys purged", purged=purged)
+        await asyncio.sleep(PURGE_INTERVAL)
+        await repeat(one_purge, PURGE_INTERVAL, failed, PURGE_INTERVAL)
 
     run_while_serving(app, purge_now_and_then)

@@ -12,12 +12,14 @@ wait in the outbox and for how long, which /metrics has too.
 from __future__ import annotations
 
 import asyncio
+from typing import NoReturn
 
 import aiormq
 import structlog
 from sqlalchemy import delete
 
 from ..data.database import transaction
+from ..serving_tasks import repeat
 from .broker import Broker
 from .event_metrics import EventMetrics, OutboxWatch, left_outbox, observe_outbox
 from .outbox import OutboxMessage, due_messages
@@ -54,31 +56,22 @@ async def relay(broker: Broker, metrics: EventMetrics | None = None) -> int:
     return len(rows)
 
 
-async def relay_forever(broker: Broker, metrics: EventMetrics | None) -> None:
+async def relay_forever(broker: Broker, metrics: EventMetrics | None) -> NoReturn:
     """Relay until cancelled; through a broker or database away, trying again every AWAY."""
     watch = OutboxWatch(metrics)
-    while True:
-        try:
-            sent = await relay(broker, metrics)
-        except (Exception, asyncio.CancelledError) as error:  # the log says why; the rows stay
-            if _cancelled():
-                raise
-            # aio-pika cancels the confirms it waits for when the connection drops: a failure
-            # of this pass, not the end of the relay. The broker away needs no traceback.
-            structlog.get_logger(__name__).warning(
-                "the outbox could not be relayed",
-                reason=repr(error),
-                **await observe_outbox(metrics),
-                exc_info=not isinstance(error, AWAY_ERRORS),
-            )
-            await asyncio.sleep(AWAY)
-            continue
+
+    async def one_pass() -> bool:
+        sent = await relay(broker, metrics)
         await watch.now_and_then()
-        if sent < BATCH:
-            await asyncio.sleep(INTERVAL)
+        return sent == BATCH
 
+    async def failed(error: BaseException) -> None:
+        # The rows stay. The broker away needs no traceback.
+        structlog.get_logger(__name__).warning(
+            "the outbox could not be relayed",
+            reason=repr(error),
+            **await observe_outbox(metrics),
+            exc_info=not isinstance(error, AWAY_ERRORS),
+        )
 
-def _cancelled() -> bool:
-    """Whether this task is being cancelled, rather than a library below it cancelling a wait."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+    await repeat(one_pass, INTERVAL, failed, AWAY)

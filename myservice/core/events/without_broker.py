@@ -13,8 +13,8 @@ loop does not run: `await deliver(app)` delivers what is due, when the test says
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
+from typing import NoReturn
 
 import structlog
 from quart import Quart
@@ -24,7 +24,7 @@ from ..data.database import reading, transaction
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
 from ..observability.tracing import tracing_of
-from ..serving_tasks import run_while_serving
+from ..serving_tasks import repeat, run_while_serving
 from ..startup import StartupError
 from . import through_broker
 from .event_metrics import EventMetrics, OutboxWatch, left_outbox
@@ -106,16 +106,16 @@ async def _hand_over(rows: Sequence[OutboxMessage], consumers: Consumers) -> lis
     return outcomes
 
 
-async def _deliver_now_and_then(app: Quart) -> None:
+async def _deliver_now_and_then(app: Quart) -> NoReturn:
     watch = OutboxWatch(app.extensions[EXTENSION_KEY].metrics)
-    while True:
-        try:
-            outcomes = await deliver(app)
-        except Exception:
-            # The message stays first in the outbox, to be tried again.
-            log.warning("the outbox could not be delivered", exc_info=True)
-            await asyncio.sleep(AWAY)
-            continue
+
+    async def one_pass() -> bool:
+        outcomes = await deliver(app)
         await watch.now_and_then()
-        if not [outcome for outcome in outcomes if outcome.state != "waiting"]:
-            await asyncio.sleep(POLL_INTERVAL)
+        return any(outcome.state != "waiting" for outcome in outcomes)
+
+    async def failed(error: BaseException) -> None:
+        # The message stays first in the outbox, to be tried again.
+        log.warning("the outbox could not be delivered", exc_info=error)
+
+    await repeat(one_pass, POLL_INTERVAL, failed, AWAY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..serving_tasks import run_while_serving
+from ..serving_tasks import repeat, run_while_serving
 from .plumbing import create_app
 
 
@@ -28,3 +28,53 @@ async def test_the_work_runs_while_serving_and_is_cancelled_at_its_end() -> None
         await asyncio.wait_for(started.wait(), 5)
         assert seen == ["started"]
     assert seen == ["started", "cancelled"]
+
+
+async def test_repeat_goes_on_at_once_while_more_waits_and_after_idle_when_not() -> None:
+    """Passes that say more is waiting follow each other; one that says not waits `idle`."""
+    answers = iter([True, True, False])
+    passes: list[float] = []
+    fourth = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    async def one_pass() -> bool:
+        passes.append(loop.time())
+        if len(passes) == 4:
+            fourth.set()
+        return next(answers, False)
+
+    async def failed(error: BaseException) -> None:
+        raise AssertionError(error)
+
+    task = asyncio.create_task(repeat(one_pass, 0.5, failed, 60))
+    await asyncio.wait_for(fourth.wait(), 5)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert task.cancelled()
+    assert passes[2] - passes[0] < 0.4 <= passes[3] - passes[2]
+
+
+async def test_repeat_tells_a_failed_pass_and_goes_on_a_librarys_cancel_included() -> None:
+    """An error, or a CancelledError a library raised, fails the pass; the next one runs."""
+    outcomes: list[BaseException | bool] = [ValueError("away"), asyncio.CancelledError(), False]
+    told: list[str] = []
+    third = asyncio.Event()
+
+    async def one_pass() -> bool:
+        outcome = outcomes.pop(0) if outcomes else False
+        if not outcomes:
+            third.set()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def failed(error: BaseException) -> None:
+        told.append(type(error).__name__)
+
+    task = asyncio.create_task(repeat(one_pass, 60, failed, 0))
+    await asyncio.wait_for(third.wait(), 5)
+    assert not task.done()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert task.cancelled()
+    assert told == ["ValueError", "CancelledError"]
