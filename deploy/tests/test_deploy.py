@@ -33,8 +33,8 @@ from deploy.tests.shipping import (
     workflow_job,
 )
 from myservice import create_app
+from myservice.core.identity import ENV_PREFIX, SERVICE
 from myservice.core.serve.supervisor import shutdown_bound
-from myservice.core.startup import ENV_PREFIX, SERVICE
 from myservice.core.testing.guides import guide
 from myservice.core.testing.live_server import LiveServer
 from myservice.core.testing.service import PROJECT as REPO

@@ -52,13 +52,13 @@ from .http.readiness import NotReady, add_readiness_check
 from .http.responses import no_content
 from .http.security_headers import cache_control
 from .http.service import Service
+from .identity import SERVICE, StartupError, cannot_start
 from .observability import logs, metrics, open_websockets, probes, tracing
 from .observability.request_log import quiet
 from .settings import command as config_command
 from .settings.loader import Settings, load_settings
 from .settings.setting import Setting
 from .settings_table import settings_table
-from .startup import SERVICE, StartupError, cannot_start
 
 __all__ = [
     "Base",

@@ -26,7 +26,7 @@ from .http.json_provider import ORJSONProvider
 from .http.layers import Answer, ASGIApp, Handling, stacked
 from .http.request import JSONRequest, ServiceWebsocket
 from .http.responses import model_response, without_body
-from .startup import StartupError
+from .identity import StartupError
 
 
 class ServiceApp(Quart):

@@ -14,7 +14,7 @@ from types import ModuleType
 
 from quart import Blueprint
 
-from .startup import StartupError
+from .identity import StartupError
 
 
 def discover_blueprints(views: ModuleType) -> list[Blueprint]:

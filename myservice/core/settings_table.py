@@ -15,10 +15,10 @@ from .data.settings import SETTINGS as DATA
 from .downstreams.settings import SETTINGS as CALLS
 from .events.settings import SETTINGS as EVENTS
 from .http.settings import SETTINGS as HTTP
+from .identity import StartupError
 from .observability.settings import SETTINGS as OBSERVABILITY
 from .serve.settings import SETTINGS as SERVE
 from .settings.setting import Setting
-from .startup import StartupError
 
 CORE_SETTINGS: dict[str, Setting] = dict(
     sorted({**API, **CALLERS, **CALLS, **DATA, **EVENTS, **HTTP, **OBSERVABILITY, **SERVE}.items())

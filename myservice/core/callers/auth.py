@@ -22,7 +22,7 @@ from ..http.caller import Caller
 from ..http.problems import problem_response, title_of
 from ..http.readiness import add_readiness_check
 from ..http.request import JSONRequest, ServiceWebsocket
-from ..startup import SERVICE, StartupError
+from ..identity import SERVICE, StartupError
 from .development_key import AUDIENCE, ISSUER, DevelopmentKeys, development_key, mint_token
 from .key_sets import RemoteKeySet
 from .tokens import KeysUnavailable, TokenRejected, TokenVerifier

@@ -16,7 +16,7 @@ from quart.typing import ResponseTypes
 
 from ..http.layers import Answer
 from ..http.problems import problem_response
-from ..startup import StartupError
+from ..identity import StartupError
 from .settings import ANY_ORIGIN
 
 EXTENSION_KEY = __name__

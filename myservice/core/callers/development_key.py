@@ -19,7 +19,7 @@ from pathlib import Path
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
-from ..startup import SERVICE
+from ..identity import SERVICE
 
 KEY_FILE = ".development-key.json"
 KEY_ID = "development"

@@ -16,7 +16,7 @@ from quart import Quart
 from quart.helpers import get_debug_flag
 
 from ..http.access import protected_views
-from ..startup import ENV_PREFIX, cannot_start
+from ..identity import ENV_PREFIX, cannot_start
 from .auth import EXTENSION_KEY
 from .development_key import DevelopmentKeys
 from .tokens import TokenVerifier

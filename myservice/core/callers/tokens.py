@@ -19,7 +19,7 @@ from joserfc import errors, jwt
 from joserfc.jwk import KeySet
 
 from ..http.caller import Caller
-from ..startup import SERVICE
+from ..identity import SERVICE
 from .verified_tokens import VerifiedTokens
 
 # The service's logger, app.logger's name.

@@ -15,7 +15,7 @@ from quart import Quart
 from quart.cli import ScriptInfo, pass_script_info
 
 from ..http.service import service_of
-from ..startup import StartupError
+from ..identity import StartupError
 from .migrations import (
     WRITING,
     alembic_commands,

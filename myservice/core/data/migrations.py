@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from ..startup import SERVICE, StartupError
+from ..identity import SERVICE, StartupError
 from .file_lock import file_lock
 from .tables import Base
 from .url import is_sqlite

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..http.readiness import NotReady, add_readiness_check
 from ..http.service import service_of
-from ..startup import StartupError
+from ..identity import StartupError
 from . import database
 from .migrations import head_revisions
 

@@ -5,8 +5,8 @@ The database is SQLite, in a file of the working directory, until DATABASE_URL n
 
 from __future__ import annotations
 
+from ..identity import SERVICE
 from ..settings.setting import Setting
-from ..startup import SERVICE
 
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{SERVICE}.db"
 

@@ -21,7 +21,7 @@ from quart_schema import hide
 
 from ..http.access import public
 from ..http.service import service_of
-from ..startup import SERVICE
+from ..identity import SERVICE
 from . import without_broker
 from .inbox import Consumers
 from .messages import Event

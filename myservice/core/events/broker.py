@@ -28,7 +28,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from ..startup import SERVICE
+from ..identity import SERVICE
 from .handlers import Handler
 from .inbox import Consumers, Retries
 from .messages import Message

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from ..discovery import public_modules
-from ..startup import StartupError
+from ..identity import StartupError
 from .messages import Event
 
 ATTRIBUTE = "handled_model"

@@ -19,7 +19,7 @@ from aio_pika.abc import AbstractConnection
 from quart import Quart
 from quart.cli import ScriptInfo, pass_script_info
 
-from ..startup import SERVICE
+from ..identity import SERVICE
 from . import without_broker
 from .inbox import Consumers
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..data.database import database
 from ..data.file_lock import file_lock
-from ..startup import SERVICE
+from ..identity import SERVICE
 
 
 @contextlib.asynccontextmanager

@@ -21,11 +21,11 @@ from quart import Quart
 from sqlalchemy import delete, update
 
 from ..data.database import reading, transaction
+from ..identity import StartupError
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
 from ..observability.tracing import tracing_of
 from ..serving_tasks import repeat, run_while_serving
-from ..startup import StartupError
 from . import through_broker
 from .event_metrics import EventMetrics, OutboxWatch, left_outbox
 from .handlers import Handler, handlers_of

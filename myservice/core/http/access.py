@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from quart import Quart
 
-from ..startup import StartupError
+from ..identity import StartupError
 from .routes import View
 
 ACCESS_ATTRIBUTE = "access"

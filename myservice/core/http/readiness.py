@@ -19,7 +19,7 @@ from typing import cast
 
 from quart import Blueprint, Quart
 
-from ..startup import StartupError
+from ..identity import StartupError
 
 EXTENSION_KEY = __name__
 

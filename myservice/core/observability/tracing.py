@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from ..http.routes import route_of
-from ..startup import SERVICE, StartupError
+from ..identity import SERVICE, StartupError
 from . import probes
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from typing import cast
 import uvicorn
 from quart import Quart
 
-from ..startup import StartupError
+from ..identity import StartupError
 from .http import protocol_for
 
 DEFAULT_HOST = "127.0.0.1"

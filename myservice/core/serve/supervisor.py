@@ -34,8 +34,8 @@ from typing import cast
 import structlog
 from prometheus_client.multiprocess import mark_process_dead
 
+from ..identity import SERVICE, StartupError, cannot_start
 from ..observability.metrics import MULTIPROCESS_DIRECTORY_VARIABLE
-from ..startup import SERVICE, StartupError, cannot_start
 from .config import Listener, address, bind, listener_from_environment
 from .worker import app_from, run_worker
 

@@ -24,8 +24,8 @@ from quart import Quart
 
 from ..callers.development_serving import development_key_exposure
 from ..http.readiness import start_draining
+from ..identity import cannot_start
 from ..observability.open_websockets import close_open_websockets
-from ..startup import cannot_start
 from .config import uvicorn_config
 
 log = structlog.get_logger(__name__)

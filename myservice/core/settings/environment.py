@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..startup import ENV_PREFIX
+from ..identity import ENV_PREFIX
 
 if TYPE_CHECKING:
     from .files import Entry

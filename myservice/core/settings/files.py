@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ..startup import StartupError
+from ..identity import StartupError
 
 # One value from one layer: where it came from (for messages), its key and its raw value.
 Entry = tuple[str, object, object]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..startup import StartupError
+from ..identity import StartupError
 from .environment import FieldOverride, environment_entries
 from .files import Entry, did_you_mean, read_config_file, yaml_entries
 from .setting import Setting, as_yaml

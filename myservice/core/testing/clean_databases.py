@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from ..data.migrations import upgrade
 from ..data.url import database_url
-from ..startup import SERVICE
+from ..identity import SERVICE
 
 SERVER_VARIABLE = "TEST_DATABASE_URL"
 

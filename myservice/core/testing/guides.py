@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..startup import ENV_PREFIX, SERVICE
+from ..identity import ENV_PREFIX, SERVICE
 from .service import PROJECT
 
 GUIDES = PROJECT / "docs"

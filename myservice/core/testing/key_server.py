@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from ..startup import SERVICE
+from ..identity import SERVICE
 from .quiet_server import QuietHTTPServer
 
 ISSUER = "https://identity.test"

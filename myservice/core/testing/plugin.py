@@ -29,8 +29,8 @@ from quart.typing import TestClientProtocol
 
 from ... import create_app
 from ..http.service import service_of
+from ..identity import ENV_PREFIX, SERVICE
 from ..settings.loader import SETTINGS_FILE_VARIABLE
-from ..startup import ENV_PREFIX, SERVICE
 from .clean_databases import SERVER_VARIABLE, DatabaseServerUnreachable, DatabaseTemplate
 from .live_server import LiveServer
 from .service import TEST_VARIABLES, start_service

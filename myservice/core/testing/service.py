@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..identity import ENV_PREFIX, SERVICE
 from ..settings.loader import SETTINGS_FILE_VARIABLE
-from ..startup import ENV_PREFIX, SERVICE
 from .live_server import LiveServer, free_port
 
 # The source tree: the directory that holds the service's package.

@@ -21,7 +21,7 @@ from ... import __version__
 from ...app import SERVICE as DESCRIBED
 from .. import ServiceApp, create_service_app
 from ..http.access import public
-from ..startup import SERVICE
+from ..identity import SERVICE
 
 NO_VIEWS = ModuleType(f"{SERVICE}.core.tests.no_views")
 NO_VIEWS.__path__ = []

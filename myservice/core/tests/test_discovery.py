@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ... import create_app, views
-from ..startup import SERVICE
+from ..identity import SERVICE
 from ..testing.service import PROJECT
 
 SERVICE_TESTS = PROJECT / SERVICE / "tests"

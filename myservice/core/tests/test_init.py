@@ -12,7 +12,7 @@ import pytest
 
 from ... import create_app, views
 from ..discovery import discover_blueprints
-from ..startup import ENV_PREFIX, SERVICE
+from ..identity import ENV_PREFIX, SERVICE
 from ..testing.live_server import LiveServer, free_port
 from ..testing.service import clean_environment
 

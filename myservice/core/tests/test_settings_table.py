@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ..identity import StartupError
 from ..settings.setting import Setting
 from ..settings_table import settings_table
-from ..startup import StartupError
 
 
 def test_a_service_cannot_redefine_a_setting_of_the_skeleton() -> None:

@@ -34,7 +34,7 @@ from playwright.sync_api import (
 )
 
 from ...callers.development_key import development_key, mint_token
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ...testing.live_server import LiveServer
 from ...testing.service import start_service
 

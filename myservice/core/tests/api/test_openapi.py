@@ -28,7 +28,7 @@ from ...api.validation import (
     validate_response,
 )
 from ...http.access import public
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ...testing.service import PROJECT
 from ..plumbing import create_app
 

@@ -17,8 +17,8 @@ from quart.typing import TestClientProtocol as Client
 
 from ...callers.auth import current_caller, required_caller
 from ...http.access import public, requires
+from ...identity import SERVICE
 from ...observability import logs
-from ...startup import SERVICE
 from ...testing.key_server import KeyServer
 from ..plumbing import create_app
 

@@ -16,7 +16,7 @@ from quart import Quart
 from quart.testing.app import LifespanError
 
 from ...callers.development_key import KEY_FILE, development_key
-from ...startup import ENV_PREFIX, SERVICE
+from ...identity import ENV_PREFIX, SERVICE
 from ...testing.key_server import KeyServer
 from ...testing.live_server import free_port
 from ...testing.service import PROJECT, clean_environment

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ...callers.development_serving import beyond_this_machine, development_key_exposure
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ...testing.live_server import LiveServer, free_port
 from ..plumbing import create_app
 from .test_development_key import refunds_app, refunds_service

@@ -13,7 +13,7 @@ from quart import typing as quart_typing
 from quart.testing.connections import WebsocketDisconnectError
 from websockets.asyncio.client import connect
 
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ...testing.live_server import LiveServer, resident_mib
 from ...testing.service import events
 from ..observability.test_logs import json_lines

@@ -26,7 +26,7 @@ from ...data.database import (
 from ...data.outages import DatabaseUnavailable
 from ...data.url import is_sqlite
 from ...http.access import public
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ...testing.clean_databases import SERVER_VARIABLE
 from ...testing.live_server import LiveServer
 from ..items import Item, create_tables, items

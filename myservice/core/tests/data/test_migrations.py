@@ -23,7 +23,7 @@ from ...data.migrations import (
     upgrade,
 )
 from ...data.schema_readiness import schema_at
-from ...startup import ENV_PREFIX, SERVICE, StartupError
+from ...identity import ENV_PREFIX, SERVICE, StartupError
 from ...testing.service import PROJECT, clean_environment
 from ..plumbing import MIGRATIONS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...data.settings import DEFAULT_DATABASE_URL
 from ...data.url import is_sqlite
-from ...startup import SERVICE
+from ...identity import SERVICE
 
 
 def test_the_default_is_a_sqlite_file_named_after_the_service() -> None:

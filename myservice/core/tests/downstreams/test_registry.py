@@ -10,7 +10,7 @@ from quart import Quart
 
 from .... import __version__
 from ...downstreams.registry import downstream
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ...testing.guides import guide, python_blocks
 from ...testing.live_server import LiveServer, free_port
 from ..downstream_stub import DownstreamStub

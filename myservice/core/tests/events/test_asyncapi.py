@@ -11,7 +11,7 @@ import pytest
 
 from .... import create_app
 from ...events import asyncapi
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ...testing.guides import guide, python_blocks
 from ...testing.service import PROJECT
 from ..plumbing import create_app_with_views

@@ -10,7 +10,7 @@ import pytest
 
 from ...events.broker import Broker, QueueArgumentsError
 from ...events.messages import Message
-from ...startup import SERVICE
+from ...identity import SERVICE
 from .consumers import BROKER, FLAKY, NOTE, TOPOLOGY, broker, needs_broker, taken
 
 __all__ = ["broker"]

@@ -6,8 +6,8 @@ import io
 import json
 from pathlib import Path
 
+from ...identity import SERVICE
 from ...observability import logs
-from ...startup import SERVICE
 from ...testing.guides import guide, python_blocks
 from ..plumbing import create_app_with_views
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from ...events.outbox import OutboxMessage
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ...testing.live_server import LiveServer
 from ..items import count_items, count_rows
 from .consumers import BROKER, LIVE_APP, live_exchange, needs_broker

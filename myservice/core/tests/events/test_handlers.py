@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 from ...events.handlers import discover_handlers, handlers_of, handles
-from ...startup import SERVICE, StartupError
+from ...identity import SERVICE, StartupError
 from .test_messages import Shipped
 
 HANDLER = """

@@ -11,7 +11,7 @@ from werkzeug.exceptions import TooManyRequests, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ...http.access import public
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ..plumbing import create_app
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}

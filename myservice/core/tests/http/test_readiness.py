@@ -8,7 +8,7 @@ import pytest
 from quart import Quart
 
 from ...http.readiness import add_readiness_check, readiness_of, start_draining
-from ...startup import SERVICE, StartupError
+from ...identity import SERVICE, StartupError
 from ..plumbing import create_app_with_views
 
 

@@ -12,7 +12,7 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from ...http.access import public
-from ...startup import SERVICE
+from ...identity import SERVICE
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
 

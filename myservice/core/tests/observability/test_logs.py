@@ -14,8 +14,8 @@ import pytest
 from quart import Quart
 
 from ...http.access import public
+from ...identity import ENV_PREFIX, SERVICE
 from ...observability import logs
-from ...startup import ENV_PREFIX, SERVICE
 from ...testing.live_server import LiveServer, free_port
 from ...testing.service import PROJECT, clean_environment
 from ..plumbing import create_app

@@ -17,8 +17,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from ...callers.auth import current_caller
 from ...http.access import requires
+from ...identity import SERVICE
 from ...observability import logs
-from ...startup import SERVICE
 from ...testing.guides import guide, python_blocks
 from ...testing.live_server import LiveServer
 from ..plumbing import create_app

@@ -12,8 +12,8 @@ from sqlalchemy import event
 
 from ...data import database
 from ...http.readiness import NotReady, add_readiness_check, start_draining
+from ...identity import SERVICE
 from ...observability import probes
-from ...startup import SERVICE
 from ..plumbing import create_app
 
 

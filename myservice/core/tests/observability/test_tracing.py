@@ -16,9 +16,9 @@ from sqlalchemy import text
 
 from ...data.database import reading
 from ...http.access import public
+from ...identity import SERVICE
 from ...observability import logs
 from ...observability.tracing import tracing_of
-from ...startup import SERVICE
 from ...testing.guides import guide, python_blocks
 from ...testing.live_server import LiveServer
 from ...testing.service import PROJECT

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ...startup import SERVICE
+from ...identity import SERVICE
 
 PROBE_APP = f"""
 import asyncio

@@ -6,11 +6,11 @@ import socket
 
 import pytest
 
+from ...identity import StartupError
 from ...serve.config import Listener, address, bind, listener_from_environment, uvicorn_config
 from ...serve.http import BoundedHttpToolsProtocol
 from ...settings.loader import load_settings
 from ...settings_table import CORE_SETTINGS
-from ...startup import StartupError
 from ..plumbing import create_app
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ...testing.live_server import LiveServer
 from ...testing.service import start_service
 

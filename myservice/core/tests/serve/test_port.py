@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from ...identity import SERVICE
 from ...serve.port import check_free
-from ...startup import SERVICE
 
 
 def test_a_free_port_passes() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from ...startup import ENV_PREFIX, SERVICE
+from ...identity import ENV_PREFIX, SERVICE
 from ...testing.live_server import LiveServer
 from ...testing.service import events, json_lines, start_service
 from .conftest import write_probe_app

@@ -9,9 +9,9 @@ import pytest
 
 from .... import settings as service
 from ...data.settings import DEFAULT_DATABASE_URL
+from ...identity import ENV_PREFIX
 from ...settings.command import shown
 from ...settings_table import CORE_SETTINGS, settings_table
-from ...startup import ENV_PREFIX
 from ...testing.guides import guide
 from ...testing.service import PROJECT, TEST_VARIABLES
 from ..plumbing import create_app

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ...startup import ENV_PREFIX
+from ...identity import ENV_PREFIX
 from ..plumbing import create_app
 
 

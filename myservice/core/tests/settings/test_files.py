@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from ...identity import StartupError
 from ...settings.files import did_you_mean, read_config_file
-from ...startup import StartupError
 
 VARIABLE = "PROBE_CONFIG"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from .... import settings as service
+from ...identity import ENV_PREFIX, SERVICE, StartupError
 from ...settings.loader import load_settings
 from ...settings.setting import Setting
 from ...settings_table import settings_table
-from ...startup import ENV_PREFIX, SERVICE, StartupError
 from ...testing.guides import guide, python_blocks
 from ...testing.service import PROJECT, TEST_VARIABLES
 from ..plumbing import create_app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...startup import ENV_PREFIX, SERVICE
+from ...identity import ENV_PREFIX, SERVICE
 from ...testing.guides import guide, python_blocks, written_for
 
 

@@ -10,7 +10,7 @@ import pytest
 from joserfc import errors, jwt
 from joserfc.jwk import KeySet
 
-from ...startup import SERVICE
+from ...identity import SERVICE
 from ...testing.key_server import KeyServer
 
 

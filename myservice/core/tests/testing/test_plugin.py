@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ...startup import ENV_PREFIX, SERVICE
+from ...identity import ENV_PREFIX, SERVICE
 from ...testing.live_server import LiveServer
 from ...testing.service import PROJECT, clean_environment
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ...identity import ENV_PREFIX
 from ...settings.loader import SETTINGS_FILE_VARIABLE
-from ...startup import ENV_PREFIX
 from ...testing.service import TEST_VARIABLES, clean_environment, events, json_lines, start_service
 from ..plumbing import FACTORY
 

@@ -1,4 +1,4 @@
-"""What every start needs first: the service's own name, and the one error that stops a start.
+"""Who the service is, its name and its environment's prefix; and the error that stops a start.
 
 The name is derived from the package this `core` sits in, never written out, so that
 `make rename` leaves every line of `core` as the skeleton wrote it.
@@ -6,7 +6,7 @@ The name is derived from the package this `core` sits in, never written out, so 
 
 from __future__ import annotations
 
-# "<package>.core.startup" -> "<package>"
+# "<package>.core.identity" -> "<package>"
 SERVICE = __name__.rsplit(".", 2)[0]
 # The prefix of the environment variables that set the service's settings, as in <PREFIX>DEBUG.
 ENV_PREFIX = f"{SERVICE.upper()}_"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ... import create_app
-from ..startup import ENV_PREFIX, SERVICE, StartupError, cannot_start
+from ..identity import ENV_PREFIX, SERVICE, StartupError, cannot_start
 
 
 def test_the_name_is_the_package_that_holds_core() -> None:
