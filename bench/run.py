@@ -32,6 +32,7 @@ from pathlib import Path
 from bench.callers import SCOPE
 from bench.events import measure_events
 from bench.items import PAGE, SEEDED, seed
+from bench.pod_memory import PodMemory
 from bench.wrk import LOAD_CPU, SERVER_CPU, Round, can_pin, find_wrk, load, pinned
 from myservice import create_app
 from myservice.core.testing.key_server import KeyServer
@@ -336,29 +337,35 @@ def report(results: dict[str, list[Round]]) -> list[str]:
 
 
 def check_memory(wrk: str, rate: float) -> list[str]:
-    """One make serve worker's resident size at start and after each of two runs of REQUESTS.
+    """A worker's resident size at start and after two runs of REQUESTS; then the pod's PSS.
 
+    The pod's processes are measured after the first run, against their bars (pod_memory.py).
     wrk cannot stop at a count, so each run loads for as long as `rate` says it takes.
     """
     with running((SERVE,)) as [(_, server)]:
         [worker] = events(server, "worker serving")
-        sizes = [resident_mib(int(worker["pid"]))]
+        pid = int(worker["pid"])
+        sizes = [resident_mib(pid)]
         for number in (1, 2):
             print(f"==> memory: {REQUESTS} requests to make serve, run {number}/2", flush=True)
             answered = 0
             while answered < REQUESTS:
                 seconds = max(1, math.ceil((REQUESTS - answered) / rate))
                 answered += load(wrk, url(server), seconds, CONNECTIONS).requests
-            sizes.append(resident_mib(int(worker["pid"])))
+            sizes.append(resident_mib(pid))
+            if number == 1:
+                pod = PodMemory.of(server.process.pid, pid)
     start, first, second = sizes
     print()
     print(
         f"one worker's resident memory: {start:.1f} MiB at start, {first:.1f} MiB after"
         f" {REQUESTS} requests, {second:.1f} MiB after {REQUESTS} more"
     )
+    print(pod.line())
+    failures = pod.failures()
     if math.isnan(second) or second - first > MEMORY_NOISE_MIB:
-        return [f"a worker's memory grew by {second - first:.1f} MiB between two runs"]
-    return []
+        failures.append(f"a worker's memory grew by {second - first:.1f} MiB between two runs")
+    return failures
 
 
 def median(rounds: list[Round]) -> Round:

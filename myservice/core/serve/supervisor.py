@@ -1,15 +1,17 @@
 """Serve the app in production: uvicorn workers, a drain on SIGTERM, a bounded shutdown.
 
-`python -m <service>.core.serve` (what `make serve` runs) binds HOST:PORT and starts WORKERS
-processes (worker.py), each serving an app from the service's create_app (or the factory named
-as `module:function`) with uvicorn. This process only supervises them. On SIGTERM or SIGINT:
+`python -m <service>.core.serve` (what `make serve` runs) binds HOST:PORT and serves an app from
+the service's create_app (or the factory named as `module:function`) with uvicorn. With
+WORKERS=1 (a Kubernetes pod's) the process serves it itself, alone: no supervisor to pay for.
+With more, it starts WORKERS processes (worker.py) and only supervises them. On SIGTERM or SIGINT:
 
 1. every worker's /readyz answers 503 at once, while serving goes on for DRAIN_DELAY seconds so
    that load balancers stop sending traffic (a second signal cuts the delay short);
 2. the workers stop accepting connections and give the requests in flight GRACEFUL_TIMEOUT
    seconds, then cancel any still running;
-3. the server exits 0, or 1 if any worker failed or had to be killed. A worker that dies takes
-   the others down with it, so that the orchestrator sees the failure and restarts the service.
+3. the server exits 0, or 1 if any worker failed or had to be killed (serving alone, if it had
+   not exited in time). A worker that dies takes the others down with it, so that the
+   orchestrator sees the failure and restarts the service.
 """
 
 from __future__ import annotations
@@ -21,15 +23,14 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
-from multiprocessing.synchronize import Event
 from pathlib import Path
 from types import FrameType
-from typing import cast
+from typing import TypeVar, cast
 
 import structlog
 from prometheus_client.multiprocess import mark_process_dead
@@ -37,7 +38,8 @@ from prometheus_client.multiprocess import mark_process_dead
 from ..identity import SERVICE, StartupError, cannot_start
 from ..observability.metrics import MULTIPROCESS_DIRECTORY_VARIABLE
 from .config import Listener, address, bind, listener_from_environment
-from .worker import app_from, run_worker
+from .orders import FromSupervisor, announce
+from .worker import app_from, run_worker, serve_alone
 
 # Time a worker gets, past DRAIN_DELAY + GRACEFUL_TIMEOUT, to run the app's shutdown hooks and
 # exit before it is killed. Orchestrators must wait longer than the sum of the three.
@@ -45,6 +47,7 @@ SHUTDOWN_SLACK = 5
 DEFAULT_FACTORY = f"{SERVICE}:create_app"
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 def main() -> None:
@@ -56,21 +59,29 @@ def main() -> None:
 
 
 def serve(factory: str = DEFAULT_FACTORY) -> int:
-    """Check the settings, bind the socket, run the workers and return the exit status."""
-    # Building the app once here checks the settings and views and sets up logging, so that a
+    """Check the settings, bind the socket, serve alone or run the workers; the exit status."""
+    listener = _checked(listener_from_environment)
+    if listener.workers == 1:
+        _metrics_directory(1)  # emptied before the app's metrics open their files in it
+    # Building the app here checks the settings and views and sets up logging, so that a
     # mistake stops the start with one line rather than once in every worker.
-    settings = app_from(factory).config
-    try:
-        listener = listener_from_environment()
-        sock = bind(listener, settings["LISTEN_BACKLOG"])
-    except StartupError as error:
-        raise cannot_start(error) from None
+    app = app_from(factory)
+    sock = _checked(lambda: bind(listener, app.config["LISTEN_BACKLOG"]))
+    if listener.workers == 1:
+        return serve_alone(app, sock, shutdown_bound(app.config))
     metrics_directory, created = _metrics_directory(listener.workers)
     try:
-        return _supervise(sock, listener, factory, metrics_directory, shutdown_bound(settings))
+        return _supervise(sock, listener, factory, metrics_directory, shutdown_bound(app.config))
     finally:
         if created and metrics_directory is not None:
             shutil.rmtree(metrics_directory, ignore_errors=True)
+
+
+def _checked(step: Callable[[], T]) -> T:
+    try:
+        return step()
+    except StartupError as error:
+        raise cannot_start(error) from None
 
 
 def shutdown_bound(settings: Mapping[str, int]) -> int:
@@ -86,13 +97,14 @@ def _supervise(
     bound: float,
 ) -> int:
     context = get_context("spawn")
-    shutdown = _Shutdown(context.Event(), context.Event(), bound)
+    orders = FromSupervisor(context.Event(), context.Event(), os.getpid())
+    shutdown = _Shutdown(orders, bound)
     # Workers inherit these: a signal sent to the whole process group (Ctrl-C in a terminal,
     # `timeout`, systemd) reaches them only through the events, so they drain like the rest.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     workers = [
-        context.Process(target=run_worker, args=(sock, factory, shutdown.drain, shutdown.stop))
+        context.Process(target=run_worker, args=(sock, factory, orders))
         for _ in range(listener.workers)
     ]
     for worker in workers:
@@ -112,30 +124,27 @@ def _supervise(
 
 @dataclass
 class _Shutdown:
-    """The supervisor's side of shutdown: the events the workers watch, and the deadline."""
+    """The supervisor's side of shutdown: the orders the workers follow, and the deadline."""
 
-    drain: Event
-    stop: Event
+    orders: FromSupervisor
     bound: float
     deadline: float | None = None
 
     def on_signal(self, signum: int, _frame: FrameType | None) -> None:
         """The first signal starts the drain; the next one cuts the drain delay short."""
-        name = signal.Signals(signum).name
-        if self.drain.is_set():
-            log.info("stopping now", signal=name)
-            self.stop.set()
+        announce(signum, self.orders.draining.is_set(), self.bound)
+        if self.orders.draining.is_set():
+            self.orders.stopping.set()
             return
-        log.info("draining", signal=name, exit_within_s=self.bound, send_again_to="stop now")
         self.deadline = time.monotonic() + self.bound
-        self.drain.set()
+        self.orders.draining.set()
 
     def fail(self) -> None:
         """Stop every worker at once, with no drain delay."""
         if self.deadline is None:
             self.deadline = time.monotonic() + self.bound
-        self.drain.set()
-        self.stop.set()
+        self.orders.draining.set()
+        self.orders.stopping.set()
 
     def overdue(self) -> bool:
         """Whether the workers have had all the time the shutdown bound gives them."""
@@ -155,7 +164,7 @@ def _reap(
             worker.join()
             if metrics_directory is not None:
                 mark_process_dead(worker.pid, str(metrics_directory))  # type: ignore[no-untyped-call]
-            if worker.exitcode != 0 or not shutdown.drain.is_set():
+            if worker.exitcode != 0 or not shutdown.orders.draining.is_set():
                 log.error("worker failed", pid=worker.pid, exitcode=worker.exitcode)
                 status = 1
                 shutdown.fail()

@@ -1,9 +1,10 @@
-"""One worker process of `make serve`: an app from the factory, served by uvicorn on the socket.
+"""A worker of `make serve`: an app from the factory, served by uvicorn on the socket.
 
-The worker follows the supervisor's two events rather than signals: `drain` turns /readyz to
-503 and, DRAIN_DELAY seconds later (or at once when `stop` is set too), closes the open WebSockets with
-1001 Going Away and has uvicorn close the listener; uvicorn then gives the requests in flight
-GRACEFUL_TIMEOUT seconds, cancels those still running, and runs the app's shutdown.
+A worker process of the supervisor's, or the one process serving alone (WORKERS=1). It follows
+its orders (orders.py): the order to drain turns /readyz to 503 and, DRAIN_DELAY seconds later
+(or at once on the order to stop), closes the open WebSockets with 1001 Going Away and has
+uvicorn close the listener; uvicorn then gives the requests in flight GRACEFUL_TIMEOUT seconds,
+cancels those still running, and runs the app's shutdown.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import logging
 import os
 import socket
 from collections.abc import Iterator
-from multiprocessing.synchronize import Event
 
 import structlog
 import uvicorn
@@ -26,15 +26,29 @@ from ..callers.development_serving import development_key_exposure
 from ..http.readiness import start_draining
 from ..identity import cannot_start
 from ..observability.open_websockets import close_open_websockets
-from .config import uvicorn_config
+from .config import address, uvicorn_config
+from .orders import FromSignals, FromSupervisor, Orders
 
 log = structlog.get_logger(__name__)
 GC_THRESHOLD = 20_000
 
 
-def run_worker(sock: socket.socket, factory: str, drain: Event, stop: Event) -> None:
-    """The worker's process: build the app and serve it until the drain ends."""
-    app = app_from(factory)
+def run_worker(sock: socket.socket, factory: str, orders: FromSupervisor) -> None:
+    """A supervisor's worker process: build the app and serve it until the drain ends."""
+    serve_app(app_from(factory), sock, orders)
+
+
+def serve_alone(app: Quart, sock: socket.socket, bound: float) -> int:
+    """Serve `app` in this process, the only one, until signals drain it; the exit status."""
+    host, port = sock.getsockname()[:2]
+    log.info("serving", bind=address(host, port), port=port, workers=1, pid=os.getpid())
+    serve_app(app, sock, FromSignals(bound))
+    log.info("stopped", exitcode=0)
+    return 0
+
+
+def serve_app(app: Quart, sock: socket.socket, orders: Orders) -> None:
+    """Serve `app` on `sock` until `orders` have drained it and its requests have ended."""
     # uvicorn's own lines say what the supervisor and the worker say already; keep its warnings.
     logging.getLogger("uvicorn").setLevel(logging.WARNING)
     server = _Server(uvicorn_config(app, app.config))
@@ -42,9 +56,9 @@ def run_worker(sock: socket.socket, factory: str, drain: Event, stop: Event) -> 
     try:
         import uvloop  # noqa: PLC0415 (absent on Windows and PyPy)
     except ImportError:
-        asyncio.run(_serve(server, app, sock, drain, stop))
+        asyncio.run(_serve(server, app, sock, orders))
     else:
-        uvloop.run(_serve(server, app, sock, drain, stop))
+        uvloop.run(_serve(server, app, sock, orders))
 
 
 def tune_garbage_collection() -> None:
@@ -70,11 +84,11 @@ def app_from(factory: str) -> Quart:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server without its signal handlers: the supervisor's events say when to stop."""
+    """uvicorn's server without its signal handlers: the worker's orders say when to stop."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
-        """Leave signals alone: the worker ignores them, and follows the supervisor."""
+        """Leave signals alone: the worker ignores them, or its orders take them."""
         yield
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -83,34 +97,24 @@ class _Server(uvicorn.Server):
         log.info("worker serving", pid=os.getpid())
 
 
-async def _serve(
-    server: _Server, app: Quart, sock: socket.socket, drain: Event, stop: Event
-) -> None:
+async def _serve(server: _Server, app: Quart, sock: socket.socket, orders: Orders) -> None:
     log.info("worker started", pid=os.getpid())
     if exposure := development_key_exposure(app, sock.getsockname()[0]):
         log.warning(exposure)
-    watcher = asyncio.create_task(_drain_when_told(server, app, drain, stop))
+    watcher = asyncio.create_task(_drain_when_told(server, app, orders))
     try:
         await server.serve(sockets=[sock])
     finally:
         watcher.cancel()
 
 
-async def _drain_when_told(server: _Server, app: Quart, drain: Event, stop: Event) -> None:
-    supervisor = os.getppid()
-    await _until_set(drain, supervisor)
+async def _drain_when_told(server: _Server, app: Quart, orders: Orders) -> None:
+    await orders.drain()
     start_draining(app)
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(app.config["DRAIN_DELAY"]):
-            await _until_set(stop, supervisor)
+            await orders.stop()
     in_flight = len(server.server_state.tasks)
     closed = await close_open_websockets(app)
     log.info("no longer accepting", in_flight=in_flight, websockets=closed, pid=os.getpid())
     server.should_exit = True
-
-
-async def _until_set(event: Event, supervisor: int) -> None:
-    """Return once the supervisor sets `event`, or once it is gone and cannot any more."""
-    # A multiprocessing Event cannot be awaited: poll it.
-    while not event.is_set() and os.getppid() == supervisor:  # noqa: ASYNC110
-        await asyncio.sleep(0.1)

@@ -30,6 +30,19 @@ def create_app():
     async def pid():
         return {{"pid": os.getpid()}}
 
+    hang = asyncio.Event()
+
+    @app.post("/hang-at-shutdown")
+    @public
+    async def hang_at_shutdown():
+        hang.set()
+        return {{"hangs": True}}
+
+    @app.after_serving
+    async def hanging():
+        if hang.is_set():
+            await asyncio.sleep(3600)
+
     return app
 """
 

@@ -9,6 +9,7 @@ import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -21,13 +22,15 @@ pytestmark = pytest.mark.processes
 Serve = Callable[..., LiveServer]
 
 
-def test_sigterm_drains_then_finishes_in_flight_requests(serve: Serve, probe_app: str) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_drains_then_finishes_in_flight_requests(
+    serve: Serve, probe_app: str, workers: int
+) -> None:
     """SIGTERM drains: /readyz 503 at once, the request in flight gets its 200, exit status 0.
 
-    Serving goes on through DRAIN_DELAY; afterwards new connections are refused. Both workers
-    drain, whichever has the request.
+    Serving goes on through DRAIN_DELAY; afterwards new connections are refused. Every worker
+    drains, whichever has the request; one serving alone drains the same way.
     """
-    workers = 2
     server = serve(workers, probe_app, DRAIN_DELAY=1, GRACEFUL_TIMEOUT=10)
     assert server.get("/readyz")[0] == 200
     with ThreadPoolExecutor() as pool:
@@ -90,3 +93,24 @@ def test_a_client_that_hangs_up_is_logged_as_a_hang_up(serve: Serve, probe_app: 
     assert line["level"] == "info"
     _, _, metrics = server.get("/metrics")
     assert b'status="499"' in metrics
+
+
+def test_one_worker_serves_alone_with_no_supervisor(serve: Serve, probe_app: str) -> None:
+    """WORKERS=1 is one process: it answers itself, and has no child process."""
+    server = serve(1, probe_app)
+    status, _, body = server.get("/pid")
+    assert (status, json.loads(body)) == (200, {"pid": server.process.pid})
+    pid = server.process.pid
+    assert Path(f"/proc/{pid}/task/{pid}/children").read_text().split() == []
+    [serving] = events(server, "serving")
+    assert (serving["workers"], serving["pid"]) == (1, pid)
+
+
+def test_serving_alone_past_the_shutdown_bound_exits_1(serve: Serve, probe_app: str) -> None:
+    """A shutdown that hangs does not hold the process: past the bound it exits 1, and says so."""
+    server = serve(1, probe_app, DRAIN_DELAY=0, GRACEFUL_TIMEOUT=1)
+    assert server.request("POST", "/hang-at-shutdown")[0] == 200
+    server.process.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=0 + 1 + 5 + 5) == 1
+    [overdue] = events(server, "did not stop in time; exiting")
+    assert (overdue["level"], overdue["pid"]) == ("error", server.process.pid)
