@@ -9,21 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from myservice.core.testing.live_server import resident_mib
+
 # The bars a one-worker pod's processes must stay under, after REQUESTS requests.
 POD_MIB = 130.0
 SUPERVISOR_MIB = 20.0
-
-
-def proportional_mib(pid: int) -> float:
-    """Process `pid`'s proportional set size, in MiB, from /proc (NaN where there is none)."""
-    try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return float("nan")
-    for line in rollup.splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def process_tree(pid: int) -> list[int]:
@@ -47,7 +37,7 @@ class PodMemory:
     @classmethod
     def of(cls, root: int, worker: int) -> PodMemory:
         """The memory of the server started as `root`, whose one worker is `worker`."""
-        sizes = {pid: proportional_mib(pid) for pid in process_tree(root)}
+        sizes = {pid: resident_mib(pid, proportional=True) for pid in process_tree(root)}
         supervisor = 0.0 if root == worker else sizes[root]
         return cls(sizes[worker], supervisor, sum(sizes.values()), len(sizes))
 

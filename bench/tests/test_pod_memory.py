@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 
-from bench.pod_memory import POD_MIB, PodMemory, process_tree, proportional_mib
+from bench.pod_memory import POD_MIB, PodMemory, process_tree
+from myservice.core.testing.live_server import resident_mib
 
 
 def test_a_process_tree_holds_the_children_and_their_sizes_add_up() -> None:
@@ -21,14 +22,18 @@ def test_a_process_tree_holds_the_children_and_their_sizes_add_up() -> None:
         child.stdout.readline()  # the child has started
         assert process_tree(os.getpid())[0] == os.getpid()
         assert child.pid in process_tree(os.getpid())
-        assert 1 < proportional_mib(child.pid) < proportional_mib(os.getpid())
+        assert (
+            1
+            < resident_mib(child.pid, proportional=True)
+            < resident_mib(os.getpid(), proportional=True)
+        )
         pod = PodMemory.of(os.getpid(), child.pid)
         assert pod.processes == len(process_tree(os.getpid()))
         assert 0 < pod.worker < pod.supervisor < pod.total
     finally:
         child.kill()
         child.communicate()
-    assert math.isnan(proportional_mib(child.pid))
+    assert math.isnan(resident_mib(child.pid, proportional=True))
 
 
 def test_a_pod_over_a_bar_fails_and_says_which() -> None:

@@ -28,14 +28,18 @@ class ServerStartError(Exception):
     """The server exited, or did not answer in time; the message ends with what it wrote."""
 
 
-def resident_mib(pid: int) -> float:
-    """The resident set size of process `pid`, in MiB, from /proc (NaN where there is none)."""
+def resident_mib(pid: int, proportional: bool = False) -> float:
+    """Process `pid`'s resident set size in MiB, from /proc (NaN where there is none).
+
+    `proportional`: its proportional set size, each shared page split between its sharers.
+    """
+    field = "Pss:" if proportional else "Rss:"
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
     except OSError:
         return float("nan")
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
+    for line in rollup.splitlines():
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
     return float("nan")
 

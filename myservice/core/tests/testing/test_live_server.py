@@ -88,6 +88,9 @@ def _running(pid: int) -> bool:
 
 
 def test_resident_memory_is_read_from_proc() -> None:
-    """The running test has a resident size of some MiB; a process that is gone has none."""
-    assert 1 < resident_mib(os.getpid()) < 10_000
+    """The running test has a resident size of some MiB, its proportional share no more.
+
+    A process that is gone has neither.
+    """
+    assert 1 < resident_mib(os.getpid(), proportional=True) <= resident_mib(os.getpid()) < 10_000
     assert math.isnan(resident_mib(2**22 + 1))
