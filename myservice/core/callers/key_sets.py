@@ -1,24 +1,24 @@
 """The identity provider's signing keys, from its JWKS URL (RFC 7517), kept fresh without a restart.
 
-The set is fetched with httpx, never on the request path once loaded: after AUTH_JWKS_REFRESH
+The set is fetched with aiohttp, never on the request path once loaded: after AUTH_JWKS_REFRESH
 seconds a request starts a refresh in the background and goes on with the keys it has. A token
 whose key id the set lacks (the provider rotated its keys) makes one fetch at most every
 AUTH_JWKS_COOLDOWN seconds, shared by every request waiting on it, so that a flood of forged key
 ids cannot turn into a flood of fetches; a refresh that failed waits as long before the next.
 A failed fetch keeps the last good set. A fetch has FETCH_TIMEOUT seconds in all, however
-slowly the provider answers, and stops reading at LARGEST_KEY_SET bytes.
+slowly the provider answers, and stops reading at LARGEST_KEY_SET bytes. Only a 200 is a set:
+a redirect is not followed (it could lead off HTTPS), and the authorities trusted are the
+system's, as for every call the service makes (downstreams/).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
-import ssl
 import time
 
-import httpx
+import aiohttp
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, import_key
 
@@ -43,7 +43,7 @@ class RemoteKeySet:
         self._logger = logger
         self._loaded_at = self._attempted_at = self._refetched_at = -float("inf")
         self._fetch: asyncio.Task[None] | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def open(self) -> None:
         """Start the first fetch; requests and /readyz wait for it only while no set has loaded."""
@@ -53,8 +53,8 @@ class RemoteKeySet:
         """Stop any fetch under way and close the connections."""
         if self._fetch is not None:
             self._fetch.cancel()
-        if self._client is not None:
-            await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     async def current(self) -> KeySet:
         """The keys now; KeysUnavailable if none has ever loaded (a fetch is tried first)."""
@@ -116,19 +116,16 @@ class RemoteKeySet:
             self._fetch = asyncio.get_running_loop().create_task(self._load())
 
     async def _load(self) -> None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=FETCH_TIMEOUT, headers=JSON, verify=tls_context()
-            )
+        if self._session is None:
+            # trust_env: HTTPS_PROXY and NO_PROXY are honoured, as most HTTP clients do.
+            self._session = aiohttp.ClientSession(headers=JSON, trust_env=True)
         try:
             async with asyncio.timeout(FETCH_TIMEOUT):
-                document = await self._download(self._client)
+                document = await self._download(self._session)
             keys = signing_keys(document, self._logger)
         except TimeoutError:
             self._failed(f"no whole answer within {FETCH_TIMEOUT:g} s")
-        except httpx.HTTPStatusError as error:
-            self._failed(f"HTTP {error.response.status_code}")
-        except httpx.HTTPError as error:
+        except aiohttp.ClientError as error:
             self._failed(str(error) or type(error).__name__)
         except ValueError as error:
             self._failed(str(error))
@@ -137,16 +134,16 @@ class RemoteKeySet:
             kids = sorted(str(key.kid) for key in keys)
             self._logger.info("key set loaded from %s: key ids %s", self.url, ", ".join(kids))
 
-    async def _download(self, client: httpx.AsyncClient) -> bytes:
-        """The key set's bytes; ValueError as soon as they pass LARGEST_KEY_SET."""
+    async def _download(self, session: aiohttp.ClientSession) -> bytes:
+        """The key set's bytes; ValueError for an answer not 200, or past LARGEST_KEY_SET."""
         too_large = f"the key set is larger than {LARGEST_KEY_SET} bytes"
-        async with client.stream("GET", self.url) as response:
-            response.raise_for_status()
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > LARGEST_KEY_SET:
+        async with session.get(self.url, allow_redirects=False) as response:
+            if response.status != 200:
+                raise ValueError(f"HTTP {response.status}")
+            if (response.content_length or 0) > LARGEST_KEY_SET:
                 raise ValueError(too_large)
             document = bytearray()
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.content.iter_any():
                 document += chunk
                 if len(document) > LARGEST_KEY_SET:
                     raise ValueError(too_large)
@@ -191,9 +188,3 @@ def signing_keys(document: bytes, logger: logging.Logger | None = None) -> KeySe
     if not keys:
         raise ValueError("the key set holds no signing key")
     return KeySet(keys)
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """The authorities httpx trusts, loaded once a process: each load takes some 50 ms of CPU."""
-    return httpx.create_ssl_context()

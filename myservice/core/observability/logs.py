@@ -85,9 +85,6 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     root.setLevel(level)
     # At DEBUG, aiosqlite would log every call it makes on the database's thread.
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLevelName(level)))
-    # httpx logs each request it sends at INFO; the service writes its own line for what it
-    # fetches, without the query strings httpx would show.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     # Alembic says at INFO which of its plugins it set up, each time it loads.
     logging.getLogger("alembic.runtime.plugins").setLevel(
         max(logging.WARNING, logging.getLevelName(level))

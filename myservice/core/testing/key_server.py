@@ -132,6 +132,8 @@ def _handler(provider: KeyServer) -> type[BaseHTTPRequestHandler]:
                 provider.fetches += 1
             if self.path != PATH or provider.status != 200:
                 self.send_response(404 if self.path != PATH else provider.status)
+                if 300 <= provider.status < 400:  # a redirect, to the key set itself
+                    self.send_header("Location", provider.url)
                 self.end_headers()
                 return
             body = provider.document()

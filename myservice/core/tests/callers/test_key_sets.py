@@ -182,6 +182,17 @@ async def test_a_failing_provider_is_asked_once_per_cooldown(key_server: KeyServ
         assert key_server.fetches == 2  # the first, and one refresh that failed
 
 
+async def test_a_redirect_is_not_followed(key_server: KeyServer) -> None:
+    """A key set is what the JWKS URL answers with a 200: a redirect fails the fetch, unfollowed."""
+    key_server.status = 302
+    app = protected_app(key_server, AUTH_JWKS_COOLDOWN=60)
+    async with app.test_app():
+        ready = await app.test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert "HTTP 302" in (await ready.get_json())["checks"]["auth_keys"]
+    assert key_server.fetches == 1
+
+
 async def test_a_provider_that_crawls_is_given_up_on_in_time(
     key_server: KeyServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
+import urllib.request
+from email.message import Message
 
-import httpx
 import pytest
 from joserfc import errors, jwt
 from joserfc.jwk import KeySet
@@ -14,23 +16,33 @@ from ...identity import SERVICE
 from ...testing.key_server import KeyServer
 
 
+def get(url: str) -> tuple[int, Message, bytes]:
+    """GET `url`: the status, the headers and the body, whatever the status."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (a test's URL)
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read()
+
+
 def fetched(server: KeyServer) -> KeySet:
     """The key set at the server's URL, read as a client reads it."""
-    response = httpx.get(server.url)
-    assert response.status_code == 200
-    assert response.headers["Content-Type"] == "application/json"
-    return KeySet.import_key_set(response.json())
+    status, headers, body = get(server.url)
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    return KeySet.import_key_set(json.loads(body))
 
 
 def test_it_serves_its_public_keys_and_counts_fetches(key_server: KeyServer) -> None:
     """GET on the URL answers the key set, public halves only; every GET is counted."""
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/jwks\.json", key_server.url)
-    (served,) = json.loads(httpx.get(key_server.url).content)["keys"]
+    (served,) = json.loads(get(key_server.url)[2])["keys"]
     assert (served["kty"], served["use"], served["kid"]) == ("RSA", "sig", key_server.keys[0].kid)
     assert "d" not in served  # the private exponent stays home
     assert json.loads(key_server.document()) == {"keys": [served]}
     assert fetched(key_server).keys[0].kid == key_server.keys[0].kid
-    assert httpx.get(key_server.url.replace("jwks.json", "other")).status_code == 404
+    assert get(key_server.url.replace("jwks.json", "other"))[0] == 404
     assert key_server.fetches == 3
 
 
@@ -38,10 +50,10 @@ def test_it_serves_its_public_keys_and_counts_fetches(key_server: KeyServer) -> 
 def test_status_makes_it_fail(key_server: KeyServer, status: int) -> None:
     """With `status` set, every fetch gets that status and no key set, and is still counted."""
     key_server.status = status
-    response = httpx.get(key_server.url)
-    assert (response.status_code, response.content) == (status, b"")
+    answered, _, body = get(key_server.url)
+    assert (answered, body) == (status, b"")
     key_server.status = 200
-    assert httpx.get(key_server.url).status_code == 200
+    assert get(key_server.url)[0] == 200
     assert key_server.fetches == 2
 
 
@@ -97,8 +109,8 @@ def test_stop_closes_the_port_and_start_reopens_it(key_server: KeyServer) -> Non
     """After stop(), fetches are refused; start() listens again at the same URL."""
     url = key_server.url
     key_server.stop()
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(url)
+    with pytest.raises(urllib.error.URLError, match="Connection refused"):
+        get(url)
     key_server.start()
     assert key_server.url == url
     assert fetched(key_server).keys[0].kid == key_server.keys[0].kid
