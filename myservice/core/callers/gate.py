@@ -14,7 +14,7 @@ from quart import Quart, Request, Response
 from quart.typing import ResponseTypes
 
 from ..http.access import Access, access_of, is_limited
-from ..http.client_address import Network, client_of, trusted_of
+from ..http.client_address import Networks, client_of, trusted_of
 from ..http.layers import Answer
 from ..http.problems import problem_response
 from ..http.request import JSONRequest, ServiceWebsocket
@@ -70,7 +70,7 @@ def rate_limit_headers(answer: Answer, app: Quart) -> Answer:
 class Gate:
     """What a request must show to reach its view, route by route."""
 
-    def __init__(self, app: Quart, limiter: RateLimiter | None, trusted: list[Network]) -> None:
+    def __init__(self, app: Quart, limiter: RateLimiter | None, trusted: Networks) -> None:
         """Check the routes of `app`; rate-limit with `limiter` when there is one."""
         self._app = app
         self._views = app.view_functions

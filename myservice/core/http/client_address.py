@@ -7,10 +7,17 @@ counts, joined in order as RFC 9110 section 5.3 says: a proxy that adds a line o
 rather than appending to the client's leaves the client's line first, and forged. A hop may
 be written with a port or in brackets (`198.51.100.1:4711`, `[2001:db8::7]:4711`); the client
 is its address alone, written one way.
+
+uvicorn's ProxyHeadersMiddleware reads the header by the same rule, but a hop that is no address
+(`not-an-address`, `198.51.100.1:port`) becomes its client, and `2001:DB8:0::7` another client
+than `2001:db8::7`: one client would have as many rate-limit budgets as spellings. Hence this
+reading, which gives such a request its peer. Parsing an address costs microseconds, so a hop's
+reading and a trust check are cached; a hop longer than any address is none, and never cached.
 """
 
 from __future__ import annotations
 
+import functools
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import TYPE_CHECKING
 
@@ -19,7 +26,11 @@ if TYPE_CHECKING:  # the settings table imports this module, and with it no libr
     from quart.wrappers.base import BaseRequestWebsocket
 
 Network = IPv4Network | IPv6Network
+Networks = tuple[Network, ...]
 EXTENSION_KEY = __name__
+# The longest hop that can be an address: "[" IPv6 with an IPv4 tail "]:" port is 54 characters.
+LONGEST_HOP = 64
+CACHED = 4096  # hops and trust checks kept: a client's hostile values can only cycle them
 
 
 def init_app(app: Quart) -> None:
@@ -27,13 +38,13 @@ def init_app(app: Quart) -> None:
     app.extensions[EXTENSION_KEY] = networks(app.config["TRUSTED_PROXIES"])
 
 
-def trusted_of(app: Quart) -> list[Network]:
+def trusted_of(app: Quart) -> Networks:
     """The networks of the proxies the app trusts to say who the client is."""
-    trusted: list[Network] = app.extensions[EXTENSION_KEY]
+    trusted: Networks = app.extensions[EXTENSION_KEY]
     return trusted
 
 
-def client_of(request: BaseRequestWebsocket, trusted: list[Network]) -> str | None:
+def client_of(request: BaseRequestWebsocket, trusted: Networks) -> str | None:
     """The address of the client of a request or WebSocket, for the rate limit and the log."""
     if not trusted:
         return request.remote_addr
@@ -48,7 +59,7 @@ def trusted_proxies(entries: list[str]) -> list[str]:
     return entries
 
 
-def networks(entries: list[str]) -> list[Network]:
+def networks(entries: list[str]) -> Networks:
     """The networks a TRUSTED_PROXIES list names; ValueError for an entry that names none."""
     parsed = []
     for entry in entries:
@@ -58,25 +69,30 @@ def networks(entries: list[str]) -> list[Network]:
             raise ValueError(
                 f"holds {entry!r}, which is not an IP address or network such as 10.0.0.0/8"
             ) from None
-    return parsed
+    return tuple(parsed)
 
 
-def client_address(
-    peer: str | None, forwarded_for: str | None, trusted: list[Network]
-) -> str | None:
+def client_address(peer: str | None, forwarded_for: str | None, trusted: Networks) -> str | None:
     """The client's address, given the peer's, its X-Forwarded-For header and the trusted proxies."""
     if not trusted or forwarded_for is None or not _is_trusted(peer, trusted):
         return peer
-    hops = [_address_of(hop) for hop in forwarded_for.split(",")]
+    hops = [
+        _address_of(hop) if len(hop) <= LONGEST_HOP else None for hop in forwarded_for.split(",")
+    ]
     for hop in reversed(hops):
         if not _is_trusted(hop, trusted):
             return hop or peer
     return hops[0] or peer
 
 
-def _is_trusted(address: str | None, trusted: list[Network]) -> bool:
-    if address is None:
+def _is_trusted(address: str | None, trusted: Networks) -> bool:
+    if address is None or len(address) > LONGEST_HOP:
         return False
+    return _is_trusted_address(address, trusted)
+
+
+@functools.lru_cache(maxsize=CACHED)
+def _is_trusted_address(address: str, trusted: Networks) -> bool:
     try:
         parsed = ip_address(address)
     except ValueError:
@@ -84,6 +100,7 @@ def _is_trusted(address: str | None, trusted: list[Network]) -> bool:
     return any(parsed in network for network in trusted)
 
 
+@functools.lru_cache(maxsize=CACHED)
 def _address_of(hop: str) -> str | None:
     """The address a hop names, as written alone, in brackets, or with a port; None if none."""
     text = hop.strip()

@@ -8,7 +8,8 @@ from ipaddress import ip_network
 
 import pytest
 
-from ...http.client_address import Network, client_address, networks, trusted_proxies
+from ...http import client_address as addresses
+from ...http.client_address import Networks, client_address, networks, trusted_proxies
 
 TRUSTED = networks(["10.0.0.0/8", "::1"])
 
@@ -24,7 +25,7 @@ TRUSTED = networks(["10.0.0.0/8", "::1"])
     ],
 )
 def test_the_peer_is_the_client_unless_a_trusted_proxy_forwarded(
-    peer: str | None, forwarded_for: str | None, trusted: list[Network]
+    peer: str | None, forwarded_for: str | None, trusted: Networks
 ) -> None:
     """X-Forwarded-For from anyone but a trusted proxy is ignored: the peer's address is used."""
     assert client_address(peer, forwarded_for, trusted) == peer
@@ -48,6 +49,7 @@ def test_the_peer_is_the_client_unless_a_trusted_proxy_forwarded(
         ("198.51.100.1:port", "10.0.0.2"),  # a port that is no port: garbage
         ("", "10.0.0.2"),  # an empty header
         ("2001:db8::7, 10.0.0.3", "2001:db8::7"),  # an IPv6 client behind IPv4 proxies
+        ("0" * 60 + "198.51.100.1, 10.0.0.3", "10.0.0.2"),  # longer than any address: garbage
     ],
 )
 def test_a_trusted_proxy_is_read_from_the_right(forwarded_for: str, client: str) -> None:
@@ -71,16 +73,16 @@ def test_the_setting_keeps_addresses_and_networks() -> None:
     """TRUSTED_PROXIES accepts networks and single addresses of both families, as written."""
     entries = ["10.0.0.0/8", "::1", "127.0.0.1"]
     assert trusted_proxies(entries) == entries
-    assert networks(entries) == [
+    assert networks(entries) == (
         ip_network("10.0.0.0/8"),
         ip_network("::1/128"),
         ip_network("127.0.0.1/32"),
-    ]
+    )
 
 
 def test_host_bits_in_a_network_are_forgiven() -> None:
     """10.1.2.3/8 means 10.0.0.0/8, not an error."""
-    assert networks(["10.1.2.3/8"]) == [ip_network("10.0.0.0/8")]
+    assert networks(["10.1.2.3/8"]) == (ip_network("10.0.0.0/8"),)
 
 
 @pytest.mark.parametrize("check", [trusted_proxies, networks])
@@ -92,3 +94,12 @@ def test_an_entry_that_is_no_address_is_refused(
     message = f"holds {entry!r}, which is not an IP address or network such as 10.0.0.0/8"
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         check(["127.0.0.1", entry])
+
+
+def test_hostile_hops_never_grow_the_caches_past_their_bound() -> None:
+    """Each request may bring new hops; the caches keep CACHED of them, and no long one."""
+    for number in range(addresses.CACHED + 100):
+        forwarded = f"198.51.{number // 256 % 256}.{number % 256}, {'x' * 10_000}, 10.0.0.3"
+        assert client_address("10.0.0.2", forwarded, TRUSTED) == "10.0.0.2"
+    for cached in (addresses._address_of, addresses._is_trusted_address):
+        assert cached.cache_info().currsize <= addresses.CACHED
