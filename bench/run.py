@@ -4,13 +4,14 @@ Each server runs one worker pinned to the first CPU; wrk runs pinned to the seco
 two do not compete. Rounds alternate between the servers and the medians are reported, with how
 busy each CPU was: a server CPU near 100% and a load-generator CPU well below it show that the
 server, not wrk, set the pace. A round where wrk was the busier, or that saw an error, fails the
-run. Then the database-backed routes (bench/items.py, one row by id and a page of 20, on a seeded
-SQLite file) are measured against their FastAPI + SQLAlchemy twin with the same engine; then a
+run. Then the database-backed routes (bench/items.py, one row by id and a page of 20, seeded, on
+PostgreSQL when TEST_DATABASE_URL names a server that answers, else on a SQLite file) are measured
+against their FastAPI + SQLAlchemy twin with the same engine and pool; then a
 route that requires a token against a public one on the same server (bench/callers.py, its keys
 from a stand-in identity provider); then a route awaiting a downstream that answers in 20 ms,
 under 256 connections, against its FastAPI twin (bench/calls.py); last, one worker's resident
 memory is read before and after two runs of BENCH_REQUESTS requests each: it must not grow
-between them.
+between them, and a one-worker pod's processes must stay under their bars (pod_memory.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.callers import SCOPE
+from bench.database import bench_database
 from bench.events import measure_events
 from bench.items import PAGE, SEEDED, seed
 from bench.pod_memory import PodMemory
@@ -190,12 +192,11 @@ def main() -> None:
     wrk = find_wrk()
     print(f"==> {ROUNDS} rounds of {DURATION} s per server, {CONNECTIONS} connections, wrk: {wrk}")
     print(f"    servers pinned to CPU {SERVER_CPU}, wrk to the other: {can_pin()}")
-    with tempfile.TemporaryDirectory() as scratch:
-        # Every service target serves the seeded SQLite file; the FastAPI twin reads it too.
-        database = f"sqlite+aiosqlite:///{Path(scratch) / 'bench.db'}"
-        os.environ["MYSERVICE_DATABASE_URL"] = database
-        print(f"==> seeding {SEEDED} rows into a SQLite file", flush=True)
-        asyncio.run(seed({**create_app().config, "DATABASE_URL": database}))
+    with tempfile.TemporaryDirectory() as scratch, bench_database(Path(scratch)) as database:
+        # Every service target serves the seeded database; the FastAPI twin reads it too.
+        os.environ["MYSERVICE_DATABASE_URL"] = database.url
+        print(f"==> seeding {SEEDED} rows into {database.kind}", flush=True)
+        asyncio.run(seed({**create_app().config, "DATABASE_URL": database.url}))
         provider = KeyServer()
         os.environ.update(identity_settings(provider))
         results = measure(wrk, TARGETS) | measure(wrk, DATABASE_TARGETS)
@@ -204,6 +205,7 @@ def main() -> None:
         with slow_downstream() as downstream_url:
             results |= measure(wrk, call_targets(downstream_url))
         failures = report(results)
+        print(f"the database pairs ran on {database.kind}")
         failures += check_memory(wrk, median(results[SERVE.label]).requests_per_second)
         failures += measure_events(Path(scratch))
     if failures:

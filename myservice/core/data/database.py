@@ -5,7 +5,7 @@ Views reach it through one of two helpers, in an `async with`:
     async with transaction() as session:   # committed when the block ends, before the answer
         session.add(Refund(name=..., quantity=...))
 
-    async with reading() as session:       # rolled back at the end: nothing is written
+    async with reading() as session:       # refuses to write: nothing is committed
         refund = await get_or_404(session, Refund, refund_id)
 
 A 2xx therefore means the row is committed. A `transaction()` opened inside another, such as
@@ -15,6 +15,11 @@ overflow) and every wait is bounded too (DATABASE_POOL_TIMEOUT, DATABASE_TIMEOUT
 that cannot be reached, is locked or answers too slowly becomes DatabaseUnavailable, which the
 client sees as a 503 with Retry-After (errors.py). SQLite enforces foreign keys and
 writes ahead (WAL), so that readers do not wait for a writer.
+
+On PostgreSQL a reading() session runs each statement on its own (autocommit), without the
+BEGIN and ROLLBACK that would double its round trips; under READ COMMITTED, PostgreSQL's
+default, statements in one transaction see a snapshot each anyway. Its session refuses every
+write (read_only.py), which would otherwise be committed at once.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from werkzeug.exceptions import NotFound
 
 from .outages import connect_or_unavailable, unavailable_when_it_is
+from .read_only import ReadingSession
 from .url import is_sqlite
 
 EXTENSION_KEY = __name__
@@ -48,10 +54,11 @@ _current: ContextVar[AsyncSession | None] = ContextVar("transaction", default=No
 
 @dataclass
 class Database:
-    """The app's engine and its sessions, while the app serves."""
+    """The app's engine and its sessions, for transaction() and for reading()."""
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    readers: async_sessionmaker[AsyncSession]
 
 
 def init_app(app: Quart) -> None:
@@ -104,7 +111,13 @@ def open_engine(settings: dict[str, Any], **options: Any) -> Database:
     event.listen(engine.sync_engine, "handle_error", unavailable_when_it_is)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    # SQLite's driver begins no transaction for a SELECT: there is nothing to spare.
+    readers = engine if is_sqlite(url) else engine.execution_options(isolation_level="AUTOCOMMIT")
+    return Database(
+        engine,
+        async_sessionmaker(engine, expire_on_commit=False),
+        async_sessionmaker(readers, expire_on_commit=False, sync_session_class=ReadingSession),
+    )
 
 
 def database() -> Database:
@@ -149,8 +162,8 @@ def current_session() -> AsyncSession:
 
 @asynccontextmanager
 async def reading() -> AsyncIterator[AsyncSession]:
-    """A session for reading; nothing it does is committed."""
-    async with database().sessions() as session:
+    """A session for reading; one that writes gets a ReadingWrites error, and nothing written."""
+    async with database().readers() as session:
         yield session
 
 

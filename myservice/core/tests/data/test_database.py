@@ -37,15 +37,6 @@ from ..plumbing import create_app
 NOWHERE = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
 
 
-@pytest.fixture
-async def engine(app: Quart) -> AsyncEngine:
-    """The app's engine, with the tests' tables in its database."""
-    async with app.app_context():
-        engine = database().engine
-    await create_tables(engine)
-    return engine
-
-
 async def test_the_engine_opens_when_serving_starts_and_closes_after(database_url: str) -> None:
     """Building the app connects to nothing; serving opens the engine; stopping disposes of it."""
     app = create_app({"DATABASE_URL": database_url})
@@ -85,16 +76,6 @@ async def test_an_error_in_a_transaction_writes_nothing(app: Quart, engine: Asyn
     async with app.app_context():
         with pytest.raises(ZeroDivisionError):
             await fails_halfway()
-        async with reading() as session:
-            assert (await session.scalars(select(Item))).all() == []
-
-
-async def test_reading_commits_nothing(app: Quart, engine: AsyncEngine) -> None:
-    """A session for reading that changes a row by mistake changes nothing stored."""
-    async with app.app_context():
-        async with reading() as session:
-            session.add(Item(name="unsaved"))
-            await session.flush()
         async with reading() as session:
             assert (await session.scalars(select(Item))).all() == []
 
