@@ -30,7 +30,7 @@ from .callers import auth, cors, gate, websocket_bounds
 from .callers.auth import current_caller, required_caller
 from .data import database, idempotency, migration_commands, schema_readiness
 from .data import errors as database_errors
-from .data.database import get_or_404, reading, transaction
+from .data.database import apart, get_or_404, reading, transaction
 from .data.idempotent import idempotent
 from .data.tables import Base
 from .discovery import discover_blueprints, import_tables
@@ -74,6 +74,7 @@ __all__ = [
     "Setting",
     "StartupError",
     "add_readiness_check",
+    "apart",
     "cache_control",
     "create_service_app",
     "current_caller",

@@ -11,21 +11,20 @@ Views reach it through one of two helpers, in an `async with`:
 A 2xx therefore means the row is committed. A `transaction()` opened inside another, such as
 the one an Idempotency-Key request runs in (data/idempotent.py), joins it: its writes are
 committed with the outer one's, or not at all. The pool is bounded (DATABASE_POOL_SIZE, no
-overflow) and every wait is bounded too (DATABASE_POOL_TIMEOUT, DATABASE_TIMEOUT); a database
-that cannot be reached, is locked or answers too slowly becomes DatabaseUnavailable, which the
-client sees as a 503 with Retry-After (errors.py). SQLite enforces foreign keys and
-writes ahead (WAL), so that readers do not wait for a writer.
+overflow), its connections go first come, first served (connection_turns.py), and every wait
+is bounded (DATABASE_POOL_TIMEOUT, DATABASE_TIMEOUT); a database that cannot be reached, is
+locked or answers too slowly becomes DatabaseUnavailable: a 503 with Retry-After (errors.py).
+SQLite enforces foreign keys and writes ahead (WAL), so that readers do not wait for a writer.
 
-On PostgreSQL a reading() session runs each statement on its own (autocommit), without the
-BEGIN and ROLLBACK that would double its round trips; under READ COMMITTED, PostgreSQL's
-default, statements in one transaction see a snapshot each anyway. Its session refuses every
-write (read_only.py), which would otherwise be committed at once.
+On PostgreSQL reading() runs each statement on its own (autocommit), without the BEGIN and
+ROLLBACK that would double its round trips, and refuses every write (read_only.py). A read that
+needs one snapshot or a lock across statements takes `apart()`: a transaction of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -42,6 +41,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 from werkzeug.exceptions import NotFound
 
+from .connection_turns import ConnectionTurns
 from .outages import connect_or_unavailable, unavailable_when_it_is
 from .read_only import ReadingSession
 from .url import is_sqlite
@@ -59,6 +59,7 @@ class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     readers: async_sessionmaker[AsyncSession]
+    turns: ConnectionTurns | None  # None for a pool of another kind (NullPool)
 
 
 def init_app(app: Quart) -> None:
@@ -85,15 +86,9 @@ def open_engine(settings: dict[str, Any], **options: Any) -> Database:
         {"timeout": timeout} if is_sqlite(url) else {"timeout": timeout, "command_timeout": timeout}
     )
     # A pool of its own size and timeout, unless the caller asks for another kind (NullPool).
-    pool = (
-        {}
-        if "poolclass" in options
-        else {
-            "pool_size": settings["DATABASE_POOL_SIZE"],
-            "max_overflow": 0,
-            "pool_timeout": settings["DATABASE_POOL_TIMEOUT"],
-        }
-    )
+    size, wait = settings["DATABASE_POOL_SIZE"], settings["DATABASE_POOL_TIMEOUT"]
+    own_pool = "poolclass" not in options
+    pool = {"pool_size": size, "max_overflow": 0, "pool_timeout": wait} if own_pool else {}
     # A server can drop pooled connections (a restart, a failover): check each before use, so
     # that the service recovers by itself. A SQLite file has no server, and the check would
     # double the trips to aiosqlite's thread.
@@ -117,6 +112,7 @@ def open_engine(settings: dict[str, Any], **options: Any) -> Database:
         engine,
         async_sessionmaker(engine, expire_on_commit=False),
         async_sessionmaker(readers, expire_on_commit=False, sync_session_class=ReadingSession),
+        ConnectionTurns(size, wait) if own_pool else None,
     )
 
 
@@ -141,7 +137,8 @@ async def transaction() -> AsyncIterator[AsyncSession]:
     if outer is not None:
         yield outer
         return
-    async with database().sessions.begin() as session:
+    found = database()
+    async with _turn(found), found.sessions.begin() as session:
         token = _current.set(session)
         try:
             yield session
@@ -162,9 +159,22 @@ def current_session() -> AsyncSession:
 
 @asynccontextmanager
 async def reading() -> AsyncIterator[AsyncSession]:
-    """A session for reading; one that writes gets a ReadingWrites error, and nothing written."""
-    async with database().readers() as session:
+    """A session for reading; one that writes gets a WriteInReadingError, and writes nothing."""
+    found = database()
+    async with _turn(found), found.readers() as session:
         yield session
+
+
+@asynccontextmanager
+async def apart() -> AsyncIterator[AsyncSession]:
+    """A transaction of its own, which a transaction() inside it does not join; committed."""
+    found = database()
+    async with _turn(found), found.sessions.begin() as session:
+        yield session
+
+
+def _turn(found: Database) -> AbstractAsyncContextManager[None]:
+    return found.turns.turn() if found.turns is not None else nullcontext()
 
 
 async def get_or_404(session: AsyncSession, table: type[T], key: object) -> T:

@@ -25,7 +25,8 @@ from ..identity import SERVICE
 async def turn(session: AsyncSession, name: str) -> AsyncIterator[bool]:
     """Whether this process has the turn `name` for the block, or another has it now.
 
-    On PostgreSQL, the turn lasts as long as `session`'s transaction, which the block must hold.
+    On PostgreSQL, the turn lasts as long as `session`'s transaction, which the block must hold:
+    a transaction() or an apart(), never a reading(), whose statements each commit at once.
     """
     url = database().engine.url
     if url.get_backend_name() != "sqlite":

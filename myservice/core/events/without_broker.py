@@ -20,7 +20,7 @@ import structlog
 from quart import Quart
 from sqlalchemy import delete, update
 
-from ..data.database import reading, transaction
+from ..data.database import apart, transaction
 from ..identity import StartupError
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
@@ -75,7 +75,7 @@ async def deliver(app: Quart) -> list[Outcome]:
 async def _deliver(consumers: Consumers) -> list[Outcome]:
     # The turn is held for the whole pass (turns.py): one process of all those on the database
     # hands the outbox over at a time, so that none handles a message another one is handling.
-    async with reading() as session, turn(session, "delivery") as mine:
+    async with apart() as session, turn(session, "delivery") as mine:
         if not mine:
             return []
         return await _hand_over((await session.scalars(due_messages(BATCH))).all(), consumers)

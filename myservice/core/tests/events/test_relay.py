@@ -9,7 +9,7 @@ from typing import cast
 import pytest
 from quart import Quart
 
-from ...data.database import reading, transaction
+from ...data.database import apart, transaction
 from ...events import relay as relay_module
 from ...events.broker import Broker
 from ...events.messages import Message
@@ -47,7 +47,7 @@ async def test_a_process_whose_turn_it_is_not_relays_nothing(
     """While another process relays (holds the turn), this one sends nothing; then it does."""
     async with transaction():
         await publish(Shipped(parcel_id=1))
-    async with reading() as other, turn(other, "relay") as taken:
+    async with apart() as other, turn(other, "relay") as taken:
         assert taken
         assert await relay(broker) == 0
     assert await relay(broker) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart import Quart
 
-from ...data.database import reading
+from ...data.database import apart
 from ...events.turns import turn
 from .consumers import consuming
 
@@ -13,20 +13,20 @@ __all__ = ["consuming"]
 
 async def test_one_holder_at_a_time_then_the_next(consuming: Quart) -> None:
     """While a session holds the turn, another is refused it; once it ends, the other gets it."""
-    async with reading() as first, turn(first, "relay") as taken:
+    async with apart() as first, turn(first, "relay") as taken:
         assert taken
-        async with reading() as second, turn(second, "relay") as also:
+        async with apart() as second, turn(second, "relay") as also:
             assert not also
-    async with reading() as second, turn(second, "relay") as now:
+    async with apart() as second, turn(second, "relay") as now:
         assert now
 
 
 async def test_turns_of_other_names_do_not_wait_for_each_other(consuming: Quart) -> None:
     """The relay's turn and the delivery's are apart."""
     async with (
-        reading() as first,
+        apart() as first,
         turn(first, "relay") as relaying,
-        reading() as second,
+        apart() as second,
         turn(second, "delivery") as delivering,
     ):
         assert (relaying, delivering) == (True, True)
