@@ -42,7 +42,11 @@ def serve_alone(app: Quart, sock: socket.socket, bound: float) -> int:
     """Serve `app` in this process, the only one, until signals drain it; the exit status."""
     host, port = sock.getsockname()[:2]
     log.info("serving", bind=address(host, port), port=port, workers=1, pid=os.getpid())
-    serve_app(app, sock, FromSignals(bound))
+    try:
+        serve_app(app, sock, FromSignals(bound))
+    except SystemExit:  # uvicorn's, once the app's start-up has failed and said why
+        log.error("stopped", exitcode=1)
+        return 1
     log.info("stopped", exitcode=0)
     return 0
 

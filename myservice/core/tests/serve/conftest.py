@@ -13,11 +13,16 @@ import asyncio
 import os
 
 from {SERVICE} import create_app as create_service
-from {SERVICE}.core import public
+from {SERVICE}.core import cannot_start, public
 
 
 def create_app():
     app = create_service()
+
+    @app.before_serving
+    async def fail_if_told():
+        if os.environ.get("PROBE_FAILS_TO_START"):
+            raise cannot_start("the probe was told to fail")
 
     @app.get("/sleep/<float:seconds>")
     @public

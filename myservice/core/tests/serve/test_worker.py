@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from ...identity import SERVICE
 from ...testing.live_server import LiveServer
-from ...testing.service import events
+from ...testing.service import PROJECT, clean_environment, events
+from .conftest import write_probe_app
 
 # Each test starts servers in processes of their own: make test-servers and test-all run them.
 pytestmark = pytest.mark.processes
@@ -114,3 +119,26 @@ def test_serving_alone_past_the_shutdown_bound_exits_1(serve: Serve, probe_app: 
     assert server.wait(timeout=0 + 1 + 5 + 5) == 1
     [overdue] = events(server, "did not stop in time; exiting")
     assert (overdue["level"], overdue["pid"]) == ("error", server.process.pid)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_start_that_fails_exits_1_saying_why(tmp_path: Path, workers: int) -> None:
+    """An app whose start-up fails stops the server with status 1, alone or supervised."""
+    factory = write_probe_app(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", f"{SERVICE}.core.serve", factory],
+        cwd=tmp_path,
+        env={
+            **clean_environment(),
+            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(PROJECT)]),
+            "PORT": "0",
+            "WORKERS": str(workers),
+            "PROBE_FAILS_TO_START": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "cannot start: the probe was told to fail" in done.stdout + done.stderr
