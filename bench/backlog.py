@@ -19,6 +19,7 @@ from typing import TextIO
 
 from sqlalchemy import ColumnElement, func, select, text
 
+from bench.database import DATABASE_URL
 from bench.topology import delete_topology
 from myservice import create_app
 from myservice.app import SERVICE
@@ -34,7 +35,6 @@ from myservice.core.events.messages import Message
 from myservice.core.observability import logs
 from myservice.core.testing.clean_databases import DatabaseServerUnreachable, DatabaseTemplate
 
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKLOG = int(os.environ.get("BENCH_BACKLOG", "200"))
 HANDLER_SECONDS = 0.2
 KEYS = 20

@@ -1,8 +1,9 @@
 """The database `make bench` serves: PostgreSQL, as in production, when one answers; else SQLite.
 
-TEST_DATABASE_URL names the PostgreSQL server (`make bench` passes the one `make test-servers`
-uses). The database made there is migrated, served by the service and its FastAPI twin alike,
-and dropped at the end. A server that does not answer is said, and the run goes on on SQLite.
+BENCH_DATABASE_URL names the PostgreSQL server (the machine's by default, as for the events'
+backlog). The database made there is migrated, served by the service and its FastAPI twin
+alike, and dropped at the end. A server that does not answer is said, and the run goes on on
+SQLite.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from myservice.app import SERVICE
-from myservice.core.testing.clean_databases import (
-    SERVER_VARIABLE,
-    DatabaseServerUnreachable,
-    DatabaseTemplate,
-)
+from myservice.core.testing.clean_databases import DatabaseServerUnreachable, DatabaseTemplate
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @dataclass(frozen=True)
@@ -31,14 +30,13 @@ class BenchDatabase:
 
 @contextmanager
 def bench_database(scratch: Path) -> Iterator[BenchDatabase]:
-    """A migrated, empty database: on TEST_DATABASE_URL's server if it answers, else in `scratch`."""
-    server = os.environ.get(SERVER_VARIABLE)
+    """A migrated, empty database: on DATABASE_URL's server if it answers, else in `scratch`."""
     template = None
-    if server:
+    if DATABASE_URL:
         try:
-            template = DatabaseTemplate(scratch, SERVICE.migrations, server)
+            template = DatabaseTemplate(scratch, SERVICE.migrations, DATABASE_URL)
         except DatabaseServerUnreachable as error:
-            print(f"==> {SERVER_VARIABLE} does not answer ({error}): the database runs on SQLite")
+            print(f"==> BENCH_DATABASE_URL does not answer ({error}): the pairs run on SQLite")
     if template is None:
         template = DatabaseTemplate(scratch, SERVICE.migrations)
     kind = "PostgreSQL" if template.server else "a SQLite file"

@@ -5,7 +5,7 @@ two do not compete. Rounds alternate between the servers and the medians are rep
 busy each CPU was: a server CPU near 100% and a load-generator CPU well below it show that the
 server, not wrk, set the pace. A round where wrk was the busier, or that saw an error, fails the
 run. Then the database-backed routes (bench/items.py, one row by id and a page of 20, seeded, on
-PostgreSQL when TEST_DATABASE_URL names a server that answers, else on a SQLite file) are measured
+PostgreSQL at BENCH_DATABASE_URL when it answers, else on a SQLite file) are measured
 against their FastAPI + SQLAlchemy twin with the same engine and pool; then a
 route that requires a token against a public one on the same server (bench/callers.py, its keys
 from a stand-in identity provider); then a route awaiting a downstream that answers in 20 ms,
