@@ -1,7 +1,7 @@
 """`quart config` (`make config`): the settings in force and the layer each came from.
 
-Values of settings whose names say they are secret are masked, so that the output can be
-pasted into a ticket.
+Values of settings whose names say they are secret, and every value read from a file
+(secret_files.py), are masked, so that the output can be pasted into a ticket.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from quart import Quart
 from quart.cli import ScriptInfo, pass_script_info
 
 from .loader import Settings
+from .secret_files import from_a_file
 from .setting import as_yaml
 
 EXTENSION_KEY = __name__
 SECRET_WORDS = ("KEY", "PASSWORD", "SECRET", "TOKEN")
+MASK = '"********"'
 
 
 def init_app(app: Quart, settings: Settings) -> None:
@@ -32,7 +34,12 @@ def config_command(info: ScriptInfo) -> None:
     """Print the effective settings and the layer each one came from, secrets masked."""
     settings: Settings = info.load_app().extensions[EXTENSION_KEY]
     rows = [
-        (key, shown(key, value), settings.origins[key]) for key, value in settings.values.items()
+        (
+            key,
+            MASK if from_a_file(settings.origins[key]) else shown(key, value),
+            settings.origins[key],
+        )
+        for key, value in settings.values.items()
     ]
     widths = [max(len(row[column]) for row in rows) for column in (0, 1)]
     for key, value, origin in rows:
@@ -46,7 +53,7 @@ def shown(key: str, value: object) -> str:
     `postgresql://app:***@db/app`.
     """
     if isinstance(value, str) and any(word in key for word in SECRET_WORDS):
-        return '"********"'
+        return MASK
     return as_yaml(_masked(value))
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..identity import ENV_PREFIX
+from .secret_files import file_key
 
 if TYPE_CHECKING:
     from .files import Entry
@@ -48,7 +49,7 @@ def environment_entries(table: Mapping[str, Setting]) -> list[Entry]:
     entries: list[Entry] = []
     fields: dict[str, list[tuple[str, tuple[str, str, object]]]] = {}
     for variable, raw in sorted(os.environ.items()):
-        if not variable.startswith(ENV_PREFIX):
+        if not variable.startswith(ENV_PREFIX) or file_key(variable, table) is not None:
             continue
         key, _, rest = variable.removeprefix(ENV_PREFIX).partition(FIELD_SEPARATOR)
         entry, _, field = rest.partition(FIELD_SEPARATOR)
@@ -58,14 +59,15 @@ def environment_entries(table: Mapping[str, Setting]) -> list[Entry]:
                 (variable, (entry.lower(), field.lower(), _parsed(raw)))
             )
         else:
-            entries.append((variable, variable.removeprefix(ENV_PREFIX), _value(setting, raw)))
+            entries.append((variable, variable.removeprefix(ENV_PREFIX), value_of(setting, raw)))
     for key, named in fields.items():
         variables = ", ".join(variable for variable, _ in named)
         entries.append((variables, key, FieldOverride(tuple(field for _, field in named))))
     return entries
 
 
-def _value(setting: Setting | None, raw: str) -> object:
+def value_of(setting: Setting | None, raw: str) -> object:
+    """A variable's text as the setting's value: JSON where it parses, as the setting takes it."""
     value = _parsed(raw)
     # A string setting keeps its text as written: <PREFIX>SECRET_KEY=1234 is "1234", not 1234;
     # null is null where the setting may be null (<PREFIX>RATE_LIMIT=null turns it off).

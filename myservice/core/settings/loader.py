@@ -1,4 +1,4 @@
-"""Settings: built-in defaults < settings file < <SERVICE>_* environment < create_app() overrides.
+"""Settings: defaults < settings file < <SERVICE>_* environment < *_FILE files < overrides.
 
 The table of what may be set (the skeleton's and the service's, settings_table.py) is loaded,
 validated and shown the same way for both. Every value is validated once, at start-up: a
@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..identity import StartupError
-from .environment import FieldOverride, environment_entries
+from .environment import FieldOverride, environment_entries, value_of
 from .files import Entry, did_you_mean, read_config_file, yaml_entries
+from .secret_files import file_entries
 from .setting import Setting, as_yaml
 
 SETTINGS_FILE_VARIABLE = "QUART_SETTINGS"
@@ -40,6 +41,7 @@ def load_settings(
     layers = (
         _file_entries(),
         environment_entries(table),
+        file_entries(table, value_of),
         [("create_app() overrides", key, value) for key, value in (overrides or {}).items()],
     )
     for layer in layers:
