@@ -43,33 +43,41 @@ from myservice.core.testing.service import PROJECT as REPO
 # own deadline must come this long before theirs, so that it ends a late drain itself.
 KILL_MARGIN = 5
 BROKER = os.environ.get("TEST_BROKER_URL")
+# Where the pods find the Secret's files.
+SECRETS_MOUNT = f"/run/secrets/{SERVICE.replace('_', '-')}"
 
 
 def documented_secret() -> dict[str, str]:
-    """The variables docs/deploy.md puts in the Secret, with stand-in values.
+    """The keys docs/deploy.md puts in the Secret, with stand-in values.
 
     The broker is the tests' own, where they have one: the worker's pods connect to it.
     """
     text = guide("deploy.md").replace("\\\n", " ")
     [command] = re.findall(r"^kubectl create secret generic .*", text, re.MULTILINE)
     names = re.findall(r"--from-literal=(\w+)=", command)
-    stand_ins = {"MYSERVICE_BROKER_URL": BROKER or "amqp://guest:guest@127.0.0.1:5672/"}
+    stand_ins = {"BROKER_URL": BROKER or "amqp://guest:guest@127.0.0.1:5672/"}
     return {name: stand_ins.get(name, "from-the-secret") for name in names}
 
 
 @pytest.fixture
-def pod_environment(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[dict[str, str]]:
-    """What a pod's containers see: settings.yml of the image, the ConfigMap, the Secret.
+def pod_environment(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
+) -> Iterator[dict[str, str]]:
+    """What a pod's containers see: settings.yml of the image, the ConfigMap, the Secret's files.
 
-    The Secret's database is the test's own (the migrated template's copy); on the broker, the
-    exchanges are the test's own too, deleted after it.
+    The Secret's files are written to a folder of the test's, where the ConfigMap's *_FILE
+    settings are pointed; its database is the test's own (the migrated template's copy); on the
+    broker, the exchanges are the test's own too, deleted after it.
     """
     monkeypatch.chdir(REPO)
     exchange = f"test_{uuid.uuid4().hex[:12]}"
+    for name, value in {**documented_secret(), "DATABASE_URL": database_url}.items():
+        (tmp_path / name).write_text(value + "\n")
     environment = {
-        **manifest("configmap.yaml")["data"],
-        **documented_secret(),
-        "MYSERVICE_DATABASE_URL": database_url,
+        **{
+            name: value.replace(SECRETS_MOUNT, str(tmp_path))
+            for name, value in manifest("configmap.yaml")["data"].items()
+        },
         "MYSERVICE_EVENTS_EXCHANGE": exchange,
     }
     for name, value in environment.items():
@@ -176,9 +184,13 @@ def test_the_pod_runs_as_the_images_unprivileged_user() -> None:
 def test_the_only_writable_path_is_a_volume_at_tmp() -> None:
     """The root filesystem is read-only; /tmp, for temporary and metrics files, is a volume."""
     assert container()["securityContext"]["readOnlyRootFilesystem"] is True
-    mounts = {mount["name"]: mount["mountPath"] for mount in container()["volumeMounts"]}
-    assert mounts == {"tmp": "/tmp"}  # noqa: S108 (a volume of the pod's own)
-    assert [volume["name"] for volume in pod_spec()["volumes"]] == ["tmp"]
+    writable = {
+        mount["name"]: mount["mountPath"]
+        for mount in container()["volumeMounts"]
+        if not mount.get("readOnly")
+    }
+    assert writable == {"tmp": "/tmp"}  # noqa: S108 (a volume of the pod's own)
+    assert [volume["name"] for volume in pod_spec()["volumes"]] == ["tmp", "secrets"]
 
 
 def test_every_kubernetes_name_is_a_dns_label() -> None:
@@ -269,12 +281,30 @@ def test_the_local_servers_are_cis_on_the_suites_ports() -> None:
 
 
 def test_the_documented_secret_holds_the_database_and_broker_urls_and_the_key() -> None:
-    """Production's database, broker and signing key come from the Secret, never from a file."""
-    assert set(documented_secret()) == {
-        "MYSERVICE_DATABASE_URL",
-        "MYSERVICE_BROKER_URL",
-        "MYSERVICE_SECRET_KEY",
+    """Production's database, broker and signing key come from the Secret's files, each named."""
+    assert set(documented_secret()) == {"DATABASE_URL", "BROKER_URL", "SECRET_KEY"}
+    files = {
+        name: value
+        for name, value in manifest("configmap.yaml")["data"].items()
+        if name.endswith("_FILE")
     }
+    assert files == {
+        f"{ENV_PREFIX}{key}_FILE": f"{SECRETS_MOUNT}/{key}" for key in documented_secret()
+    }
+
+
+@pytest.mark.parametrize("path", ["deployment.yaml", "worker.yaml"])
+def test_the_secret_is_mounted_read_only_for_the_pods_group_alone(path: str) -> None:
+    """Every container that reads settings has the Secret's files, readable by its group only."""
+    spec = manifest(path)["spec"]["template"]["spec"]
+    [secrets] = [volume for volume in spec["volumes"] if volume["name"] == "secrets"]
+    assert secrets["secret"] == {"secretName": SERVICE.replace("_", "-"), "defaultMode": 0o440}
+    assert spec["securityContext"]["fsGroup"] == spec["securityContext"]["runAsGroup"]
+    for each in [*spec.get("initContainers", []), *spec["containers"]]:
+        assert {"name": "secrets", "mountPath": SECRETS_MOUNT, "readOnly": True} in each[
+            "volumeMounts"
+        ]
+        assert all("secretRef" not in source for source in each["envFrom"])
 
 
 def test_the_pod_migrates_before_it_serves_with_the_same_image_and_settings() -> None:
@@ -292,12 +322,14 @@ def test_the_init_containers_command_migrates_the_secrets_database(
 ) -> None:
     """The init container's command, run as the image runs it, migrates a new database."""
     [migrate] = pod_spec()["initContainers"]
-    database = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    # The Secret's database file, as the pod reads it, now names a database that is not there.
+    Path(pod_environment[f"{ENV_PREFIX}DATABASE_URL_FILE"]).write_text(
+        f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}\n"
+    )
     environment = {
         **os.environ,
         **pod_environment,
         "QUART_APP": image_environment()["QUART_APP"],
-        "MYSERVICE_DATABASE_URL": database,
     }
     program, *arguments = migrate["command"]
     done = subprocess.run(
