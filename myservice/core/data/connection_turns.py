@@ -3,9 +3,10 @@
 SQLAlchemy's pool lets a request that arrives as a connection is given back take it before
 the requests already waiting: under a full pool most requests waited 10 ms for a connection
 and one in a hundred 200 ms and more (`make bench`'s database pairs on PostgreSQL, 32
-clients, 5 connections). transaction() and reading() first take a turn here, one per pooled
-connection, from a queue that keeps its order (asyncio.Semaphore lets no newcomer pass a
-waiter); the pool behind it then never has anyone waiting. A turn not had within
+clients, 5 connections). Every user of the app's pool first takes a turn here (transaction(),
+reading(), apart(), an idempotency claim and its release, the purge, the readiness check), one
+per pooled connection, from a queue that keeps its order (asyncio.Semaphore lets no newcomer
+pass a waiter); the pool behind it then has no one waiting. A turn not had within
 DATABASE_POOL_TIMEOUT is the pool's own timeout, a 503 with Retry-After (errors.py).
 """
 

@@ -61,6 +61,10 @@ class Database:
     readers: async_sessionmaker[AsyncSession]
     turns: ConnectionTurns | None  # None for a pool of another kind (NullPool)
 
+    def turn(self) -> AbstractAsyncContextManager[None]:
+        """Wait in line for one of the pool's connections; every user of the pool does."""
+        return self.turns.turn() if self.turns is not None else nullcontext()
+
 
 def init_app(app: Quart) -> None:
     """Open the engine when serving starts; dispose of it once serving has stopped."""
@@ -138,7 +142,7 @@ async def transaction() -> AsyncIterator[AsyncSession]:
         yield outer
         return
     found = database()
-    async with _turn(found), found.sessions.begin() as session:
+    async with found.turn(), found.sessions.begin() as session:
         token = _current.set(session)
         try:
             yield session
@@ -161,7 +165,7 @@ def current_session() -> AsyncSession:
 async def reading() -> AsyncIterator[AsyncSession]:
     """A session for reading; one that writes gets a WriteInReadingError, and writes nothing."""
     found = database()
-    async with _turn(found), found.readers() as session:
+    async with found.turn(), found.readers() as session:
         yield session
 
 
@@ -169,12 +173,8 @@ async def reading() -> AsyncIterator[AsyncSession]:
 async def apart() -> AsyncIterator[AsyncSession]:
     """A transaction of its own, which a transaction() inside it does not join; committed."""
     found = database()
-    async with _turn(found), found.sessions.begin() as session:
+    async with found.turn(), found.sessions.begin() as session:
         yield session
-
-
-def _turn(found: Database) -> AbstractAsyncContextManager[None]:
-    return found.turns.turn() if found.turns is not None else nullcontext()
 
 
 async def get_or_404(session: AsyncSession, table: type[T], key: object) -> T:

@@ -60,14 +60,17 @@ def idempotent(view: AsyncView) -> AsyncView:
         if sent is None:
             return await view(*args, **kwargs)
         key = idempotency.Key(caller_id(), sent)
-        sessions = database.database().sessions
-        outcome = await idempotency.claim(
-            sessions,
-            key,
-            await request_fingerprint(),
-            lease=current_app.config["RESPONSE_TIMEOUT"],
-            lifetime=current_app.config["IDEMPOTENCY_KEY_HOURS"] * 3600,
-        )
+        found = database.database()
+        sessions = found.sessions
+        fingerprint = await request_fingerprint()
+        async with found.turn():
+            outcome = await idempotency.claim(
+                sessions,
+                key,
+                fingerprint,
+                lease=current_app.config["RESPONSE_TIMEOUT"],
+                lifetime=current_app.config["IDEMPOTENCY_KEY_HOURS"] * 3600,
+            )
         if not isinstance(outcome, idempotency.Claimed):
             return refusal(outcome)
         try:
@@ -80,12 +83,14 @@ def idempotent(view: AsyncView) -> AsyncView:
                 answer = await answer_of(response, current_app.config["MAX_CONTENT_LENGTH"])
                 await idempotency.keep(session, key, outcome.token, answer)
         except _NotKept as failed:
-            await idempotency.release(sessions, key, outcome.token)
+            async with found.turn():
+                await idempotency.release(sessions, key, outcome.token)
             return failed.response
         except idempotency.ClaimLost:
             return still_running(1)
         except BaseException:
-            await idempotency.release(sessions, key, outcome.token)
+            async with found.turn():
+                await idempotency.release(sessions, key, outcome.token)
             raise
         return response
 

@@ -33,7 +33,8 @@ def init_app(app: Quart) -> None:
         opened: database.Database | None = app.extensions.get(database.EXTENSION_KEY)
         if opened is None:
             raise NotReady("the database is not open: the app is not serving")
-        await schema_at(opened.engine, heads)
+        async with opened.turn():  # in line with the requests, as one of them
+            await schema_at(opened.engine, heads)
 
     add_readiness_check(app, "database", database_ready)
 
