@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ..settings.setting import Setting
+from ..settings.setting import Setting, private_enough
 
 # The asymmetric algorithms of RFC 7518, RFC 8037 and RFC 9864: a public key verifies, only its
 # owner signs. EdDSA, which RFC 9864 deprecates for Ed25519 and Ed448, is still what most
@@ -19,8 +19,6 @@ ASYMMETRIC = frozenset(
         *("Ed25519", "Ed448", "EdDSA"),
     }
 )
-# Hosts a key set may be fetched from over plain http: this machine only.
-LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 MEMORY = "memory://"
 REDIS_SCHEMES = ("redis://", "rediss://")
 ANY_ORIGIN = "*"
@@ -31,10 +29,7 @@ def jwks_url(value: str) -> str:
 
     Over plain http anyone on the way could swap the keys, and sign any token.
     """
-    parts = urlsplit(value)
-    if parts.scheme == "http" and parts.hostname in LOOPBACK:
-        return value
-    if parts.scheme != "https" or not parts.hostname:
+    if not private_enough(value):
         raise ValueError("must be the identity provider's https:// URL of its key set (JWKS)")
     return value
 

@@ -6,18 +6,21 @@ Values of settings whose names say they are secret, and every value read from a 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from urllib.parse import urlsplit, urlunsplit
 
 import click
 from quart import Quart
 from quart.cli import ScriptInfo, pass_script_info
 
+from .fields import Path
 from .loader import Settings
-from .secret_files import from_a_file
 from .setting import as_yaml
 
 EXTENSION_KEY = __name__
 SECRET_WORDS = ("KEY", "PASSWORD", "SECRET", "TOKEN")
+# How a field of a mapping setting that holds a secret is named: client_secret.
+SECRET_FIELDS = ("secret", "password")
 MASK = '"********"'
 
 
@@ -34,11 +37,7 @@ def config_command(info: ScriptInfo) -> None:
     """Print the effective settings and the layer each one came from, secrets masked."""
     settings: Settings = info.load_app().extensions[EXTENSION_KEY]
     rows = [
-        (
-            key,
-            MASK if from_a_file(settings.origins[key]) else shown(key, value),
-            settings.origins[key],
-        )
+        (key, shown(key, value, settings.masked.get(key, set())), settings.origins[key])
         for key, value in settings.values.items()
     ]
     widths = [max(len(row[column]) for row in rows) for column in (0, 1)]
@@ -46,24 +45,28 @@ def config_command(info: ScriptInfo) -> None:
         click.echo(f"{key:<{widths[0]}}  {value:<{widths[1]}}  {origin}")
 
 
-def shown(key: str, value: object) -> str:
+def shown(key: str, value: object, from_files: Collection[Path] = ()) -> str:
     """The value as `make config` prints it: text masked when the key names a secret.
 
-    A URL's password is masked whatever the key, inside lists and mappings too (DOWNSTREAMS):
+    So is what came from files (`from_files`, the paths of the fields read from them, () for
+    the whole value), and a field of a mapping named as a secret (DOWNSTREAMS' client_secret).
+    A URL's password is masked whatever the key, inside lists and mappings too:
     `postgresql://app:***@db/app`.
     """
-    if isinstance(value, str) and any(word in key for word in SECRET_WORDS):
+    if () in from_files or (isinstance(value, str) and any(word in key for word in SECRET_WORDS)):
         return MASK
-    return as_yaml(_masked(value))
+    return as_yaml(_masked(value, (), from_files))
 
 
-def _masked(value: object) -> object:
+def _masked(value: object, path: Path, from_files: Collection[Path]) -> object:
+    if path in from_files or (path and path[-1].endswith(SECRET_FIELDS)):
+        return MASK.strip('"')
     if isinstance(value, str):
         return without_password(value)
     if isinstance(value, list):
-        return [_masked(item) for item in value]
+        return [_masked(item, path, from_files) for item in value]
     if isinstance(value, dict):
-        return {name: _masked(item) for name, item in value.items()}
+        return {name: _masked(item, (*path, name), from_files) for name, item in value.items()}
     return value
 
 

@@ -3,7 +3,8 @@
 A value is JSON where it parses and the text itself otherwise; a string setting keeps its text.
 A mapping setting (DOWNSTREAMS) may also be set one field at a time, so that a deployment
 changes one downstream's URL without restating the rest: <SERVICE>_DOWNSTREAMS__BILLING__URL
-sets `url` of the entry `billing`, over what the file says.
+sets `url` of the entry `billing`, over what the file says, and
+<SERVICE>_DOWNSTREAMS__BILLING__AUTH__CLIENT_ID the field `client_id` of its `auth`.
 """
 
 from __future__ import annotations
@@ -11,33 +12,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..identity import ENV_PREFIX
-from .secret_files import file_key
+from .fields import FieldOverride, Path, field_path
+from .secret_files import file_target
 
 if TYPE_CHECKING:
     from .files import Entry
     from .setting import Setting
-
-# <KEY>__<ENTRY>__<FIELD>
-FIELD_SEPARATOR = "__"
-
-
-@dataclass(frozen=True)
-class FieldOverride:
-    """The fields of entries of a mapping setting that variables set, all applied at once."""
-
-    fields: tuple[tuple[str, str, object], ...]
-
-    def applied_to(self, mapping: object) -> dict[str, object]:
-        """`mapping` with the fields set, the rest of it and of its entries as they were."""
-        entries = dict(mapping) if isinstance(mapping, dict) else {}
-        for entry, field, value in self.fields:
-            current = entries.get(entry)
-            entries[entry] = {**(current if isinstance(current, dict) else {}), field: value}
-        return entries
 
 
 def environment_entries(table: Mapping[str, Setting]) -> list[Entry]:
@@ -47,22 +30,20 @@ def environment_entries(table: Mapping[str, Setting]) -> list[Entry]:
     checked once it has all its fields.
     """
     entries: list[Entry] = []
-    fields: dict[str, list[tuple[str, tuple[str, str, object]]]] = {}
+    fields: dict[str, list[tuple[str, tuple[Path, object]]]] = {}
     for variable, raw in sorted(os.environ.items()):
-        if not variable.startswith(ENV_PREFIX) or file_key(variable, table) is not None:
+        if not variable.startswith(ENV_PREFIX) or file_target(variable, table) is not None:
             continue
-        key, _, rest = variable.removeprefix(ENV_PREFIX).partition(FIELD_SEPARATOR)
-        entry, _, field = rest.partition(FIELD_SEPARATOR)
-        setting = table.get(key)
-        if setting is not None and setting.kind is dict and entry and field:
-            fields.setdefault(key, []).append(
-                (variable, (entry.lower(), field.lower(), _parsed(raw)))
-            )
+        named = field_path(variable, table)
+        if named is not None:
+            key, path = named
+            fields.setdefault(key, []).append((variable, (path, _parsed(raw))))
         else:
-            entries.append((variable, variable.removeprefix(ENV_PREFIX), value_of(setting, raw)))
-    for key, named in fields.items():
-        variables = ", ".join(variable for variable, _ in named)
-        entries.append((variables, key, FieldOverride(tuple(field for _, field in named))))
+            name = variable.removeprefix(ENV_PREFIX)
+            entries.append((variable, name, value_of(table.get(name), raw)))
+    for key, given in fields.items():
+        variables = ", ".join(variable for variable, _ in given)
+        entries.append((variables, key, FieldOverride(tuple(field for _, field in given))))
     return entries
 
 

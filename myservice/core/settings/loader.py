@@ -9,12 +9,13 @@ or variable), the key and what was expected.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..identity import StartupError
-from .environment import FieldOverride, environment_entries, value_of
+from .environment import environment_entries, value_of
+from .fields import FieldOverride, Path
 from .files import Entry, did_you_mean, read_config_file, yaml_entries
-from .secret_files import file_entries
+from .secret_files import file_entries, from_a_file
 from .setting import Setting, as_yaml
 
 SETTINGS_FILE_VARIABLE = "QUART_SETTINGS"
@@ -23,10 +24,15 @@ DEFAULT_SETTINGS_FILE = "settings.yml"
 
 @dataclass(frozen=True)
 class Settings:
-    """The validated values, and for each key the layer it came from."""
+    """The validated values, for each key the layer it came from, and what `make config` masks.
+
+    `masked` holds, for a key whose value came from files in whole or part, the paths of the
+    fields read from them; () for the whole value.
+    """
 
     values: dict[str, object]
     origins: dict[str, str]
+    masked: dict[str, set[Path]] = field(default_factory=dict)
 
 
 def load_settings(
@@ -38,19 +44,42 @@ def load_settings(
     """
     values: dict[str, object] = {key: setting.default for key, setting in table.items()}
     origins = dict.fromkeys(table, "default")
+    masked: dict[str, set[Path]] = {}
     layers = (
         _file_entries(),
         environment_entries(table),
         file_entries(table, value_of),
         [("create_app() overrides", key, value) for key, value in (overrides or {}).items()],
     )
-    for layer in layers:
-        for origin, key, given in layer:
-            name = _known_key(table, origin, key)
-            value = given.applied_to(values[name]) if isinstance(given, FieldOverride) else given
-            values[name] = _validated(table[name], origin, name, value)
-            origins[name] = origin
-    return Settings(values, origins)
+    entries = [entry for layer in layers for entry in layer]
+    # Fields set by several layers (a URL from the environment, the secret from a file) are
+    # checked together, once the last has been applied: each alone may be an entry half made.
+    pending: dict[str, list[str]] = {}
+    for index, (origin, key, given) in enumerate(entries):
+        name = _known_key(table, origin, key)
+        value: object
+        if isinstance(given, FieldOverride):
+            value = given.applied_to(values[name])
+            if given.secret:
+                masked.setdefault(name, set()).update(given.paths)
+            if _fields_later(entries[index + 1 :], name):
+                values[name] = value
+                pending.setdefault(name, []).append(origin)
+                continue
+            origin = ", ".join([*pending.pop(name, []), origin])  # noqa: PLW2901 (all of them)
+        else:
+            value = given
+            masked.pop(name, None)
+            if from_a_file(origin):
+                masked[name] = {()}
+        values[name] = _validated(table[name], origin, name, value)
+        origins[name] = origin
+    return Settings(values, origins, masked)
+
+
+def _fields_later(entries: list[Entry], key: str) -> bool:
+    """Whether a later entry sets fields of `key` too."""
+    return any(later == key and isinstance(given, FieldOverride) for _, later, given in entries)
 
 
 def _file_entries() -> list[Entry]:

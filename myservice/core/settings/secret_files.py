@@ -3,9 +3,10 @@
 Docker and Kubernetes mount secrets as files, which, unlike environment variables, do not show
 in /proc/<pid>/environ or `kubectl describe`. The value is the file's text with its final line
 break left out (as `echo secret > file` writes it), read as an environment variable's value
-is. The layer sits above the environment and below create_app()'s overrides; `make config`
-names the file and masks the value whatever the key. A file that cannot be read stops the start
-with one line naming the variable.
+is. A field of a mapping setting can come from a file too:
+<SERVICE>_DOWNSTREAMS__BILLING__AUTH__CLIENT_SECRET_FILE. The layer sits above the environment
+and below create_app()'s overrides; `make config` names the file and masks what it gave
+whatever the key. A file that cannot be read stops the start with one line naming the variable.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..identity import ENV_PREFIX, StartupError
+from .fields import FieldOverride, field_path
+from .fields import Path as FieldPath
 
 if TYPE_CHECKING:
     from .files import Entry
@@ -26,31 +29,48 @@ SUFFIX = "_FILE"
 ORIGIN = "file {path} ({variable})"
 
 
-def file_key(variable: str, table: Mapping[str, Setting]) -> str | None:
-    """The setting a variable names the file of, or None: <PREFIX>KEY_FILE, KEY a setting."""
+def file_target(variable: str, table: Mapping[str, Setting]) -> tuple[str, FieldPath] | None:
+    """What a variable names the file of: a setting, with () or the path of one of its fields.
+
+    <PREFIX>KEY_FILE names KEY's, <PREFIX>KEY__ENTRY__FIELD_FILE a field's of a mapping setting;
+    None for any other variable, or a setting whose own name ends in _FILE.
+    """
     if not variable.startswith(ENV_PREFIX) or not variable.endswith(SUFFIX):
         return None
     name = variable.removeprefix(ENV_PREFIX)
+    if name in table:
+        return None
     key = name.removesuffix(SUFFIX)
-    return key if key in table and name not in table else None
+    if key in table:
+        return key, ()
+    return field_path(variable.removesuffix(SUFFIX), table)
 
 
 def file_entries(
     table: Mapping[str, Setting], parse: Callable[[Setting, str], object]
 ) -> list[Entry]:
-    """The settings read from files, as (origin, key, value), in variable order."""
+    """The settings read from files, as (origin, key, value), in variable order.
+
+    A field's value is a FieldOverride marked secret, for `make config` to mask that field.
+    """
     entries: list[Entry] = []
     for variable, path in sorted(os.environ.items()):
-        key = file_key(variable, table)
-        if key is None:
+        target = file_target(variable, table)
+        if target is None:
             continue
+        key, field = target
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
             raise StartupError(f"{variable}: cannot read {path!r}: {reason}") from None
-        value = parse(table[key], text.removesuffix("\n").removesuffix("\r"))
-        entries.append((ORIGIN.format(path=path, variable=variable), key, value))
+        text = text.removesuffix("\n").removesuffix("\r")
+        origin = ORIGIN.format(path=path, variable=variable)
+        if field:
+            # Text, as a secret is: a field takes no JSON from a file.
+            entries.append((origin, key, FieldOverride(((field, text),), secret=True)))
+        else:
+            entries.append((origin, key, parse(table[key], text)))
     return entries
 
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic
+from urllib.parse import urlsplit
 
 from typing_extensions import TypeVar
 
@@ -41,3 +42,18 @@ class Setting(Generic[T]):
 def as_yaml(value: object) -> str:
     """A value as settings.yml would write it (JSON is YAML): for messages and `make config`."""
     return json.dumps(value, default=str)
+
+
+# Hosts a secret or a key may be fetched from over plain http: this machine only.
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def private_enough(url: str) -> bool:
+    """Whether `url` is https, or plain http to this machine (for tests and development).
+
+    Over plain http anyone on the way could read what is sent, or change what comes back.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "http":
+        return parts.hostname in LOOPBACK
+    return parts.scheme == "https" and bool(parts.hostname)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ...settings.setting import Setting, as_yaml
+from ...settings.setting import Setting, as_yaml, private_enough
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,21 @@ def test_a_setting_allows_no_null_and_no_limits_unless_told() -> None:
         (),
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "private"),
+    [
+        ("https://id.example.com/token", True),
+        ("http://127.0.0.1:5000/development/token", True),
+        ("http://localhost/jwks.json", True),
+        ("http://[::1]:8080/t", True),
+        ("http://id.internal/token", False),
+        ("http://127.0.0.1.evil.example/t", False),
+        ("https:///token", False),
+        ("ftp://id.example.com/token", False),
+    ],
+)
+def test_a_secret_travels_over_https_or_stays_on_this_machine(url: str, private: bool) -> None:
+    """Https anywhere, plain http to loopback only: a client secret or a key set's URL."""
+    assert private_enough(url) is private
