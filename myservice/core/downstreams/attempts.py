@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import structlog
 from multidict import CIMultiDict, CIMultiDictProxy
-from prometheus_client import CollectorRegistry, Counter, Histogram
 from yarl import URL
+
+from .downstream_metrics import DownstreamMetrics
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 RETRIED_STATUSES = frozenset({502, 503, 504})
@@ -40,38 +42,25 @@ jitter = secrets.SystemRandom()
 
 
 class DownstreamError(Exception):
-    """A call that failed: the status the client gets (502, 503, 504) and why, in words."""
+    """A call that failed: the status the client gets (502, 503, 504) and why, in words.
 
-    def __init__(self, status: int, downstream: str, detail: str, retry_after: int = 0) -> None:
+    `downstream_failed` says whether the downstream itself failed, which its breaker counts;
+    a full pool, a missing token or an open breaker are not its failures.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        downstream: str,
+        detail: str,
+        retry_after: int = 0,
+        *,
+        downstream_failed: bool = True,
+    ) -> None:
         """Fail with `status`; `retry_after` seconds for a 503."""
         super().__init__(detail)
         self.status, self.downstream, self.retry_after = status, downstream, retry_after
-
-
-@dataclass(frozen=True)
-class DownstreamMetrics:
-    """Calls to downstreams: each attempt by status class, and each call's time."""
-
-    attempts: Counter
-    latency: Histogram
-
-    @classmethod
-    def on(cls, registry: CollectorRegistry) -> DownstreamMetrics:
-        """The metrics, registered with the app's registry."""
-        return cls(
-            Counter(
-                "downstream_requests",
-                "Requests to downstreams, each attempt, by downstream, method and status class.",
-                ["downstream", "method", "status"],
-                registry=registry,
-            ),
-            Histogram(
-                "downstream_request_duration_seconds",
-                "Time a call to a downstream took, its retries included.",
-                ["downstream", "method"],
-                registry=registry,
-            ),
-        )
+        self.downstream_failed = downstream_failed
 
 
 @dataclass(frozen=True)
@@ -127,7 +116,15 @@ class Attempts:
             except aiohttp.ConnectionTimeoutError:
                 self._count("no_connection")
                 detail = f"{name}: no connection within {CONNECTION_WAIT:g} s (pool full?)."
-                raise self._failure(503, detail, RETRY_AFTER) from None
+                raise self._failure(503, detail, RETRY_AFTER, downstream_failed=False) from None
+            except aiohttp.ClientConnectorCertificateError:
+                self._count("tls_error")
+                detail = f"{name}'s certificate is not trusted (its tls ca_file?)."
+                raise self._failure(502, detail) from None
+            except aiohttp.ClientSSLError:
+                self._count("tls_error")
+                detail = f"{name} refused the TLS handshake (its tls cert_file?)."
+                raise self._failure(502, detail) from None
             except aiohttp.ClientConnectorError:
                 self._count("connect_error")
                 if last:
@@ -164,6 +161,20 @@ class Attempts:
             raise self._failure(502, detail)
         return bytes(body)
 
+    def log(self, path: str, seconds: float) -> None:
+        """Log the call in one line: its path without the query, how it ended, how long."""
+        # A logger of the logging set up now, as tests set it up again and again.
+        structlog.get_logger(__name__).info(
+            "downstream request",
+            downstream=self.name,
+            method=self.method,
+            path=path,
+            status=self.status,
+            outcome=self.outcome,
+            attempts=self.attempts,
+            duration_ms=round(seconds * 1000, 2),
+        )
+
     def _answered(self, status: int) -> str:
         tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
         return f"{self.name} answered {status}{tries}."
@@ -171,6 +182,10 @@ class Attempts:
     def _count(self, status: str) -> None:
         self.metrics.attempts.labels(self.name, self.method, status).inc()
 
-    def _failure(self, status: int, detail: str, retry_after: int = 0) -> DownstreamError:
+    def _failure(
+        self, status: int, detail: str, retry_after: int = 0, *, downstream_failed: bool = True
+    ) -> DownstreamError:
         self.outcome = detail
-        return DownstreamError(status, self.name, detail, retry_after)
+        return DownstreamError(
+            status, self.name, detail, retry_after, downstream_failed=downstream_failed
+        )

@@ -1,8 +1,10 @@
 """The client of one downstream: one deadline, the request id, a span, a time and a log line.
 
-Every call has one total deadline, the downstream's `deadline` or what is left of the incoming
-request's RESPONSE_TIMEOUT if that is less, covering every attempt and the waits between them
-(a timeout per operation would let retries add up); past it, 504. The attempts, their retries
+A call passes the downstream's breaker (breaker.py), carries the credentials of its `auth`
+(credentials.py), over the TLS of its `tls` (tls.py). Every call has one total deadline, the
+downstream's `deadline` or what is left of the incoming request's RESPONSE_TIMEOUT if that is
+less, covering every attempt and the waits between them (a timeout per operation would let
+retries add up); past it, 504. The attempts, their retries
 and the failures the client hears are attempts.py's.
 
 The connections are aiohttp's: under 256 concurrent calls it answered 9000 calls a second
@@ -15,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
-import structlog
 from quart import has_request_context, request
 from yarl import URL
 
@@ -28,10 +31,13 @@ from .attempts import (
     CONNECTION_WAIT,
     Attempts,
     DownstreamError,
-    DownstreamMetrics,
     DownstreamResponse,
 )
+from .breaker import Breaker
+from .credentials import credentials_of
+from .downstream_metrics import DownstreamMetrics
 from .paths import call_path
+from .tls import tls_context
 
 if TYPE_CHECKING:
     from ..observability.tracing import Tracing
@@ -51,24 +57,28 @@ class DownstreamClient:
         tracing: Tracing | None = None,
     ) -> None:
         """A pool of `downstream.pool` connections to its URL; made while the app serves."""
-        self._tracing = tracing
-        self.name = downstream.name
-        self._base = downstream.url.rstrip("/")
-        self._deadline = downstream.deadline
-        self._retries = downstream.retries
+        self.name, self._base = downstream.name, downstream.url.rstrip("/")
+        self._deadline, self._retries = downstream.deadline, downstream.retries
         self._largest_answer = downstream.largest_answer
-        self._metrics = metrics
-        self._response_timeout = response_timeout
+        self._metrics, self._response_timeout, self._tracing = metrics, response_timeout, tracing
+        tls = tls_context(self.name, downstream.tls) or True
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=downstream.pool, limit_per_host=downstream.pool),
+            connector=aiohttp.TCPConnector(
+                limit=downstream.pool, limit_per_host=downstream.pool, ssl=tls
+            ),
             timeout=aiohttp.ClientTimeout(total=None, connect=CONNECTION_WAIT),
         )
         # aiohttp re-sends an idempotent request at once when a kept-alive connection drops;
         # the retries here are the only ones, backed off and counted (a test holds it to that).
         self._session._retry_connection = False
+        self._credentials = credentials_of(downstream, tls, metrics.token_fetches)
+        self._breaker = (
+            Breaker(self.name, downstream.breaker, metrics.circuit) if downstream.breaker else None
+        )
 
     async def close(self) -> None:
-        """Close the pool's connections."""
+        """Close the pool's connections, and the token endpoint's."""
+        await self._credentials.close()
         await self._session.close()
 
     async def get(self, path: str, **options: Any) -> DownstreamResponse:
@@ -113,6 +123,7 @@ class DownstreamClient:
         options: dict[str, Any] = {"params": params, "headers": sent}
         options.update({"json": json} if json is not None else {"data": content})
         budget = self._budget()
+        deadline = asyncio.get_running_loop().time() + budget
         started = time.perf_counter()
         call = Attempts(
             self._session,
@@ -124,30 +135,49 @@ class DownstreamClient:
             largest=self._largest_answer,
         )
         try:
-            async with asyncio.timeout(budget):
+            with self._breaker.guarding() if self._breaker else nullcontext():
+                authorization = await self._credentials.authorization(deadline)
+                if authorization is not None:
+                    for given in [name for name in sent if name.lower() == "authorization"]:
+                        del sent[given]
+                    sent["Authorization"] = authorization
                 if self._tracing is None:
-                    return await call.run(options)
+                    return await self._sent(call, options, deadline, budget)
                 with self._tracing.client_span(self.name, method, sent):
-                    return await call.run(options)
-        except TimeoutError:
-            call.outcome = "deadline passed"
-            raise DownstreamError(
-                504, self.name, f"{self.name} did not answer within the deadline ({budget:.2f} s)."
-            ) from None
+                    return await self._sent(call, options, deadline, budget)
+        except DownstreamError as error:
+            call.outcome = str(error)
+            raise
         finally:
             seconds = time.perf_counter() - started
             self._metrics.latency.labels(self.name, method).observe(seconds)
-            # A logger of the logging set up now, as tests set it up again and again.
-            structlog.get_logger(__name__).info(
-                "downstream request",
-                downstream=self.name,
-                method=method,
-                path=path,
-                status=call.status,
-                outcome=call.outcome,
-                attempts=call.attempts,
-                duration_ms=round(seconds * 1000, 2),
-            )
+            call.log(path, seconds)
+
+    async def _sent(
+        self, call: Attempts, options: dict[str, Any], deadline: float, budget: float
+    ) -> DownstreamResponse:
+        """The answer, sent again once with new credentials if it was 401."""
+        response = await self._attempted(call, options, deadline, budget)
+        if response.status_code != HTTPStatus.UNAUTHORIZED:
+            return response
+        sent = options["headers"]
+        renewed = await self._credentials.after_rejection(sent.get("Authorization"), deadline)
+        if renewed is None:
+            return response
+        sent["Authorization"] = renewed
+        return await self._attempted(call, options, deadline, budget)
+
+    async def _attempted(
+        self, call: Attempts, options: dict[str, Any], deadline: float, budget: float
+    ) -> DownstreamResponse:
+        """The attempts' answer by `deadline`; past it, DownstreamError 504."""
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await call.run(options)
+        except TimeoutError:
+            raise DownstreamError(
+                504, self.name, f"{self.name} did not answer within the deadline ({budget:.2f} s)."
+            ) from None
 
     def json(self, response: DownstreamResponse) -> Any:
         """The JSON body of one of this downstream's answers; DownstreamError 502 if it is not."""

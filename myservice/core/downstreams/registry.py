@@ -20,8 +20,9 @@ from ..http.readiness import NotReady, add_readiness_check
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
 from ..observability.tracing import tracing_of
-from .attempts import DownstreamError, DownstreamMetrics
+from .attempts import DownstreamError
 from .client import DownstreamClient
+from .downstream_metrics import DownstreamMetrics
 from .settings import Downstream
 
 EXTENSION_KEY = __name__
@@ -29,7 +30,7 @@ EXTENSION_KEY = __name__
 
 def init_app(app: Quart) -> None:
     """Open each downstream's client when serving starts, close it after; answer its failures."""
-    configured = [Downstream(name, **entry) for name, entry in app.config["DOWNSTREAMS"].items()]
+    configured = [Downstream.of(name, entry) for name, entry in app.config["DOWNSTREAMS"].items()]
     clients: dict[str, DownstreamClient] = {}
     app.extensions[EXTENSION_KEY] = clients
     app.register_error_handler(DownstreamError, failure_response)

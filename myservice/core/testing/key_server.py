@@ -3,6 +3,8 @@
 For tests and benchmarks of a service configured as in production (AUTH_JWKS_URL), without the
 internet: it serves its key set over real HTTP, counts the fetches, can rotate its keys, fail,
 stop, answer slowly or too much, and mints tokens as a provider would (RS256, a key id, iss, aud, exp, scope).
+Its token endpoint grants client credentials (RFC 6749 section 4.4) to the clients it knows,
+for a service calling another with a token of its own; it too can fail, crawl or talk nonsense.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from joserfc.jwk import RSAKey
 
 from ..identity import SERVICE
 from .quiet_server import QuietHTTPServer
+from .token_endpoint import CLIENT, TOKEN_PATH, TokenEndpoint
 
 ISSUER = "https://identity.test"
 PATH = "/jwks.json"
@@ -41,6 +44,7 @@ class KeyServer:
         self.drip = 0.0  # seconds between the body's chunks of 64 bytes: a provider crawling
         self.whole_answers = 0  # key sets sent to the end: a client that stops early reads less
         self._port = 0
+        self.tokens = TokenEndpoint(self.mint, audience)  # its token endpoint, at token_url
         self._server: QuietHTTPServer | None = None
         self.start()
 
@@ -48,6 +52,21 @@ class KeyServer:
     def url(self) -> str:
         """The JWKS URL, for AUTH_JWKS_URL."""
         return f"http://127.0.0.1:{self._port}{PATH}"
+
+    @property
+    def token_url(self) -> str:
+        """The token endpoint's URL, for a downstream's auth."""
+        return f"http://127.0.0.1:{self._port}{TOKEN_PATH}"
+
+    def grant(self, client: tuple[str, str] = CLIENT, **fields: object) -> dict[str, object]:
+        """A downstream's `auth`: client credentials of `client` at this token endpoint."""
+        client_id, secret = client
+        return {
+            "token_url": self.token_url,
+            "client_id": client_id,
+            "client_secret": secret,
+            **fields,
+        }
 
     def settings(self) -> dict[str, object]:
         """The settings that point a service at this provider."""
@@ -150,6 +169,16 @@ def _handler(provider: KeyServer) -> type[BaseHTTPRequestHandler]:
                 return  # the client stopped reading, as it should past its bounds
             with provider._counting:
                 provider.whole_answers += 1
+
+        def do_POST(self) -> None:
+            with provider._counting:
+                provider.tokens.fetches += 1
+            status, body = provider.tokens.answer(self.path, self.headers, self.rfile)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
             """Write nothing: the test's output is the service's."""

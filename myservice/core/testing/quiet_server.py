@@ -20,6 +20,9 @@ class QuietHTTPServer(ThreadingHTTPServer):
     """A server thread per request, none of which keeps the tests' process alive."""
 
     daemon_threads = True
+    # The standard library's backlog of 5 drops the connections of a burst of calls, which
+    # then wait a second for the kernel to try again.
+    request_queue_size = 128
 
     @classmethod
     def started(cls, handler: type[BaseHTTPRequestHandler], port: int = 0) -> QuietHTTPServer:

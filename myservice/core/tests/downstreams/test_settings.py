@@ -28,6 +28,7 @@ def test_an_entry_gets_the_defaults_it_leaves_out() -> None:
         ({"billing": {"url": "https://b", "pool": 0}}, "billing: pool must be a whole number"),
         ({"billing": {"url": "https://b", "retries": True}}, "billing: retries must be a whole"),
         ({"billing": {"url": "https://b", "ready_path": "readyz"}}, "billing: ready_path must be"),
+        ({"billing": {"url": "https://b", "auth": "mine"}}, "billing: auth must be forward, null,"),
     ],
 )
 def test_a_mistake_in_an_entry_is_named(value: dict[str, object], message: str) -> None:

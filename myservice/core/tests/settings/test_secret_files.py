@@ -77,3 +77,36 @@ def test_a_file_variable_of_no_setting_is_an_unknown_setting(
     monkeypatch.setenv(f"{ENV_PREFIX}NOTHING_FILE", "/dev/null")
     with pytest.raises(SystemExit, match='unknown setting "NOTHING_FILE"'):
         create_app()
+
+
+def test_a_field_of_a_downstream_comes_from_a_file_and_is_masked_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client secret from a file completes the auth the environment begins; config masks it.
+
+    Each layer alone holds an auth without its secret: they are checked together.
+    """
+    field = f"{ENV_PREFIX}DOWNSTREAMS__CATALOGUE"
+    monkeypatch.setenv(f"{field}__URL", "https://catalogue.internal")
+    monkeypatch.setenv(f"{field}__AUTH__TOKEN_URL", "https://identity.internal/token")
+    monkeypatch.setenv(f"{field}__AUTH__CLIENT_ID", "orders")
+    path = secret_file(tmp_path, "s3cret\n")
+    monkeypatch.setenv(f"{field}__AUTH__CLIENT_SECRET_FILE", path)
+    app = create_app({"TESTING": True})
+    auth = app.config["DOWNSTREAMS"]["catalogue"]["auth"]
+    assert (auth["client_id"], auth["client_secret"]) == ("orders", "s3cret")
+    result = app.test_cli_runner().invoke(args=["config"])
+    shown, origin = config_rows(result.output)["DOWNSTREAMS"]
+    assert "s3cret" not in result.output
+    assert '"client_secret": "********"' in shown
+    assert '"client_id": "orders"' in shown
+    assert origin.endswith(f"file {path} ({field}__AUTH__CLIENT_SECRET_FILE)")
+
+
+def test_a_field_named_as_a_secret_is_masked_wherever_it_came_from() -> None:
+    """client_secret given in the overrides, as a settings file would: masked all the same."""
+    grant = {"token_url": "https://id.internal/t", "client_id": "a", "client_secret": "plain"}
+    downstreams = {"catalogue": {"url": "https://catalogue.internal", "auth": grant}}
+    app = create_app({"TESTING": True, "DOWNSTREAMS": downstreams})
+    result = app.test_cli_runner().invoke(args=["config"])
+    assert "plain" not in result.output

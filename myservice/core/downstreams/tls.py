@@ -1,0 +1,42 @@
+"""The TLS of a downstream's connections: an internal CA, and a client certificate.
+
+A service inside a company's network often reaches its siblings over certificates of an
+internal CA, and some ask for the caller's own certificate (mutual TLS). The context trusts the
+system's CAs and `ca_file`'s, and presents `cert_file` (with `key_file`, or the key in the same
+file) when asked. A file that cannot be read, or is not what it should be, stops the start.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+
+from ..identity import StartupError
+from .parts import Tls
+
+
+def tls_context(name: str, tls: Tls | None) -> ssl.SSLContext | None:
+    """The context of `name`'s connections, or None for the system's defaults."""
+    if tls is None:
+        return None
+    context = ssl.create_default_context()
+    if tls.ca_file is not None:
+        _loading(name, tls.ca_file, lambda: context.load_verify_locations(cafile=tls.ca_file))
+    cert_file = tls.cert_file
+    if cert_file is not None:
+        files = ", ".join(path for path in (cert_file, tls.key_file) if path)
+        _loading(name, files, lambda: context.load_cert_chain(cert_file, tls.key_file))
+    return context
+
+
+def _loading(name: str, files: str, load: Callable[[], None]) -> None:
+    """Run `load`; a file missing or wrong stops the start, in one line naming it."""
+    try:
+        load()
+    except OSError as error:  # ssl.SSLError is one too
+        reason = getattr(error, "reason", None) or (
+            "not PEM, or no key for the certificate"
+            if isinstance(error, ssl.SSLError)
+            else error.strerror
+        )
+        raise StartupError(f"DOWNSTREAMS {name}: tls cannot load {files}: {reason}") from None
