@@ -26,7 +26,7 @@ from .api.validation import (
     validate_response,
 )
 from .app_class import ServiceApp
-from .callers import auth, cors, gate, websocket_bounds
+from .callers import auth, cors, development_tokens, gate, websocket_bounds
 from .callers.auth import current_caller, required_caller
 from .data import database, idempotency, migration_commands, schema_readiness
 from .data import errors as database_errors
@@ -152,6 +152,7 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     tracing.init_app(app)
     downstreams.init_app(app)
     auth.init_app(app)
+    development_tokens.init_app(app)
     gate.init_app(app)
     cors.init_app(app)
     websocket_bounds.init_app(app)

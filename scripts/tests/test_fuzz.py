@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from myservice.core.testing.guides import guide, python_blocks
+from myservice.core.testing.guides import examples, guide
 from scripts import fuzz
 from scripts.project import run_python
 
@@ -64,7 +64,7 @@ def test_a_downstream_out_of_reach_is_no_fault_of_the_service(
     project: Path, without_coverage: None
 ) -> None:
     """docs/downstreams.md's view, with no catalogue configured, answers its documented 503: clean."""
-    view = python_blocks(guide("downstreams.md"))[0]
+    view = examples(guide("downstreams.md"))["myservice/views/upstream.py"]
     (project / "myservice" / "views" / "upstream.py").write_text(view)
     found = run_python(project, "-m", "scripts.fuzz", "--max-examples", "20")
     assert found.returncode == 0, found.stdout[-3000:]

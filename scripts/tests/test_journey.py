@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -24,7 +23,7 @@ from pathlib import Path
 import aio_pika
 import pytest
 
-from myservice.core.testing.guides import written_for
+from myservice.core.testing.guides import examples, written_for
 from myservice.core.testing.key_server import KeyServer
 from myservice.core.testing.live_server import LiveServer, free_port
 from myservice.core.testing.service import json_lines
@@ -46,7 +45,6 @@ NOT_A_TEAMS_SHELL = (
     "VIRTUAL_ENV",
 )
 # A page's worked example: a block of Python, after a sentence that names its file and a colon.
-EXAMPLE = re.compile(r"`([\w/]+\.py)`[^`]*?:\n\n```python\n(.*?)```", re.DOTALL)
 
 pytestmark = [
     pytest.mark.commands,
@@ -102,7 +100,7 @@ def drop_in_the_examples(root: Path, package: str) -> list[str]:
     written = []
     for page in sorted((root / "docs").glob("*.md")):
         text = page.read_text(encoding="utf-8").replace(written_for(), package)
-        for path, code in EXAMPLE.findall(text.replace(written_for().upper(), package.upper())):
+        for path, code in examples(text.replace(written_for().upper(), package.upper())).items():
             (root / path).write_text(code, encoding="utf-8")
             written.append(path)
     return written
@@ -174,6 +172,8 @@ def test_a_teams_first_day_holds_together(tmp_path: Path) -> None:
             "views/parcels.py",
             "events/notify_customer.py",
             "tests/test_parcels.py",
+            "views/products.py",
+            "tests/test_products.py",
             "views/upstream.py",
             "tests/test_upstream.py",
         )

@@ -4,8 +4,7 @@ A call passes the downstream's breaker (breaker.py), carries the credentials of 
 (credentials.py), over the TLS of its `tls` (tls.py). Every call has one total deadline, the
 downstream's `deadline` or what is left of the incoming request's RESPONSE_TIMEOUT if that is
 less, covering every attempt and the waits between them (a timeout per operation would let
-retries add up); past it, 504. The attempts, their retries
-and the failures the client hears are attempts.py's.
+retries add up); past it, 504. The attempts, retries and failures are attempts.py's.
 
 The connections are aiohttp's: under 256 concurrent calls it answered 9000 calls a second
 where httpx's pool managed 130 and httpx2's 830 (`make bench` has the figures), its pool being
@@ -72,9 +71,8 @@ class DownstreamClient:
         # the retries here are the only ones, backed off and counted (a test holds it to that).
         self._session._retry_connection = False
         self._credentials = credentials_of(downstream, tls, metrics.token_fetches)
-        self._breaker = (
-            Breaker(self.name, downstream.breaker, metrics.circuit) if downstream.breaker else None
-        )
+        breaker = downstream.breaker
+        self._breaker = Breaker(self.name, breaker, metrics.circuit) if breaker else None
 
     async def close(self) -> None:
         """Close the pool's connections, and the token endpoint's."""
@@ -179,8 +177,14 @@ class DownstreamClient:
                 504, self.name, f"{self.name} did not answer within the deadline ({budget:.2f} s)."
             ) from None
 
-    def json(self, response: DownstreamResponse) -> Any:
-        """The JSON body of one of this downstream's answers; DownstreamError 502 if it is not."""
+    def json(self, response: DownstreamResponse, expect: int | None = None) -> Any:
+        """The JSON body of one of this downstream's answers; DownstreamError 502 if it is not.
+
+        With `expect`, an answer of another status is a 502 too, naming the status it had.
+        """
+        if expect is not None and response.status_code != expect:
+            detail = f"{self.name} answered {response.status_code}, not {expect}."
+            raise DownstreamError(502, self.name, detail, downstream_failed=False)
         try:
             return response.json()
         except ValueError:
@@ -189,9 +193,7 @@ class DownstreamClient:
 
     def _budget(self) -> float:
         """The deadline, cut to what is left of the incoming request's own, if that is less."""
-        if not has_request_context():
-            return self._deadline
-        started = cast(JSONRequest, request).started
+        started = cast(JSONRequest, request).started if has_request_context() else None
         if started is None:
             return self._deadline
         left = self._response_timeout - (time.perf_counter() - started)

@@ -15,6 +15,8 @@ from .service import PROJECT
 
 GUIDES = PROJECT / "docs"
 PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+# A worked example: the file a page names in backquotes, then, after a colon, its code.
+EXAMPLE = re.compile(r"`([\w/]+\.py)`[^`]*?:\n\n```python\n(.*?)```", re.DOTALL)
 
 
 def written_for() -> str:
@@ -35,3 +37,8 @@ def guide(page: str) -> str:
 def python_blocks(text: str) -> list[str]:
     """The blocks of Python of a page's text, in order."""
     return PYTHON_BLOCK.findall(text)
+
+
+def examples(text: str) -> dict[str, str]:
+    """A page's worked examples: the code of each file it names, by the file's path."""
+    return dict(EXAMPLE.findall(text))

@@ -151,9 +151,11 @@ def serve(tmp_path: Path, database_url: str) -> Iterator[Callable[..., LiveServe
     """Start the production server with the given settings; any still running are stopped."""
     started: list[LiveServer] = []
 
-    def start(workers: int = 1, factory: str | None = None, **settings: object) -> LiveServer:
+    def start(
+        workers: int = 1, factory: str | None = None, port: int | None = None, **settings: object
+    ) -> LiveServer:
         settings = {"DATABASE_URL": database_url, **settings}
-        server = start_service(tmp_path, workers, factory, **settings)
+        server = start_service(tmp_path, workers, factory, port, **settings)
         started.append(server)
         return server
 

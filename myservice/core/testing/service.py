@@ -28,15 +28,17 @@ def start_service(
     directory: Path,
     workers: int = 1,
     factory: str | None = None,
+    port: int | None = None,
     **settings: object,
 ) -> LiveServer:
     """Serve as `make serve` does, from `directory`, with `settings` as environment variables.
 
-    `factory` names another app factory, `module:function`, importable from `directory`. The
+    `factory` names another app factory, `module:function`, importable from `directory`; `port`
+    one to listen on (a server started again where clients know it), a free one by default. The
     server is ready once every worker serves. DRAIN_DELAY is 0 unless given, so that it stops at
     once when told to.
     """
-    port = free_port()
+    port = port or free_port()
     environment = clean_environment() | {
         "PYTHONPATH": os.pathsep.join([str(directory), str(PROJECT)]),
         "PORT": str(port),

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from quart import Quart
 
-from .... import __version__
 from ...downstreams.registry import downstream
-from ...identity import SERVICE
-from ...testing.guides import guide, python_blocks
+from ...testing.key_server import KeyServer
 from ...testing.live_server import LiveServer, free_port
+from ...testing.token_endpoint import CLIENT
 from ..downstream_stub import DownstreamStub
-from ..plumbing import FACTORY, create_app, create_app_with_views
+from ..plumbing import create_app, create_app_with_views
+from .worked_example import example_factory, example_views
 
 
 def app_calling(**entries: dict[str, object]) -> Quart:
@@ -110,27 +110,36 @@ async def test_a_downstream_with_ready_path_is_a_readiness_check(
         assert (await healthy.test_client().get("/readyz")).status_code == 200
 
 
-async def test_the_worked_example_of_the_docs_serves_what_its_catalogue_says(
-    tmp_path: Path, serve: Callable[..., LiveServer], database_url: str
+async def test_the_worked_example_of_the_docs_calls_a_protected_route_with_its_own_token(
+    tmp_path: Path, serve: Callable[..., LiveServer], key_server: KeyServer, database_url: str
 ) -> None:
-    """docs/downstreams.md's view, as written there, against the skeleton served for real."""
-    view = python_blocks(guide("downstreams.md"))[0]
-    # The plumbing alone: a service may have removed the skeleton's home view.
-    catalogue = serve(factory=FACTORY)
+    """docs/downstreams.md's views as written there, the catalogue served for real.
+
+    The catalogue trusts the provider, the caller fetches a token there once, and a path that
+    climbs out of the catalogue's is a 400.
+    """
+    catalogue = serve(factory=example_factory(tmp_path, "catalogue"), **key_server.settings())
+    grant = key_server.grant(scope="products:read")
     app = create_app_with_views(
         tmp_path,
-        # The guide imports the service's package by its name, as a team's view does.
-        {"upstream": view},
+        example_views(),
         {
             "TESTING": True,
             "DATABASE_URL": database_url,
-            "DOWNSTREAMS": {"catalogue": {"url": f"http://127.0.0.1:{catalogue.port}"}},
+            "DOWNSTREAMS": {
+                "catalogue": {"url": f"http://127.0.0.1:{catalogue.port}", "auth": grant}
+            },
         },
     )
     async with app.test_app():
         client = app.test_client()
-        response = await client.get("/upstream/livez")
+        response = await client.get("/upstream/kettle")
         climbing = await client.get("/upstream/%2E%2E")
     assert response.status_code == 200
-    assert await response.get_json() == {"name": SERVICE, "version": __version__, "passing": True}
+    assert await response.get_json() == {
+        "sku": "kettle",
+        "name": "Product kettle",
+        "asked_by": CLIENT[0],
+    }
     assert climbing.status_code == 400
+    assert key_server.tokens.fetches == 1

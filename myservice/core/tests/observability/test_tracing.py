@@ -19,11 +19,11 @@ from ...http.access import public
 from ...identity import SERVICE
 from ...observability import logs
 from ...observability.tracing import tracing_of
-from ...testing.guides import guide, python_blocks
 from ...testing.live_server import LiveServer
 from ...testing.service import PROJECT
+from ..downstreams.worked_example import example_factory
 from ..otlp_receiver import OTLPReceiver
-from ..plumbing import FACTORY, create_app
+from ..plumbing import create_app
 
 SERVER, CLIENT = 2, 3  # the span kinds of OTLP
 
@@ -113,49 +113,35 @@ async def test_a_request_has_a_span_named_by_its_route_and_its_statements_theirs
     assert (line["trace_id"], line["span_id"]) == (request.trace_id, request.span_id)
 
 
-def chained_factory(directory: Path) -> str:
-    """A factory, importable from `directory`, of the service with a view calling `catalogue`."""
-    view = python_blocks(guide("downstreams.md"))[0]
-    views = directory / "chained_views"
-    views.mkdir()
-    (views / "__init__.py").write_text("")
-    (views / "upstream.py").write_text(view)
-    (directory / "chained_app.py").write_text(
-        textwrap.dedent(
-            f"""
-            from dataclasses import replace
-
-            from {SERVICE}.app import SERVICE
-            from {SERVICE}.core import create_service_app
-
-            import chained_views
-
-
-            def create_app():
-                return create_service_app(replace(SERVICE, views=chained_views))
-            """
-        )
-    )
-    return "chained_app:create_app"
-
-
 def test_a_trace_crosses_two_services_on_loopback(
     receiver: OTLPReceiver, serve: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
-    """A's server span, its call's client span, and B's server span: one trace, each the parent."""
-    catalogue = serve(factory=FACTORY, TRACING=True)
+    """A's server span, its call's client span, and B's server span: one trace, each the parent.
+
+    The two serve docs/downstreams.md's worked example; the token comes from the catalogue's
+    development endpoint, outside the trace.
+    """
+    catalogue = serve(factory=example_factory(tmp_path, "catalogue"), TRACING=True)
+    grant = {
+        "token_url": f"http://127.0.0.1:{catalogue.port}/development/token",
+        "client_id": "orders",
+        "client_secret": "development",
+        "scope": "products:read",
+    }
     caller = serve(
-        factory=chained_factory(tmp_path),
+        factory=example_factory(tmp_path, "caller"),
         TRACING=True,
-        DOWNSTREAMS={"catalogue": {"url": f"http://127.0.0.1:{catalogue.port}"}},
+        DOWNSTREAMS={"catalogue": {"url": f"http://127.0.0.1:{catalogue.port}", "auth": grant}},
     )
-    status, _, _ = caller.get("/upstream/livez")
+    status, _, _ = caller.get("/upstream/kettle")
     assert status == 200
     spans = receiver.spans(at_least=4)
-    [upstream] = [span for span in spans if span.name == "GET /upstream/<probe>"]
-    calls = [span for span in spans if span.kind == CLIENT and span.name == "GET catalogue"]
-    [home] = [span for span in spans if span.kind == SERVER and span.name == "GET /"]
-    assert [call.parent_id for call in calls] == [upstream.span_id] * 2
-    assert home.parent_id in {call.span_id for call in calls}
-    assert {upstream.trace_id, home.trace_id} == {call.trace_id for call in calls}
+    [upstream] = [span for span in spans if span.name == "GET /upstream/<sku>"]
+    [call] = [span for span in spans if span.kind == CLIENT and span.name == "GET catalogue"]
+    [product] = [
+        span for span in spans if span.kind == SERVER and span.name == "GET /products/<sku>"
+    ]
+    assert call.parent_id == upstream.span_id
+    assert product.parent_id == call.span_id
+    assert upstream.trace_id == call.trace_id == product.trace_id
     assert not [span for span in spans if "/livez" in span.name or "/readyz" in span.name]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...identity import ENV_PREFIX, SERVICE
-from ...testing.guides import guide, python_blocks, written_for
+from ...testing.guides import examples, guide, python_blocks, written_for
 
 
 def test_the_examples_import_the_service_and_set_its_variables() -> None:
@@ -26,3 +26,9 @@ def test_the_guides_name_is_read_from_them_and_replaced_everywhere() -> None:
     if name != SERVICE:  # a renamed service: its guides still speak of the skeleton's package
         assert name not in guide("api.md")
         assert name.upper() not in guide("settings.md")
+
+
+def test_a_worked_example_is_the_code_after_the_file_a_page_names() -> None:
+    """`views/a.py`, then a colon, then its block; a block no file names is no example."""
+    text = "The view, `views/a.py`, says:\n\n```python\na = 1\n```\n\n```python\nb = 2\n```\n"
+    assert examples(text) == {"views/a.py": "a = 1\n"}
