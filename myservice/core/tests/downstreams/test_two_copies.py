@@ -66,7 +66,7 @@ async def test_in_development_a_copy_gets_its_token_from_the_others_endpoint(
 ) -> None:
     """With the development key, as under make run: the token comes from the catalogue itself."""
     catalogue = serve(factory=example_factory(tmp_path, "catalogue"), AUTH_DEVELOPMENT_KEY=True)
-    grant = {
+    grant: dict[str, object] = {
         "token_url": f"http://127.0.0.1:{catalogue.port}/development/token",
         "client_id": "orders",
         "client_secret": "development",
