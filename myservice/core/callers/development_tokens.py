@@ -64,7 +64,8 @@ async def development_token() -> Response:
         audience=verifier.audience,
         lifetime=LIFETIME,
     )
-    answer = {"access_token": token, "token_type": "Bearer", "expires_in": LIFETIME}
+    kind = "Bearer"
+    answer = {"access_token": token, "token_type": kind, "expires_in": LIFETIME}
     return jsonify({**answer, "scope": " ".join(scopes)})
 
 

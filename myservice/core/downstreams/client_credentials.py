@@ -22,7 +22,7 @@ import structlog
 from prometheus_client import Counter
 
 from .attempts import DownstreamError
-from .parts import ClientCredentialsGrant
+from .parts import IN_HEADER, ClientCredentialsGrant
 from .token_answers import NotAToken, error_code, token_in
 
 # Connections to the token endpoint: one fetch at a time, and one more while it closes.
@@ -163,7 +163,7 @@ class ClientCredentials:
             field: value for field in ("scope", "audience") if (value := getattr(grant, field))
         }
         headers = {"Accept": "application/json"}
-        if grant.secret_in == "header":  # noqa: S105 (where the secret goes, not the secret)
+        if grant.secret_in == IN_HEADER:
             # RFC 6749 section 2.3.1: both are form-encoded before they go in Basic.
             headers["Authorization"] = aiohttp.encode_basic_auth(
                 quote(grant.client_id, safe=""), quote(grant.client_secret, safe="")

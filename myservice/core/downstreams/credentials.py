@@ -72,9 +72,7 @@ def credentials_of(
     downstream: Downstream, tls: ssl.SSLContext | bool, fetches: Counter
 ) -> Credentials:
     """The credentials `downstream.auth` asks for; a token endpoint is reached over `tls`."""
-    if downstream.auth is None:
-        return NoCredentials()
-    if downstream.auth == FORWARD:
-        return ForwardedToken()
-    assert isinstance(downstream.auth, ClientCredentialsGrant)  # noqa: S101 (settings.py's check)
-    return ClientCredentials(downstream.name, downstream.auth, tls, fetches, downstream.deadline)
+    auth = downstream.auth
+    if isinstance(auth, ClientCredentialsGrant):
+        return ClientCredentials(downstream.name, auth, tls, fetches, downstream.deadline)
+    return ForwardedToken() if auth == FORWARD else NoCredentials()

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from ..settings.setting import private_enough
 
 FORWARD = "forward"
+# Where the client secret goes: HTTP Basic (client_secret_basic), or the form (_post).
+IN_HEADER, IN_BODY = "header", "body"
 GRANT_DEFAULTS: dict[str, object] = {
     "scope": None,
     "audience": None,
-    "secret_in": "header",
+    "secret_in": IN_HEADER,
     "cooldown": 5,
 }
 GRANT_REQUIRED = ("token_url", "client_id", "client_secret")
-SECRET_PLACES = ("header", "body")
+SECRET_PLACES = (IN_HEADER, IN_BODY)
 TLS_FIELDS = ("ca_file", "cert_file", "key_file")
 BREAKER_DEFAULTS: dict[str, object] = {"failures": 5, "cool_off": 10}
 

