@@ -11,7 +11,8 @@ route that requires a token against a public one on the same server (bench/calle
 from a stand-in identity provider); then a route awaiting a downstream that answers in 20 ms,
 under 256 connections, against its FastAPI twin (bench/calls.py); last, one worker's resident
 memory is read before and after two runs of BENCH_REQUESTS requests each: it must not grow
-between them, and a one-worker pod's processes must stay under their bars (pod_memory.py).
+between them, and a one-worker pod's processes must stay under their bars (pod_memory.py);
+then the events, and the calls to a dead downstream with a breaker and without (breaker.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bench.breaker import measure_breaker
 from bench.callers import SCOPE
 from bench.database import bench_database
 from bench.events import measure_events
@@ -208,6 +210,7 @@ def main() -> None:
         print(f"the database pairs ran on {database.kind}")
         failures += check_memory(wrk, median(results[SERVE.label]).requests_per_second)
         failures += measure_events(Path(scratch))
+        failures += measure_breaker()
     if failures:
         sys.exit("make bench: " + "; ".join(failures))
 
