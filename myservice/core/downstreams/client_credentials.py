@@ -13,26 +13,19 @@ from __future__ import annotations
 import asyncio
 import math
 import ssl
-from dataclasses import dataclass
 from typing import NoReturn
-from urllib.parse import quote
 
 import aiohttp
 import structlog
 from prometheus_client import Counter
 
 from .attempts import DownstreamError
-from .parts import IN_HEADER, ClientCredentialsGrant
-from .token_answers import NotAToken, error_code, token_in
+from .parts import ClientCredentialsGrant
+from .token_answers import HeldToken, NotAToken, error_code, token_in
+from .token_requests import FetchFailed, ask_for_token
 
 # Connections to the token endpoint: one fetch at a time, and one more while it closes.
 TOKEN_CONNECTIONS = 2
-# Bytes of the token endpoint's answer read at most: a token is a few kilobytes.
-LARGEST_TOKEN_ANSWER = 64 * 1024
-# A token is renewed once this share of its lifetime has passed, used until RENEW_BY before
-# its end (or a tenth of its lifetime, if less), and never after.
-RENEW_FROM = 0.75
-RENEW_BY = 30.0
 
 
 class TokenUnavailable(DownstreamError):  # noqa: N818 (what the client is told: unavailable)
@@ -41,15 +34,6 @@ class TokenUnavailable(DownstreamError):  # noqa: N818 (what the client is told:
     def __init__(self, downstream: str, detail: str, retry_after: int) -> None:
         """`detail` says why; the client may try again after `retry_after` seconds."""
         super().__init__(503, downstream, detail, retry_after, downstream_failed=False)
-
-
-@dataclass(frozen=True)
-class HeldToken:
-    """A token, when to renew it, and when to stop using it (loop time)."""
-
-    authorization: str
-    renew_at: float
-    expires_at: float
 
 
 class ClientCredentials:
@@ -74,6 +58,7 @@ class ClientCredentials:
         self._fetching: asyncio.Task[HeldToken] | None = None
         self._cooldown_until = -math.inf
         self._last_failure = ""
+        self._closed = False
 
     async def authorization(self, deadline: float) -> str | None:
         """The token's header value, fetched first if there is none to use."""
@@ -83,31 +68,46 @@ class ClientCredentials:
             if now >= held.renew_at and self._fetching is None and now >= self._cooldown_until:
                 self._fetch()  # ahead of time, while this call goes on with the token it has
             return held.authorization
+        fetch = self._fetch()
         try:
             async with asyncio.timeout_at(deadline):
-                held = await asyncio.shield(self._fetch())
+                held = await asyncio.shield(fetch)
         except TimeoutError:
-            raise TokenUnavailable(
-                self.name,
-                f"{self.name}: no token from its token endpoint within the call's deadline.",
-                1,
-            ) from None
+            why = "no token from its token endpoint within the call's deadline."
+            raise self._unavailable(why) from None
+        except asyncio.CancelledError:
+            if fetch.cancelled() and not _being_cancelled():  # the fetch stopped, not this call
+                raise self._unavailable("no token: the service is stopping.") from None
+            raise
         return held.authorization
 
     async def after_rejection(self, rejected: str | None, deadline: float) -> str | None:
-        """A new token, unless another call has already replaced the rejected one."""
-        if self._held is not None and self._held.authorization == rejected:
+        """A new token, unless another call has replaced the rejected one already.
+
+        None when the rejected one came less than a cooldown ago: a new one would fare no
+        better, and a downstream that refuses every token would cost a fetch per call.
+        """
+        held = self._held
+        if held is not None and held.authorization == rejected:
+            if asyncio.get_running_loop().time() - held.fetched_at < self._grant.cooldown:
+                return None
             self._held = None
         return await self.authorization(deadline)
 
     async def close(self) -> None:
         """Stop a fetch under way, and close the token endpoint's connections."""
+        self._closed = True
         if self._fetching is not None:
             self._fetching.cancel()
         await self._session.close()
 
+    def _unavailable(self, why: str, retry_after: int = 1) -> TokenUnavailable:
+        return TokenUnavailable(self.name, f"{self.name}: {why}", retry_after)
+
     def _fetch(self) -> asyncio.Task[HeldToken]:
         """The fetch under way, or a new one; TokenUnavailable while cooling down."""
+        if self._closed:
+            raise self._unavailable("no token: the service is stopping.")
         if self._fetching is None:
             left = self._cooldown_until - asyncio.get_running_loop().time()
             if left > 0:
@@ -133,7 +133,19 @@ class ClientCredentials:
         self._cooldown_until = asyncio.get_running_loop().time() + self._grant.cooldown
 
     async def _fetched(self) -> HeldToken:
-        """A token from the endpoint, or TokenUnavailable saying what went wrong."""
+        """A token from the endpoint, or TokenUnavailable saying what went wrong.
+
+        Whatever else a fetch trips on is a failed fetch too, counted and logged: a call that
+        needs a token hears a 503, never a 500.
+        """
+        try:
+            return await self._obtained()
+        except (TokenUnavailable, asyncio.CancelledError):
+            raise
+        except Exception as error:
+            self._failed("failed", f"the token fetch failed ({type(error).__name__})")
+
+    async def _obtained(self) -> HeldToken:
         started = asyncio.get_running_loop().time()
         status, body = await self._post()
         if status != 200:
@@ -149,44 +161,14 @@ class ClientCredentials:
         structlog.get_logger(__name__).info(
             "downstream token fetched", downstream=self.name, lifetime_s=lifetime
         )
-        return HeldToken(
-            f"Bearer {token}",
-            renew_at=started + lifetime * RENEW_FROM,
-            expires_at=started + lifetime - min(RENEW_BY, lifetime / 10),
-        )
+        return HeldToken.of(token, lifetime, fetched_at=started)
 
     async def _post(self) -> tuple[int, bytes]:
-        """Ask the endpoint: its status and the start of its body."""
-        grant = self._grant
-        form = {"grant_type": "client_credentials"}
-        form |= {
-            field: value for field in ("scope", "audience") if (value := getattr(grant, field))
-        }
-        headers = {"Accept": "application/json"}
-        if grant.secret_in == IN_HEADER:
-            # RFC 6749 section 2.3.1: both are form-encoded before they go in Basic.
-            headers["Authorization"] = aiohttp.encode_basic_auth(
-                quote(grant.client_id, safe=""), quote(grant.client_secret, safe="")
-            )
-        else:
-            form |= {"client_id": grant.client_id, "client_secret": grant.client_secret}
+        """Ask the endpoint: its status and its body."""
         try:
-            async with asyncio.timeout(self._fetch_timeout):
-                async with self._session.post(
-                    grant.token_url,
-                    data=form,
-                    headers=headers,
-                    allow_redirects=False,
-                ) as answer:
-                    return answer.status, await answer.content.read(LARGEST_TOKEN_ANSWER)
-        except TimeoutError:
-            self._failed(
-                "timeout", f"the token endpoint did not answer within {self._fetch_timeout:g} s"
-            )
-        except aiohttp.ClientConnectorError:
-            self._failed("unreachable", "the token endpoint cannot be reached")
-        except aiohttp.ClientError:
-            self._failed("bad_answer", "the token endpoint's answer is not HTTP, or was cut off")
+            return await ask_for_token(self._session, self._grant, self._fetch_timeout)
+        except FetchFailed as failure:
+            self._failed(failure.outcome, str(failure))
 
     def _failed(self, outcome: str, why: str) -> NoReturn:
         """Count and log the failed fetch, and raise what the waiting calls hear."""
@@ -196,3 +178,9 @@ class ClientCredentials:
         )
         self._last_failure = why
         raise TokenUnavailable(self.name, f"{self.name}: {why}", math.ceil(self._grant.cooldown))
+
+
+def _being_cancelled() -> bool:
+    """Whether the task running this is being cancelled (its caller gone)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

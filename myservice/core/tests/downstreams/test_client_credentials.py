@@ -22,13 +22,16 @@ from ...testing.token_endpoint import CLIENT
 from ..calling import calling_app
 from ..downstream_stub import DownstreamStub
 
+COOLDOWN = 0.5
+
 
 @pytest.fixture
 async def fetching(
     stub: DownstreamStub, key_server: KeyServer
 ) -> AsyncIterator[tuple[ServiceApp, io.StringIO]]:
     """An app calling the stub with a token of client credentials, serving, its lines kept."""
-    app, lines = app_with_lines(stub.url, auth=key_server.grant(scope="stub:read", cooldown=0.5))
+    grant = key_server.grant(scope="stub:read", cooldown=COOLDOWN)
+    app, lines = app_with_lines(stub.url, auth=grant)
     async with app.test_app():
         yield app, lines
 
@@ -81,9 +84,10 @@ def decoded_part(token: str) -> bytes:
 async def test_a_401_gets_one_new_token_and_one_retry(
     fetching: tuple[ServiceApp, io.StringIO], key_server: KeyServer
 ) -> None:
-    """The downstream refuses the first token once: a new fetch, the call sent again with it."""
+    """The downstream refuses a token older than the cooldown: a new fetch, the call sent again."""
     client = fetching[0].test_client()
     first = await echoed_authorization(client)
+    await asyncio.sleep(COOLDOWN)
     second = await echoed_authorization(client, "/call/flaky/401/1")
     assert key_server.tokens.fetches == 2
     assert second is not None
@@ -91,14 +95,20 @@ async def test_a_401_gets_one_new_token_and_one_retry(
     assert await echoed_authorization(client) == second
 
 
-async def test_a_second_401_reaches_the_view_without_a_third_fetch(
-    fetching: tuple[ServiceApp, io.StringIO], key_server: KeyServer
+async def test_a_downstream_refusing_every_token_costs_one_fetch_per_cooldown(
+    stub: DownstreamStub, key_server: KeyServer
 ) -> None:
-    """A downstream that refuses every token: one retry, then the view hears the 401."""
-    response = await fetching[0].test_client().get("/call/status/401")
-    assert response.status_code == 200
-    assert (await response.get_json())["status"] == 401
-    assert key_server.tokens.fetches == 2
+    """20 calls answered 401 within the cooldown, and one fetch: the view hears each 401.
+
+    A token fresher than the cooldown is not replaced: a new one would fare no better.
+    """
+    app, _ = app_with_lines(stub.url, auth=key_server.grant(cooldown=30))
+    async with app.test_app():
+        client = app.test_client()
+        for _ in range(20):
+            response = await client.get("/call/status/401")
+            assert (await response.get_json())["status"] == 401
+    assert key_server.tokens.fetches == 1
 
 
 @pytest.mark.parametrize(
@@ -144,7 +154,7 @@ async def test_a_token_endpoint_that_fails_is_a_503_naming_the_downstream_then_a
     assert stub.hits["/echo"] == 0
     for name, value in mended.items():
         setattr(key_server.tokens, name, value)
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(COOLDOWN + 0.1)
     assert await echoed_authorization(client) is not None
 
 
@@ -205,6 +215,7 @@ async def test_fetches_are_counted_and_nothing_secret_is_logged(
     client = app.test_client()
     token = await echoed_authorization(client)
     key_server.tokens.status = 500
+    await asyncio.sleep(COOLDOWN)
     status, body, _ = await problem(client, "/call/flaky/401/1")
     assert (status, body["detail"]) == (
         503,

@@ -48,7 +48,9 @@ async def test_a_hundred_calls_fetch_one_token_and_a_rotation_one_more(
     catalogue = serve(factory=catalogue_app, **key_server.settings())
     caller = serve(
         factory=example_factory(tmp_path, "caller"),
-        DOWNSTREAMS=calling(catalogue, key_server.grant(scope="products:read")),
+        # A cooldown shorter than the catalogue's restart: its token is then old enough to be
+        # replaced after a 401.
+        DOWNSTREAMS=calling(catalogue, key_server.grant(scope="products:read", cooldown=1)),
     )
     async with aiohttp.ClientSession() as session:
         seen = await asyncio.gather(*(asked_by(session, caller, f"p{n}") for n in range(CALLS)))
