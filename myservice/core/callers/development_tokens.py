@@ -5,7 +5,8 @@ other's protected routes with a token of their own (downstreams' `auth`), and so
 endpoint, as in production. With the development key allowed (AUTH_DEVELOPMENT_KEY, which
 `make run` sets) and no AUTH_JWKS_URL, the service answers POST /development/token itself, with
 a token of its own development key for the scopes asked and the client id as subject: what
-`make token` prints, no more. It answers only callers on this machine, takes any client secret
+`make token` prints, no more. It answers only requests made straight from this machine (no
+proxy, a loopback Host), takes any client secret
 (there is no client list to check it against), is missing from the OpenAPI document, and is
 never served with an identity provider, so that a deployed service has no such endpoint.
 """
@@ -16,7 +17,7 @@ import base64
 import binascii
 from ipaddress import ip_address
 from typing import cast
-from urllib.parse import unquote
+from urllib.parse import unquote_plus, urlsplit
 
 from quart import Blueprint, Quart, Response, current_app, jsonify, request
 from quart_schema import hide
@@ -28,6 +29,7 @@ from .development_key import DevelopmentKeys, development_key, mint_token
 from .tokens import TokenVerifier
 
 PATH = "/development/token"
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
 LIFETIME = 3600
 # The name starts with _, which no module of views/ can have: it cannot clash with a team's.
 blueprint = Blueprint("_development_tokens", __name__)
@@ -44,8 +46,7 @@ def init_app(app: Quart) -> None:
 @public
 async def development_token() -> Response:
     """A token of the development key for the client's scopes: RFC 6749's client credentials."""
-    client = request.scope.get("client")
-    if not client or not _on_this_machine(client[0]):
+    if not _from_this_machine():
         return _error(403, "unauthorized_client", "Development tokens go to this machine only.")
     form = await request.form
     if form.get("grant_type") != "client_credentials":
@@ -69,7 +70,24 @@ async def development_token() -> Response:
     return jsonify({**answer, "scope": " ".join(scopes)})
 
 
-def _on_this_machine(host: str) -> bool:
+def _from_this_machine() -> bool:
+    """Whether the request came straight from this machine.
+
+    Its peer is loopback; it has no proxy's forwarding headers (a proxy or a tunnel on this
+    machine relays others' requests); its Host is loopback (a page elsewhere whose name is made
+    to point here, DNS rebinding, sends its own name).
+    """
+    client = request.scope.get("client")
+    if not client or not _loopback(client[0]):
+        return False
+    if any(name in request.headers for name in PROXY_HEADERS):
+        return False
+    return _loopback(urlsplit(f"//{request.headers.get('Host', '')}").hostname or "")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
     try:
         return ip_address(host).is_loopback
     except ValueError:
@@ -85,7 +103,7 @@ def _client_id(authorization: str | None, given: str | None) -> str:
         user = base64.b64decode(encoded, validate=True).decode().partition(":")[0]
     except (binascii.Error, UnicodeDecodeError):
         return ""
-    return unquote(user)
+    return unquote_plus(user)
 
 
 def _error(status: int, code: str, detail: str) -> Response:

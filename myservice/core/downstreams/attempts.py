@@ -12,10 +12,7 @@ attempt is counted; a redirect is the caller's, never followed.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -24,6 +21,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .downstream_metrics import DownstreamMetrics
+from .outcomes import DownstreamError, DownstreamResponse
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 RETRIED_STATUSES = frozenset({502, 503, 504})
@@ -32,48 +30,15 @@ READ_CHUNK = 65536
 # Seconds: the first wait is up to BACKOFF, each next up to twice the last, none over BACKOFF_CAP.
 BACKOFF = 0.05
 BACKOFF_CAP = 1.0
-# Seconds a call waits for a connection, a free one of the pool or a new one, before it is
-# refused (503).
+# Seconds a call waits for a place in the pool before it is refused (503, not the downstream's
+# failure), and for a new connection to be made, its TLS handshake included (a failure of the
+# downstream's: a host that takes connections and says nothing must open its breaker).
 CONNECTION_WAIT = 1.0
+CONNECT_WAIT = 1.0
 # What a client refused for a downstream that cannot be reached is told to wait, in seconds.
 RETRY_AFTER = 1
 
 jitter = secrets.SystemRandom()
-
-
-class DownstreamError(Exception):
-    """A call that failed: the status the client gets (502, 503, 504) and why, in words.
-
-    `downstream_failed` says whether the downstream itself failed, which its breaker counts;
-    a full pool, a missing token or an open breaker are not its failures.
-    """
-
-    def __init__(
-        self,
-        status: int,
-        downstream: str,
-        detail: str,
-        retry_after: int = 0,
-        *,
-        downstream_failed: bool = True,
-    ) -> None:
-        """Fail with `status`; `retry_after` seconds for a 503."""
-        super().__init__(detail)
-        self.status, self.downstream, self.retry_after = status, downstream, retry_after
-        self.downstream_failed = downstream_failed
-
-
-@dataclass(frozen=True)
-class DownstreamResponse:
-    """A downstream's answer, read whole: its status, headers and body."""
-
-    status_code: int
-    headers: Mapping[str, str]
-    content: bytes
-
-    def json(self) -> Any:
-        """The body parsed as JSON; ValueError when it is not JSON."""
-        return json.loads(self.content)
 
 
 class Attempts:
@@ -83,6 +48,7 @@ class Attempts:
         self,
         session: aiohttp.ClientSession,
         *,
+        slots: asyncio.Semaphore,
         name: str,
         retries: int,
         metrics: DownstreamMetrics,
@@ -90,7 +56,8 @@ class Attempts:
         url: URL,
         largest: int,
     ) -> None:
-        self.session, self.name, self.retries, self.metrics = session, name, retries, metrics
+        self.session, self.slots, self.name = session, slots, name
+        self.retries, self.metrics = retries, metrics
         self.method, self.url, self.largest = method, url, largest
         self.attempts = 0
         self.status: int | None = None
@@ -103,30 +70,20 @@ class Attempts:
             self.attempts += 1
             last = self.attempts > self.retries
             try:
-                # A redirect is the caller's to follow: followed here, it would carry the
-                # headers to another host, and turn a POST into a GET.
-                async with self.session.request(
-                    self.method, self.url, allow_redirects=False, **options
-                ) as answer:
-                    response = DownstreamResponse(
-                        answer.status,
-                        CIMultiDictProxy(CIMultiDict(answer.headers)),
-                        await self._read(answer),
-                    )
-            except aiohttp.ConnectionTimeoutError:
-                self._count("no_connection")
-                detail = f"{name}: no connection within {CONNECTION_WAIT:g} s (pool full?)."
-                raise self._failure(503, detail, RETRY_AFTER, downstream_failed=False) from None
-            except aiohttp.ClientConnectorCertificateError:
+                response = await self._exchange(options)
+            except aiohttp.ClientSSLError as error:
                 self._count("tls_error")
-                detail = f"{name}'s certificate is not trusted (its tls ca_file?)."
+                untrusted = isinstance(error, aiohttp.ClientConnectorCertificateError)
+                detail = (
+                    f"{name}'s certificate is not trusted (its tls ca_path?)."
+                    if untrusted
+                    else f"{name} refused the TLS handshake (its tls cert_path?)."
+                )
                 raise self._failure(502, detail) from None
-            except aiohttp.ClientSSLError:
-                self._count("tls_error")
-                detail = f"{name} refused the TLS handshake (its tls cert_file?)."
-                raise self._failure(502, detail) from None
-            except aiohttp.ClientConnectorError:
-                self._count("connect_error")
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
+                # Nothing was sent: tried again whatever the method.
+                timed_out = isinstance(error, aiohttp.ConnectionTimeoutError)
+                self._count("connect_timeout" if timed_out else "connect_error")
                 if last:
                     raise self._failure(503, f"{name} cannot be reached.", RETRY_AFTER) from None
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError):
@@ -145,6 +102,26 @@ class Attempts:
                     return response
             ceiling = min(BACKOFF_CAP, BACKOFF * 2 ** (self.attempts - 1))
             await asyncio.sleep(jitter.uniform(0, ceiling))
+
+    async def _exchange(self, options: dict[str, Any]) -> DownstreamResponse:
+        """One request and its answer, in one of the pool's places; 503 if none frees in time."""
+        try:
+            async with asyncio.timeout(CONNECTION_WAIT):
+                await self.slots.acquire()
+        except TimeoutError:
+            self._count("no_connection")
+            detail = f"{self.name}: no connection within {CONNECTION_WAIT:g} s (pool full)."
+            raise self._failure(503, detail, RETRY_AFTER, downstream_failed=False) from None
+        try:
+            # A redirect is the caller's to follow: followed here, it would carry the headers
+            # to another host, and turn a POST into a GET.
+            async with self.session.request(
+                self.method, self.url, allow_redirects=False, **options
+            ) as answer:
+                headers = CIMultiDictProxy(CIMultiDict(answer.headers))
+                return DownstreamResponse(answer.status, headers, await self._read(answer))
+        finally:
+            self.slots.release()
 
     async def _read(self, answer: aiohttp.ClientResponse) -> bytes:
         """The answer's body, refused (502) as soon as it is larger than `largest` bytes."""

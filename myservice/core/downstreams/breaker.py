@@ -23,7 +23,7 @@ from contextlib import contextmanager
 import structlog
 from prometheus_client import Gauge
 
-from .attempts import DownstreamError
+from .outcomes import DownstreamError
 from .parts import BreakerSettings
 
 # The states, as the gauge shows them: the larger, the worse.

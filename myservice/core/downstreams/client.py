@@ -26,15 +26,11 @@ from yarl import URL
 
 from ..http.request import JSONRequest
 from ..http.request_ids import HEADER, current_request_id
-from .attempts import (
-    CONNECTION_WAIT,
-    Attempts,
-    DownstreamError,
-    DownstreamResponse,
-)
+from .attempts import CONNECT_WAIT, Attempts
 from .breaker import Breaker
 from .credentials import credentials_of
 from .downstream_metrics import DownstreamMetrics
+from .outcomes import DownstreamError, DownstreamResponse
 from .paths import call_path
 from .tls import tls_context
 
@@ -65,8 +61,9 @@ class DownstreamClient:
             connector=aiohttp.TCPConnector(
                 limit=downstream.pool, limit_per_host=downstream.pool, ssl=tls
             ),
-            timeout=aiohttp.ClientTimeout(total=None, connect=CONNECTION_WAIT),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_WAIT),
         )
+        self._slots = asyncio.Semaphore(downstream.pool)
         # aiohttp re-sends an idempotent request at once when a kept-alive connection drops;
         # the retries here are the only ones, backed off and counted (a test holds it to that).
         self._session._retry_connection = False
@@ -125,6 +122,7 @@ class DownstreamClient:
         started = time.perf_counter()
         call = Attempts(
             self._session,
+            slots=self._slots,
             name=self.name,
             retries=self._retries,
             metrics=self._metrics,
@@ -168,14 +166,14 @@ class DownstreamClient:
     async def _attempted(
         self, call: Attempts, options: dict[str, Any], deadline: float, budget: float
     ) -> DownstreamResponse:
-        """The attempts' answer by `deadline`; past it, DownstreamError 504."""
+        """The answer by `deadline`; past it, a 504, not counted if the request's cut it."""
         try:
             async with asyncio.timeout_at(deadline):
                 return await call.run(options)
         except TimeoutError:
-            raise DownstreamError(
-                504, self.name, f"{self.name} did not answer within the deadline ({budget:.2f} s)."
-            ) from None
+            detail = f"{self.name} did not answer within the deadline ({budget:.2f} s)."
+            failed = budget >= self._deadline
+            raise DownstreamError(504, self.name, detail, downstream_failed=failed) from None
 
     def json(self, response: DownstreamResponse, expect: int | None = None) -> Any:
         """The JSON body of one of this downstream's answers; DownstreamError 502 if it is not.
@@ -184,7 +182,7 @@ class DownstreamClient:
         """
         if expect is not None and response.status_code != expect:
             detail = f"{self.name} answered {response.status_code}, not {expect}."
-            raise DownstreamError(502, self.name, detail, downstream_failed=False)
+            raise DownstreamError(502, self.name, detail)
         try:
             return response.json()
         except ValueError:

@@ -19,7 +19,7 @@ import aiohttp
 import structlog
 from prometheus_client import Counter
 
-from .attempts import DownstreamError
+from .outcomes import DownstreamError
 from .parts import ClientCredentialsGrant
 from .token_answers import HeldToken, NotAToken, error_code, token_in
 from .token_requests import FetchFailed, ask_for_token

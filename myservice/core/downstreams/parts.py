@@ -2,7 +2,7 @@
 
 auth: forward                       # the caller's own bearer token goes on
 auth: {token_url: ..., client_id: ..., client_secret: ..., scope: ..., audience: ...}
-tls: {ca_file: ..., cert_file: ..., key_file: ...}
+tls: {ca_path: ..., cert_path: ..., key_path: ...}
 breaker: {failures: 5, cool_off: 10}  # or null: no breaker
 """
 
@@ -25,7 +25,7 @@ GRANT_DEFAULTS: dict[str, object] = {
 }
 GRANT_REQUIRED = ("token_url", "client_id", "client_secret")
 SECRET_PLACES = (IN_HEADER, IN_BODY)
-TLS_FIELDS = ("ca_file", "cert_file", "key_file")
+TLS_FIELDS = ("ca_path", "cert_path", "key_path")
 BREAKER_DEFAULTS: dict[str, object] = {"failures": 5, "cool_off": 10}
 
 
@@ -50,9 +50,9 @@ class ClientCredentialsGrant:
 class Tls:
     """The internal CA to trust besides the system's, and the certificate for mutual TLS."""
 
-    ca_file: str | None
-    cert_file: str | None
-    key_file: str | None
+    ca_path: str | None
+    cert_path: str | None
+    key_path: str | None
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,9 @@ def auth_part(name: str, auth: object) -> object:
     grant = filled_in(f"{name} auth", auth, GRANT_DEFAULTS, GRANT_REQUIRED)
     for field in GRANT_REQUIRED:
         if not isinstance(grant[field], str) or not grant[field]:  # None: not given
-            raise ValueError(f"{name}: auth needs its {field}, a string")
+            raise ValueError(
+                f"{name}: auth needs its {field}, a string (quote it if it looks like a number)"
+            )
     if not private_enough(str(grant["token_url"])):
         raise ValueError(
             f"{name}: auth token_url must be an https URL (plain http to this machine only):"
@@ -95,13 +97,13 @@ def tls_part(name: str, tls: object) -> object:
     if tls is None:
         return None
     if not isinstance(tls, dict):
-        raise ValueError(f"{name}: tls must be a mapping such as {{ca_file: /etc/ssl/ca.pem}}")
+        raise ValueError(f"{name}: tls must be a mapping such as {{ca_path: /etc/ssl/ca.pem}}")
     files = filled_in(f"{name} tls", tls, dict.fromkeys(TLS_FIELDS), ())
     for field in TLS_FIELDS:
         if files[field] is not None and not (isinstance(files[field], str) and files[field]):
             raise ValueError(f"{name}: tls {field} must be the path of a file, or null")
-    if files["key_file"] is not None and files["cert_file"] is None:
-        raise ValueError(f"{name}: tls key_file needs the cert_file it is the key of")
+    if files["key_path"] is not None and files["cert_path"] is None:
+        raise ValueError(f"{name}: tls key_path needs the cert_path it is the key of")
     return files
 
 

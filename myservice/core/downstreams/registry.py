@@ -12,6 +12,7 @@ service should not go unready because a dependency is down unless it cannot work
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from quart import Quart, Response, current_app
 
@@ -20,9 +21,10 @@ from ..http.readiness import NotReady, add_readiness_check
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
 from ..observability.tracing import tracing_of
-from .attempts import DownstreamError
+from ..settings.setting import private_enough
 from .client import DownstreamClient
 from .downstream_metrics import DownstreamMetrics
+from .outcomes import DownstreamError
 from .settings import Downstream
 
 EXTENSION_KEY = __name__
@@ -31,6 +33,14 @@ EXTENSION_KEY = __name__
 def init_app(app: Quart) -> None:
     """Open each downstream's client when serving starts, close it after; answer its failures."""
     configured = [Downstream.of(name, entry) for name, entry in app.config["DOWNSTREAMS"].items()]
+    for one in configured:
+        if one.auth is not None and not private_enough(one.url):
+            app.logger.warning(
+                "DOWNSTREAMS %s: its calls carry tokens over plain http to %s; use https,"
+                " unless a service mesh encrypts the hop",
+                one.name,
+                urlsplit(one.url).hostname,
+            )
     clients: dict[str, DownstreamClient] = {}
     app.extensions[EXTENSION_KEY] = clients
     app.register_error_handler(DownstreamError, failure_response)

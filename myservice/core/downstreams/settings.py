@@ -5,7 +5,7 @@ DOWNSTREAMS:
     url: https://billing.internal
     deadline: 2
     auth: {token_url: https://identity.internal/token, client_id: orders, client_secret: ...}
-    tls: {ca_file: /etc/ssl/internal-ca.pem}
+    tls: {ca_path: /etc/ssl/internal-ca.pem}
     breaker: {failures: 5, cool_off: 10}
 """
 

@@ -2,8 +2,10 @@
 
 A service inside a company's network often reaches its siblings over certificates of an
 internal CA, and some ask for the caller's own certificate (mutual TLS). The context trusts the
-system's CAs and `ca_file`'s, and presents `cert_file` (with `key_file`, or the key in the same
+system's CAs and `ca_path`'s, and presents `cert_path` (with `key_path`, or the key in the same
 file) when asked. A file that cannot be read, or is not what it should be, stops the start.
+The fields end in _path, not _file, which <SERVICE>_..._FILE variables would read as a file to
+take the field's value from.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ def tls_context(name: str, tls: Tls | None) -> ssl.SSLContext | None:
     if tls is None:
         return None
     context = ssl.create_default_context()
-    if tls.ca_file is not None:
-        _loading(name, tls.ca_file, lambda: context.load_verify_locations(cafile=tls.ca_file))
-    cert_file = tls.cert_file
-    if cert_file is not None:
-        files = ", ".join(path for path in (cert_file, tls.key_file) if path)
-        _loading(name, files, lambda: context.load_cert_chain(cert_file, tls.key_file))
+    if tls.ca_path is not None:
+        _loading(name, tls.ca_path, lambda: context.load_verify_locations(cafile=tls.ca_path))
+    cert_path = tls.cert_path
+    if cert_path is not None:
+        files = ", ".join(path for path in (cert_path, tls.key_path) if path)
+        # An encrypted key would make OpenSSL ask for its password on the terminal: no password.
+        load = lambda: context.load_cert_chain(cert_path, tls.key_path, password=b"")  # noqa: E731
+        _loading(name, files, load)
     return context
 
 
@@ -35,7 +39,7 @@ def _loading(name: str, files: str, load: Callable[[], None]) -> None:
         load()
     except OSError as error:  # ssl.SSLError is one too
         reason = getattr(error, "reason", None) or (
-            "not PEM, or no key for the certificate"
+            "not PEM, an encrypted key, or no key for the certificate"
             if isinstance(error, ssl.SSLError)
             else error.strerror
         )

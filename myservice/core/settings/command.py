@@ -13,7 +13,7 @@ import click
 from quart import Quart
 from quart.cli import ScriptInfo, pass_script_info
 
-from .fields import Path
+from .fields import FieldPath
 from .loader import Settings
 from .setting import as_yaml
 
@@ -37,7 +37,7 @@ def config_command(info: ScriptInfo) -> None:
     """Print the effective settings and the layer each one came from, secrets masked."""
     settings: Settings = info.load_app().extensions[EXTENSION_KEY]
     rows = [
-        (key, shown(key, value, settings.masked.get(key, set())), settings.origins[key])
+        (key, shown(key, value, settings.from_files.get(key, set())), settings.origins[key])
         for key, value in settings.values.items()
     ]
     widths = [max(len(row[column]) for row in rows) for column in (0, 1)]
@@ -45,7 +45,7 @@ def config_command(info: ScriptInfo) -> None:
         click.echo(f"{key:<{widths[0]}}  {value:<{widths[1]}}  {origin}")
 
 
-def shown(key: str, value: object, from_files: Collection[Path] = ()) -> str:
+def shown(key: str, value: object, from_files: Collection[FieldPath] = ()) -> str:
     """The value as `make config` prints it: text masked when the key names a secret.
 
     So is what came from files (`from_files`, the paths of the fields read from them, () for
@@ -58,7 +58,7 @@ def shown(key: str, value: object, from_files: Collection[Path] = ()) -> str:
     return as_yaml(_masked(value, (), from_files))
 
 
-def _masked(value: object, path: Path, from_files: Collection[Path]) -> object:
+def _masked(value: object, path: FieldPath, from_files: Collection[FieldPath]) -> object:
     if path in from_files or (path and path[-1].endswith(SECRET_FIELDS)):
         return MASK.strip('"')
     if isinstance(value, str):

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..identity import ENV_PREFIX
-from .fields import FieldOverride, Path, field_path
+from .fields import FieldOverride, FieldPath, field_path
 from .secret_files import file_target
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def environment_entries(table: Mapping[str, Setting]) -> list[Entry]:
     checked once it has all its fields.
     """
     entries: list[Entry] = []
-    fields: dict[str, list[tuple[str, tuple[Path, object]]]] = {}
+    fields: dict[str, list[tuple[str, tuple[FieldPath, object]]]] = {}
     for variable, raw in sorted(os.environ.items()):
         if not variable.startswith(ENV_PREFIX) or file_target(variable, table) is not None:
             continue

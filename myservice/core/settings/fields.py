@@ -19,21 +19,21 @@ if TYPE_CHECKING:
 # <KEY>__<ENTRY>__<FIELD>[__<FIELD>...]
 FIELD_SEPARATOR = "__"
 # The path of a field in a mapping setting: the entry's name, then the fields down to it.
-Path = tuple[str, ...]
+FieldPath = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class FieldOverride:
     """The fields of entries of a mapping setting that variables set, all applied at once.
 
-    `secret`: the values came from files, and `make config` masks them.
+    `from_files`: the values came from files, and `make config` masks them.
     """
 
-    fields: tuple[tuple[Path, object], ...]
-    secret: bool = False
+    fields: tuple[tuple[FieldPath, object], ...]
+    from_files: bool = False
 
     @property
-    def paths(self) -> list[Path]:
+    def paths(self) -> list[FieldPath]:
         """The paths of the fields set."""
         return [path for path, _ in self.fields]
 
@@ -45,7 +45,7 @@ class FieldOverride:
         return entries
 
 
-def field_path(variable: str, table: Mapping[str, Setting]) -> tuple[str, Path] | None:
+def field_path(variable: str, table: Mapping[str, Setting]) -> tuple[str, FieldPath] | None:
     """The key and field path <PREFIX>KEY__ENTRY__FIELD... names, KEY a mapping setting."""
     key, *path = variable.removeprefix(ENV_PREFIX).split(FIELD_SEPARATOR)
     setting = table.get(key)
@@ -54,7 +54,7 @@ def field_path(variable: str, table: Mapping[str, Setting]) -> tuple[str, Path] 
     return key, tuple(part.lower() for part in path)
 
 
-def _with(mapping: object, path: Path, value: object) -> dict[str, object]:
+def _with(mapping: object, path: FieldPath, value: object) -> dict[str, object]:
     """A copy of `mapping` (a new one if it is none) with the field at `path` set to `value`."""
     copied = dict(mapping) if isinstance(mapping, dict) else {}
     first, *rest = path

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from ..identity import StartupError
 from .environment import environment_entries, value_of
-from .fields import FieldOverride, Path
+from .fields import FieldOverride, FieldPath
 from .files import Entry, did_you_mean, read_config_file, yaml_entries
-from .secret_files import file_entries, from_a_file
+from .secret_files import file_entries, from_a_file, read_from_a_file
 from .setting import Setting, as_yaml
 
 SETTINGS_FILE_VARIABLE = "QUART_SETTINGS"
@@ -26,13 +26,13 @@ DEFAULT_SETTINGS_FILE = "settings.yml"
 class Settings:
     """The validated values, for each key the layer it came from, and what `make config` masks.
 
-    `masked` holds, for a key whose value came from files in whole or part, the paths of the
+    `from_files` holds, for a key whose value came from files in whole or part, the paths of the
     fields read from them; () for the whole value.
     """
 
     values: dict[str, object]
     origins: dict[str, str]
-    masked: dict[str, set[Path]] = field(default_factory=dict)
+    from_files: dict[str, set[FieldPath]] = field(default_factory=dict)
 
 
 def load_settings(
@@ -44,7 +44,7 @@ def load_settings(
     """
     values: dict[str, object] = {key: setting.default for key, setting in table.items()}
     origins = dict.fromkeys(table, "default")
-    masked: dict[str, set[Path]] = {}
+    from_files: dict[str, set[FieldPath]] = {}
     layers = (
         _file_entries(),
         environment_entries(table),
@@ -52,29 +52,30 @@ def load_settings(
         [("create_app() overrides", key, value) for key, value in (overrides or {}).items()],
     )
     entries = [entry for layer in layers for entry in layer]
-    # Fields set by several layers (a URL from the environment, the secret from a file) are
-    # checked together, once the last has been applied: each alone may be an entry half made.
+    # A mapping that later layers complete field by field (the entry in a settings file, its
+    # client secret from a file) is checked once the last of them is applied: each layer
+    # alone may hold an entry half made.
     pending: dict[str, list[str]] = {}
     for index, (origin, key, given) in enumerate(entries):
         name = _known_key(table, origin, key)
         value: object
         if isinstance(given, FieldOverride):
             value = given.applied_to(values[name])
-            if given.secret:
-                masked.setdefault(name, set()).update(given.paths)
-            if _fields_later(entries[index + 1 :], name):
-                values[name] = value
-                pending.setdefault(name, []).append(origin)
-                continue
-            origin = ", ".join([*pending.pop(name, []), origin])  # noqa: PLW2901 (all of them)
+            if given.from_files:
+                from_files.setdefault(name, set()).update(given.paths)
         else:
             value = given
-            masked.pop(name, None)
+            from_files.pop(name, None)
             if from_a_file(origin):
-                masked[name] = {()}
+                from_files[name] = {()}
+        if _fields_later(entries[index + 1 :], name) and _fits(table[name], value):
+            values[name] = value
+            pending.setdefault(name, []).append(origin)
+            continue
+        origin = ", ".join([*pending.pop(name, []), origin])  # noqa: PLW2901 (all of them)
         values[name] = _validated(table[name], origin, name, value)
         origins[name] = origin
-    return Settings(values, origins, masked)
+    return Settings(values, origins, from_files)
 
 
 def _fields_later(entries: list[Entry], key: str) -> bool:
@@ -98,7 +99,9 @@ def _known_key(table: Mapping[str, Setting], origin: str, key: object) -> str:
 
 def _validated(setting: Setting, origin: str, key: str, value: object) -> object:
     if not _fits(setting, value):
-        raise StartupError(f"{origin}: {key} must be {_expected(setting)}, not {as_yaml(value)}")
+        # What a file holds may be a secret: it is not repeated.
+        given = "what the file holds" if read_from_a_file(origin) else as_yaml(value)
+        raise StartupError(f"{origin}: {key} must be {_expected(setting)}, not {given}")
     if setting.check is None or value is None:
         return value
     try:

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..identity import ENV_PREFIX, StartupError
-from .fields import FieldOverride, field_path
-from .fields import Path as FieldPath
+from .fields import FieldOverride, FieldPath, field_path
 
 if TYPE_CHECKING:
     from .files import Entry
@@ -68,7 +67,7 @@ def file_entries(
         origin = ORIGIN.format(path=path, variable=variable)
         if field:
             # Text, as a secret is: a field takes no JSON from a file.
-            entries.append((origin, key, FieldOverride(((field, text),), secret=True)))
+            entries.append((origin, key, FieldOverride(((field, text),), from_files=True)))
         else:
             entries.append((origin, key, parse(table[key], text)))
     return entries
@@ -77,3 +76,8 @@ def file_entries(
 def from_a_file(origin: str) -> bool:
     """Whether a setting's origin is this layer, whose values `make config` always masks."""
     return origin.startswith("file ") and origin.endswith(f"{SUFFIX})")
+
+
+def read_from_a_file(origins: str) -> bool:
+    """Whether any of the origins a value was put together from is this layer."""
+    return f"{SUFFIX})" in origins

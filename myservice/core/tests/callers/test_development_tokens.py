@@ -83,11 +83,25 @@ async def test_a_request_it_cannot_grant_is_refused_as_rfc_6749_says(
     assert (await response.get_json())["error"] == error
 
 
-async def test_a_caller_beyond_this_machine_gets_no_token() -> None:
-    """From another machine's address: 403, whatever it sends."""
-    app = create_app({"TESTING": True, "AUTH_DEVELOPMENT_KEY": True})
+@pytest.mark.parametrize(
+    ("peer", "headers"),
+    [
+        ("198.51.100.7", {}),
+        ("127.0.0.1", {"X-Forwarded-For": "203.0.113.9"}),
+        ("127.0.0.1", {"Forwarded": "for=203.0.113.9"}),
+        ("127.0.0.1", {"X-Real-IP": "203.0.113.9"}),
+        ("127.0.0.1", {"Host": "rebound.example.com:5000"}),
+    ],
+)
+async def test_a_request_not_made_straight_from_this_machine_gets_no_token(
+    peer: str, headers: dict[str, str]
+) -> None:
+    """Another machine's address, a proxy's or tunnel's relay, a name rebound here: 403."""
+    app = create_app(
+        {"TESTING": True, "AUTH_DEVELOPMENT_KEY": True, "TRUSTED_PROXIES": ["127.0.0.1"]}
+    )
     async with app.test_app():
-        response = await ask(app, FORM, basic("orders"), peer="198.51.100.7")
+        response = await ask(app, FORM, {**basic("orders"), **headers}, peer=peer)
     assert response.status_code == 403
     assert (await response.get_json())["error"] == "unauthorized_client"
 

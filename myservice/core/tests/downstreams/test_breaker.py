@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -141,3 +142,35 @@ async def test_a_breaker_can_be_turned_off(stub: DownstreamStub) -> None:
         for _ in range(8):
             assert (await client.get("/call/status/500")).status_code == 502
         assert (await client.get("/call/echo")).status_code == 200
+
+
+async def test_a_host_that_takes_connections_and_says_nothing_opens_it() -> None:
+    """A TLS downstream whose port accepts and never shakes hands: 503s, then the breaker.
+
+    Each call waits out its connection wait (1 s); once open, the breaker answers at once.
+    """
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes the connections; nothing ever answers
+        url = f"https://127.0.0.1:{silent.getsockname()[1]}"
+        app = calling_app(url, retries=0, breaker={"failures": 2})
+        async with app.test_app():
+            client = app.test_client()
+            for _ in range(2):
+                body = await (await client.get("/call/echo")).get_json()
+                assert body["detail"] == "stub cannot be reached."
+            body = await (await client.get("/call/echo")).get_json()
+    assert body["detail"].endswith("(circuit breaker open).")
+
+
+async def test_a_deadline_cut_by_the_incoming_request_is_not_the_downstreams_failure(
+    stub: DownstreamStub,
+) -> None:
+    """RESPONSE_TIMEOUT leaves the call less than its deadline: its 504 leaves the breaker shut."""
+    app = calling_app(stub.url, retries=0, deadline=5, breaker={"failures": 1})
+    app.config["RESPONSE_TIMEOUT"] = 0.3
+    async with app.test_app():
+        client = app.test_client()
+        for _ in range(2):
+            assert (await client.get("/call/slow/1")).status_code == 504
+        assert await state(client) == "0.0"

@@ -129,6 +129,11 @@ async def test_a_downstream_refusing_every_token_costs_one_fetch_per_cooldown(
             {"body": b'{"access_token": "abc", "expires_in": "soon"}'},
             "stub: the token endpoint's expires_in",
         ),
+        ({"body": b"[" * 60000}, "stub: the token endpoint answered with a body that is not"),
+        (
+            {"body": b'{"access_token": "abc", "expires_in": 1' + b"0" * 400 + b"}"},
+            "stub: the token endpoint's expires_in is not a number",
+        ),
         ({"clients": {}}, "stub: the token endpoint answered 401 (invalid_client)"),
     ],
 )
@@ -243,3 +248,16 @@ async def test_the_secret_can_go_in_the_body(stub: DownstreamStub, key_server: K
         "client_id": CLIENT[0],
         "client_secret": CLIENT[1],
     }
+
+
+async def test_calls_waiting_on_a_fetch_when_the_app_stops_hear_a_503(
+    stub: DownstreamStub, key_server: KeyServer
+) -> None:
+    """The fetch is stopped with the app: its waiting call is a 503 naming the downstream."""
+    key_server.tokens.delay = 1
+    app, _ = app_with_lines(stub.url, auth=key_server.grant())
+    async with app.test_app():
+        waiting = asyncio.create_task(problem(app.test_client()))
+        await asyncio.sleep(0.2)
+    status, body, _ = await waiting
+    assert (status, body["detail"]) == (503, "stub: no token: the service is stopping.")

@@ -13,10 +13,10 @@ def test_each_part_gets_its_defaults() -> None:
     """A grant's scope and audience are optional, its secret goes in Basic; 5 failures, 10 s."""
     assert auth_part("billing", GRANT) == {**GRANT, **GRANT_DEFAULTS}
     assert GRANT_DEFAULTS == {"scope": None, "audience": None, "secret_in": "header", "cooldown": 5}
-    assert tls_part("billing", {"ca_file": "ca.pem"}) == {
-        "ca_file": "ca.pem",
-        "cert_file": None,
-        "key_file": None,
+    assert tls_part("billing", {"ca_path": "ca.pem"}) == {
+        "ca_path": "ca.pem",
+        "cert_path": None,
+        "key_path": None,
     }
     assert breaker_part("billing", {}) == {"failures": 5, "cool_off": 10}
 
@@ -55,9 +55,9 @@ def test_a_mistake_in_auth_is_named(auth: object, message: str) -> None:
 @pytest.mark.parametrize(
     ("part", "value", "message"),
     [
-        (tls_part, {"key_file": "k.pem"}, "billing: tls key_file needs the cert_file"),
-        (tls_part, {"ca": "c"}, "billing tls has ca; known: ca_file, cert_file, key_file"),
-        (tls_part, {"ca_file": 3}, "billing: tls ca_file must be the path of a file, or null"),
+        (tls_part, {"key_path": "k.pem"}, "billing: tls key_path needs the cert_path"),
+        (tls_part, {"ca": "c"}, "billing tls has ca; known: ca_path, cert_path, key_path"),
+        (tls_part, {"ca_path": 3}, "billing: tls ca_path must be the path of a file, or null"),
         (tls_part, "ca.pem", "billing: tls must be a mapping"),
         (breaker_part, {"failures": 0}, "billing: breaker failures must be a whole number"),
         (breaker_part, {"cool_off": -1}, "billing: breaker cool_off must be seconds"),

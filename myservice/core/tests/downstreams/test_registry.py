@@ -143,3 +143,20 @@ async def test_the_worked_example_of_the_docs_calls_a_protected_route_with_its_o
     }
     assert climbing.status_code == 400
     assert key_server.tokens.fetches == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://billing.internal", True),
+        ("https://billing.internal", False),
+        ("http://127.0.0.1:9", False),
+    ],
+)
+def test_tokens_over_plain_http_to_another_host_are_warned_of(
+    url: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Tokens over http beyond this machine: a warning at start, not a refusal (a mesh may encrypt)."""
+    app_calling(billing={"url": url, "auth": "forward"})
+    warning = "DOWNSTREAMS billing: its calls carry tokens over plain http to billing.internal"
+    assert (warning in caplog.text) is warned

@@ -59,32 +59,32 @@ async def test_a_certificate_of_an_unknown_ca_is_a_502_saying_so(serve: Serve) -
     """No tls: the server's certificate is not trusted, and the 502 says so."""
     status, body = await called(serve())
     assert (status, body["downstream"]) == (502, "stub")
-    assert body["detail"] == "stub's certificate is not trusted (its tls ca_file?)."
+    assert body["detail"] == "stub's certificate is not trusted (its tls ca_path?)."
 
 
 async def test_the_internal_ca_is_trusted(serve: Serve, files: Files) -> None:
-    """With ca_file, the server's certificate is trusted; no client certificate is shown."""
-    status, body = await called(serve(), tls={"ca_file": str(files.ca)})
+    """With ca_path, the server's certificate is trusted; no client certificate is shown."""
+    status, body = await called(serve(), tls={"ca_path": str(files.ca)})
     assert (status, body) == (200, {"status": 200, "body": {"client": None}})
 
 
 async def test_a_server_asking_for_a_certificate_refuses_a_call_without(
     serve: Serve, files: Files
 ) -> None:
-    """Mutual TLS, only ca_file: the server refuses after the handshake, heard as a drop: 502."""
-    status, body = await called(serve(mutual=True), tls={"ca_file": str(files.ca)})
+    """Mutual TLS, only ca_path: the server refuses after the handshake, heard as a drop: 502."""
+    status, body = await called(serve(mutual=True), tls={"ca_path": str(files.ca)})
     assert (status, body["downstream"]) == (502, "stub")
     assert body["detail"] == "stub dropped the connection."
 
 
 @pytest.mark.parametrize("together", [False, True])
 async def test_the_client_certificate_is_shown(serve: Serve, files: Files, together: bool) -> None:
-    """Mutual TLS: cert_file and key_file, or both in cert_file; the server sees "orders"."""
+    """Mutual TLS: cert_path and key_path, or both in cert_path; the server sees "orders"."""
     ca = str(files.ca)
     tls = (
-        {"ca_file": ca, "cert_file": str(files.client_both)}
+        {"ca_path": ca, "cert_path": str(files.client_both)}
         if together
-        else {"ca_file": ca, "cert_file": str(files.client_cert), "key_file": str(files.client_key)}
+        else {"ca_path": ca, "cert_path": str(files.client_cert), "key_path": str(files.client_key)}
     )
     status, body = await called(serve(mutual=True), tls=tls)
     assert (status, body) == (200, {"status": 200, "body": {"client": "orders"}})
@@ -93,9 +93,13 @@ async def test_the_client_certificate_is_shown(serve: Serve, files: Files, toget
 @pytest.mark.parametrize(
     ("field", "content", "reason"),
     [
-        ("ca_file", None, "No such file or directory"),
-        ("ca_file", b"not a certificate\n", "NO_CERTIFICATE_OR_CRL_FOUND"),
-        ("cert_file", b"not a certificate\n", "not PEM, or no key for the certificate"),
+        ("ca_path", None, "No such file or directory"),
+        ("ca_path", b"not a certificate\n", "NO_CERTIFICATE_OR_CRL_FOUND"),
+        (
+            "cert_path",
+            b"not a certificate\n",
+            "not PEM, an encrypted key, or no key for the certificate",
+        ),
     ],
 )
 async def test_a_file_missing_or_wrong_stops_the_start(

@@ -44,6 +44,7 @@ def test_without_expires_in_the_tokens_exp_says_else_a_default() -> None:
     ("body", "reason"),
     [
         (b"<html>", "the token endpoint answered with a body that is not JSON"),
+        (b"[" * 60000, "the token endpoint answered with a body that is not JSON"),
         (b"[]", "the token endpoint's answer holds no access_token"),
         (answer({"access_token": "a b"}), "the token endpoint's answer holds no access_token"),
         (
@@ -79,3 +80,4 @@ def test_only_a_sane_error_code_is_repeated() -> None:
     assert error_code(answer({"error": "invalid_client"})) == " (invalid_client)"
     assert error_code(answer({"error": "<script>alert(1)</script>"})) == ""
     assert error_code(b"not json") == ""
+    assert error_code(b"[" * 60000) == ""

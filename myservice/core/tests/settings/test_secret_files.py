@@ -110,3 +110,38 @@ def test_a_field_named_as_a_secret_is_masked_wherever_it_came_from() -> None:
     app = create_app({"TESTING": True, "DOWNSTREAMS": downstreams})
     result = app.test_cli_runner().invoke(args=["config"])
     assert "plain" not in result.output
+
+
+def test_a_settings_file_entry_completed_by_a_secret_file_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/downstreams.md's way: the entry in a QUART_SETTINGS file, its secret from a file.
+
+    The entry alone lacks its secret; it is checked once the file's field is applied.
+    """
+    settings = tmp_path / "production.yml"
+    settings.write_text(
+        "DOWNSTREAMS:\n"
+        "  catalogue:\n"
+        "    url: https://catalogue.internal\n"
+        "    auth: {token_url: https://id.internal/token, client_id: orders, client_secret: ''}\n"
+    )
+    monkeypatch.setenv("QUART_SETTINGS", str(settings))
+    field = f"{ENV_PREFIX}DOWNSTREAMS__CATALOGUE__AUTH__CLIENT_SECRET_FILE"
+    monkeypatch.setenv(field, secret_file(tmp_path, "s3cret\n"))
+    auth = create_app({"TESTING": True}).config["DOWNSTREAMS"]["catalogue"]["auth"]
+    assert (auth["client_id"], auth["client_secret"]) == ("orders", "s3cret")
+
+
+def test_a_file_that_holds_the_wrong_kind_of_value_is_not_repeated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DOWNSTREAMS_FILE holding YAML, not JSON: the start stops without printing the file."""
+    holding = secret_file(tmp_path, "catalogue:\n  client_secret: TOPSECRET-123\n")
+    monkeypatch.setenv(f"{ENV_PREFIX}DOWNSTREAMS_FILE", holding)
+    with pytest.raises(SystemExit) as stopped:
+        create_app({"TESTING": True})
+    assert "DOWNSTREAMS must be a mapping of names, not what the file holds" in str(
+        stopped.value.code
+    )
+    assert "TOPSECRET" not in str(stopped.value.code)
