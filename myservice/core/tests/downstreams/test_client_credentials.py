@@ -261,3 +261,19 @@ async def test_calls_waiting_on_a_fetch_when_the_app_stops_hear_a_503(
         await asyncio.sleep(0.2)
     status, body, _ = await waiting
     assert (status, body["detail"]) == (503, "stub: no token: the service is stopping.")
+
+
+async def test_a_failing_token_endpoint_does_not_open_the_downstreams_breaker(
+    stub: DownstreamStub, key_server: KeyServer
+) -> None:
+    """The provider fails, not the downstream: its breaker of one failure stays closed."""
+    key_server.tokens.status = 500
+    grant = key_server.grant(cooldown=0.1)
+    app, _ = app_with_lines(stub.url, auth=grant, breaker={"failures": 1})
+    async with app.test_app():
+        client = app.test_client()
+        for _ in range(3):
+            assert (await problem(client))[0] == 503
+            await asyncio.sleep(0.15)
+        key_server.tokens.status = 200
+        assert await echoed_authorization(client) is not None
