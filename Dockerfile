@@ -63,6 +63,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOST=0.0.0.0 \
     PORT=8000 \
     WORKERS=1
+# What GET /info says of this build: `make image` passes the commit and the time of the build.
+# Last, so that a new commit invalidates no layer above.
+ARG COMMIT=""
+ARG BUILT=""
+LABEL org.opencontainers.image.revision="${COMMIT}" \
+      org.opencontainers.image.created="${BUILT}"
+ENV BUILD_COMMIT=${COMMIT} \
+    BUILD_TIME=${BUILT}
 USER 10001:10001
 EXPOSE 8000
 # Liveness only, with what the slim image has: Python, no curl. Kubernetes ignores this and uses

@@ -93,7 +93,9 @@ image: ## Build the container image myservice:<version> with Docker or Podman (s
 	@# --pull: a fresh base image, with its security fixes. Podman keeps HEALTHCHECK only in
 	@# Docker's image format.
 	$(ENGINE) build --pull $(if $(findstring podman,$(notdir $(ENGINE))),--format docker) \
-		--build-arg VERSION=$(VERSION) $(if $(TRACING),--build-arg TRACING=$(TRACING)) --tag $(IMAGE) .
+		--build-arg VERSION=$(VERSION) $(if $(TRACING),--build-arg TRACING=$(TRACING)) \
+		--build-arg COMMIT=$$(git rev-parse HEAD 2>/dev/null) \
+		--build-arg BUILT=$$(date -u +%Y-%m-%dT%H:%M:%SZ) --tag $(IMAGE) .
 
 servers: ## Start the PostgreSQL, Redis and RabbitMQ of make test-servers and make worker (compose.yaml)
 	@$(call engine_running,servers)

@@ -1,4 +1,4 @@
-"""The skeleton's own endpoints for machines: /livez, /healthz, /readyz and the /metrics scrape.
+"""The skeleton's own endpoints for machines: /livez, /healthz, /readyz, /info and /metrics.
 
 Probes are cheap, public, never limited (neither by MAX_IN_FLIGHT nor by RATE_LIMIT) and log at
 DEBUG, so that they do not drown the log.
@@ -24,6 +24,8 @@ from ..http.model import Model
 from ..http.problems import problem_response
 from ..http.readiness import NotReady, ReadinessCheck, readiness_of
 from ..http.readiness import init_app as init_readiness
+from .build_info import BuildInfo, build_info_of
+from .build_info import init_app as init_build_info
 from .metrics import exposition
 from .request_log import quiet
 
@@ -36,8 +38,9 @@ blueprint = Blueprint("_probes", __name__)
 
 
 def init_app(app: Quart) -> None:
-    """Serve the probes and the scrape; start with no readiness checks and no drain."""
+    """Serve the probes, the scrape and the build's info; no readiness checks yet, no drain."""
     init_readiness(app)
+    init_build_info(app)
     app.register_blueprint(blueprint)
 
 
@@ -106,6 +109,16 @@ async def readyz() -> Ready | Response:
             extra={"failing": failing, "checks": checks},
         )
     return Ready(status="ready", checks=checks)
+
+
+@blueprint.get("/info")
+@public
+@unlimited
+@quiet
+@validate_response(BuildInfo)
+async def info() -> BuildInfo:
+    """Which build runs: version, commit and build time where known, Python, key packages."""
+    return build_info_of(current_app)
 
 
 @blueprint.get("/metrics")
