@@ -53,7 +53,7 @@ from .http.responses import no_content
 from .http.security_headers import cache_control
 from .http.service import Service
 from .identity import SERVICE, StartupError, cannot_start
-from .observability import logs, metrics, open_websockets, probes, tracing
+from .observability import log_levels, logs, metrics, open_websockets, probes, tracing
 from .observability.request_log import quiet
 from .settings import command as config_command
 from .settings.loader import Settings, load_settings
@@ -153,6 +153,7 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     downstreams.init_app(app)
     auth.init_app(app)
     development_tokens.init_app(app)
+    log_levels.init_app(app)
     gate.init_app(app)
     cors.init_app(app)
     websocket_bounds.init_app(app)

@@ -64,7 +64,7 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     ]
     structlog.configure(
         processors=[*shared, *exceptions, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.WriteLoggerFactory(stream),
         cache_logger_on_first_use=True,
     )
@@ -82,14 +82,26 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if not isinstance(h, _StructlogHandler)]
     root.addHandler(handler)
-    root.setLevel(level)
+    _set_libraries_level(level)
+    return renderer
+
+
+def set_level(app: Quart, level: str) -> None:
+    """Log at `level` from now on: the service's lines, the libraries' and the request log's."""
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level))
+    _set_libraries_level(level)
+    log: RequestLog = app.extensions[EXTENSION_KEY]
+    log.set_level(level)
+
+
+def _set_libraries_level(level: str) -> None:
+    logging.getLogger().setLevel(level)
     # At DEBUG, aiosqlite would log every call it makes on the database's thread.
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLevelName(level)))
     # Alembic says at INFO which of its plugins it set up, each time it loads.
     logging.getLogger("alembic.runtime.plugins").setLevel(
         max(logging.WARNING, logging.getLevelName(level))
     )
-    return renderer
 
 
 class _StructlogHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -84,6 +84,10 @@ class RequestLog:
         self._stream = stream
         self._clock = UTCTimestamper()
 
+    def set_level(self, level: str) -> None:
+        """Write the lines at `level` and above from now on."""
+        self._threshold = logging.getLevelName(level)
+
     def write(  # noqa: PLR0913, PLR0917 (the line's fields, each computed once by the caller)
         self,
         request: BaseRequestWebsocket,

@@ -7,6 +7,7 @@ from ..settings.setting import Setting
 SETTINGS: dict[str, Setting] = {
     "LOG_FORMAT": Setting("auto", str, choices=("auto", "json", "console")),
     "LOG_LEVEL": Setting("INFO", str, choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    "OPERATOR_SCOPE": Setting("operator", str),
     "READINESS_TIMEOUT": Setting(2, int, minimum=1),
     "TRACING": Setting(False, bool),
 }

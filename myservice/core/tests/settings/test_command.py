@@ -78,6 +78,7 @@ SKELETON_ROWS = {
     "MAX_IN_FLIGHT": ("512", "default"),
     "MAX_WEBSOCKETS": ("256", "default"),
     "MAX_WEBSOCKETS_PER_CALLER": ("8", "default"),
+    "OPERATOR_SCOPE": ('"operator"', "default"),
     "RATE_LIMIT": ("null", "default"),
     "RATE_LIMIT_STORAGE": ('"memory://"', "default"),
     "READINESS_TIMEOUT": ("2", "default"),
