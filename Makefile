@@ -58,7 +58,7 @@ test: export PYTEST_XDIST_AUTO_NUM_WORKERS ?= $(shell $(PYTHON) -c 'import os; p
 # without it each test process compiles its 200 modules again, some 4 s a process.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help run token serve worker migrate migration image servers bench fuzz view consumer rename spec test test-all \
+.PHONY: help run token serve worker migrate migration image servers bench fuzz view consumer rename spec compat test test-all \
 	test-servers lint format typecheck security validate check hooks config clean
 
 help: ## List the targets and what each does
@@ -119,6 +119,9 @@ rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=p
 spec: $(RUNTIME) ## Rewrite openapi.json and asyncapi.json, the snapshots the tests compare, after a change of contract
 	$(BIN)/python -m scripts.spec
 
+compat: $(RUNTIME) ## Fail on a change of openapi.json or asyncapi.json that breaks callers since the last release tag (set REF)
+	$(BIN)/python -m scripts.compat $(if $(REF),--ref $(REF))
+
 test: $(DEV) ## Run the service's tests (core's and yours) in-process, in about 25 s; coverage is test-servers'
 	$(BIN)/python -m pytest -n auto --dist worksteal -m "$(TEST_MARKS)" $(PYTEST_ARGS)
 
@@ -167,7 +170,7 @@ validate: $(CHECKERS) ## Lint the Dockerfile, validate deploy/, compose.yaml and
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
 	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
 
-check: lint typecheck security validate test-servers test-all ## Run every check CI runs: lint, types, security, validate, all tests
+check: lint typecheck security validate compat test-servers test-all ## Run every check CI runs: lint, types, security, validate, compat, all tests
 
 hooks: $(CHECKERS) ## Install the git pre-commit hook, which runs make lint, security and validate
 	$(BIN)/pre-commit install

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .api import docs, openapi, validation
+from .api import deprecation, docs, openapi, validation
+from .api.deprecation import deprecated
 from .api.entity_tags import entity_tags
 from .api.openapi import media_response, problems
 from .api.validation import (
@@ -79,6 +80,7 @@ __all__ = [
     "create_service_app",
     "current_caller",
     "deliver",
+    "deprecated",
     "downstream",
     "enqueue",
     "entity_tags",
@@ -144,6 +146,7 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     validation.init_app(app)
     openapi.init_app(app)
     docs.init_app(app)
+    deprecation.init_app(app)
     probes.init_app(app)
     database.init_app(app)
     idempotency.init_app(app)
