@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -72,14 +73,25 @@ def test_with_an_engine_that_is_not_running_it_says_so_and_fails(tmp_path: Path)
 
 
 def test_it_builds_the_image_tagged_with_the_version(tmp_path: Path) -> None:
-    """The tag is the name deploy/ runs, with the package's version, passed to the build too."""
+    """The tag is the name deploy/ runs, with the package's version, passed to the build too.
+
+    So are the commit and the time of the build, which GET /info says.
+    """
     engine, record = fake_engine(tmp_path, info_status=0)
     done = make_image(f"ENGINE={engine}")
     assert done.returncode == 0, done.stderr
     version = myservice.__version__
     image = f"{myservice.__name__.replace('_', '-')}:{version}"
-    expected = ["build", "--pull", "--build-arg", f"VERSION={version}", "--tag", image, "."]
-    assert record.read_text().splitlines() == expected
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    *arguments, built = record.read_text().splitlines()[:8]
+    assert arguments == [
+        *("build", "--pull", "--build-arg", f"VERSION={version}"),
+        *("--build-arg", f"COMMIT={head}", "--build-arg"),
+    ]
+    assert re.fullmatch(r"BUILT=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", built), built
+    assert record.read_text().splitlines()[8:] == ["--tag", image, "."]
 
 
 @pytest.fixture(scope="module")
