@@ -77,8 +77,10 @@ async def test_after_the_cool_off_one_trial_decides(
     client = app.test_client()
     await open_it(client)
     await asyncio.sleep(COOL_OFF + 0.1)
-    trial = asyncio.create_task(client.get("/call/slow/0.3"))
-    await asyncio.sleep(0.1)
+    trial = asyncio.create_task(client.get("/call/slow/1"))
+    async with asyncio.timeout(5):
+        while not stub.hits["/slow/1"]:  # noqa: ASYNC110 (the stub counts in its own thread)
+            await asyncio.sleep(0.01)
     meanwhile = await client.get("/call/echo")
     assert meanwhile.status_code == 503
     assert await state(client) == "1.0"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ...downstreams.token_answers import UNSAID_LIFETIME, NotAToken, error_code, token_in
+from ...downstreams.token_answers import UNSAID_LIFETIME, HeldToken, NotAToken, error_code, token_in
 
 
 def answer(fields: dict[str, object]) -> bytes:
@@ -81,3 +81,13 @@ def test_only_a_sane_error_code_is_repeated() -> None:
     assert error_code(answer({"error": "<script>alert(1)</script>"})) == ""
     assert error_code(b"not json") == ""
     assert error_code(b"[" * 60000) == ""
+
+
+@pytest.mark.parametrize(("lifetime", "renew", "usable"), [(300, 225, 270), (3600, 2700, 3570)])
+def test_a_token_is_renewed_at_three_quarters_and_dropped_before_its_end(
+    lifetime: float, renew: float, usable: float
+) -> None:
+    """Renewed from 75% of its life; never sent in its last tenth, 30 s at most."""
+    held = HeldToken.of("abc", lifetime, fetched_at=1000.0)
+    assert held.authorization == "Bearer abc"
+    assert (held.renew_at, held.expires_at) == (1000 + renew, 1000 + usable)
