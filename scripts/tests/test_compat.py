@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from scripts import compat
-from scripts.compat import Comparison
+from scripts.contract_changes import Comparison
 from scripts.tests.conftest import git
 
 Document = dict[str, Any]
@@ -109,10 +109,13 @@ def test_additions_break_nothing() -> None:
 
 
 def test_a_new_required_parameter_breaks_a_new_optional_one_does_not() -> None:
-    """A query parameter every old client lacks breaks them; an optional one does not."""
+    """A query parameter every old client lacks breaks them; one with a default does not.
+
+    quart-schema leaves `required` out of query parameters: one with no default is required.
+    """
     old = api(**{"/a": {"get": {"parameters": []}}})
-    required = {"in": "query", "name": "page", "required": True, "schema": STRING}
-    optional = {"in": "query", "name": "sort", "required": False, "schema": STRING}
+    required = {"in": "query", "name": "page", "schema": STRING}
+    optional = {"in": "query", "name": "sort", "schema": {"type": "string", "default": "name"}}
     new = api(**{"/a": {"get": {"parameters": [required, optional]}}})
     assert list(Comparison(old, new).api()) == ["GET /a query parameter page: new and required"]
 
@@ -151,3 +154,45 @@ def test_the_snapshots_are_compared_with_the_newest_release_tag(
     assert "1 breaking change(s) since v1.0.0" in printed.err
     assert compat.main(["--root", str(project), "--ref", "no-such-ref"]) == 1
     assert "no-such-ref is no commit, branch or tag" in capsys.readouterr().err
+
+
+def test_what_quart_schema_writes_is_read_as_it_means() -> None:
+    """$refs in anyOf, a model holding itself, a renamed path parameter, a const narrowed."""
+    node = {
+        "type": "object",
+        "properties": {
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}
+        },
+    }
+    owner = {"anyOf": [{"$ref": "#/components/schemas/Shared"}, {"type": "null"}]}
+    old = api(
+        **{
+            "/tree/{id}": answering({"root": {"$ref": "#/components/schemas/Node"}}, ["root"]),
+            "/owner": answering({"owner": {"$ref": "#/components/schemas/Shared"}}, ["owner"]),
+            "/state": answering({"s": {"type": "string"}}, ["s"]),
+        }
+    )
+    old["components"]["schemas"]["Node"] = node
+    new = api(
+        **{
+            "/tree/{tree_id}": answering({"root": {"$ref": "#/components/schemas/Node"}}, ["root"]),
+            "/owner": answering({"owner": owner}, ["owner"]),
+            "/state": answering({"s": {"type": "string", "enum": ["a"]}}, ["s"]),
+        }
+    )
+    new["components"]["schemas"]["Node"] = node
+    assert list(Comparison(new, old).api()) == ['GET /state 200.s: may now be other than "a"']
+    assert list(Comparison(old, new).api()) == ["GET /owner 200.owner: may now be null"]
+
+
+def test_a_body_now_required_or_a_success_answer_gone_breaks() -> None:
+    """A POST that took no body and now needs one; a 200 that is now a 201."""
+    body = {"required": True, "content": {"application/json": {"schema": STRING}}}
+    old = api(**{"/a": {"post": {"responses": {"200": {"description": "ok"}}}}})
+    new = api(
+        **{"/a": {"post": {"requestBody": body, "responses": {"201": {"description": "ok"}}}}}
+    )
+    assert list(Comparison(old, new).api()) == [
+        "POST /a: a body now required",
+        "POST /a: answer 200 removed",
+    ]

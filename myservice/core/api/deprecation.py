@@ -62,24 +62,28 @@ def deprecated(
 
 
 def init_app(app: Quart) -> None:
-    """Once serving starts, add the headers to the answers of the views marked, if there are any."""
+    """Once serving starts, add the headers to the answers of the views marked, if there are any.
+
+    Read once, the first time the app serves: a test that serves it again adds no second hook.
+    """
+    marked: dict[str, list[tuple[str, str]]] = {}
+
+    async def add_headers(response: Response) -> Response:
+        for name, value in marked.get(request.endpoint or "", ()):
+            # A view's own Link (a next page, say) stays beside the deprecation's.
+            response.headers.add(name, value)
+        return response
 
     @app.before_serving
     async def read_the_marks() -> None:
-        marked = {
-            endpoint: mark.headers()
-            for endpoint, view in app.view_functions.items()
-            if (mark := vars(view).get(ATTRIBUTE)) is not None
-        }
-        if not marked:
+        if marked:
             return
-
-        async def add_headers(response: Response) -> Response:
-            for name, value in marked.get(request.endpoint or "", ()):
-                response.headers[name] = value
-            return response
-
-        app.after_request(add_headers)
+        for endpoint, view in app.view_functions.items():
+            mark = vars(view).get(ATTRIBUTE)
+            if mark is not None:
+                marked[endpoint] = mark.headers()
+        if marked:
+            app.after_request(add_headers)
 
 
 def _midnight(day: date) -> int:

@@ -94,10 +94,23 @@ def protected_views(app: Quart) -> list[str]:
 
 
 def check_declared(app: Quart) -> None:
-    """Raise StartupError naming every route that does not say who may call it."""
+    """Raise StartupError for a route that does not say who may call it, or that two views serve.
+
+    Of two views on one method and path, the first registered would answer and the other never:
+    a team's GET /info beside core's, say.
+    """
     undeclared = undeclared_routes(app)
     if undeclared:
         raise StartupError(
             f"{'; '.join(undeclared)}: say who may call it, with @public or"
             ' @requires("scope") from the core package, above its view'
         )
+    served: dict[tuple[str, str], str] = {}
+    for rule in app.url_map.iter_rules():
+        for method in sorted(set(rule.methods or ()) - IMPLIED):
+            first = served.setdefault((method, rule.rule), rule.endpoint)
+            if first != rule.endpoint:
+                raise StartupError(
+                    f"{method} {rule.rule} is served by both {first} and {rule.endpoint};"
+                    " only the first would ever answer: give one of them another path"
+                )

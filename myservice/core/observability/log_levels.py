@@ -1,21 +1,18 @@
 """The log level of a running service, changed for a while: GET and PUT /log-level.
 
 An incident wants DEBUG lines now, not after a restart. An operator (a token granting
-OPERATOR_SCOPE) sets a level for some minutes; then it goes back to LOG_LEVEL by itself, so that
-nobody has to remember to turn it off. Every worker of the server takes it up within a second:
-the change is written to a file in the directory the supervisor shares with its workers
-(PROMETHEUS_MULTIPROC_DIR), which each reads every half second; served alone, the process has
-it at once. The change is logged at WARNING, with who made it.
-
-The routes exist only where tokens come from an identity provider, or the development key is
-allowed (AUTH_DEVELOPMENT_KEY, DEBUG, TESTING): a protected route would otherwise make the
-service refuse to start. They are an operator's, not the service's API: not in the OpenAPI
-document.
+OPERATOR_SCOPE) sets a level for some minutes, after which LOG_LEVEL is back by itself. Every
+worker of the server takes it up within a second: the change goes to a file in the directory
+the supervisor shares with its workers (PROMETHEUS_MULTIPROC_DIR), read every half second.
+Each change is logged at WARNING, with who made it. The routes exist only where tokens can be
+checked (an identity provider, or the development key allowed), so that they never make a
+service refuse to start; they are an operator's, not in the OpenAPI document.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import time
@@ -62,7 +59,7 @@ class LogLevel(Model):
 
 @dataclass
 class Change:
-    """A level set until a time (seconds since the epoch): what the shared file holds."""
+    """A level until a time (seconds since the epoch), as the shared file holds it."""
 
     level: str
     until: float
@@ -76,14 +73,15 @@ class LogLevels:
         self._app, self._shared = app, shared
         self.configured: str = app.config["LOG_LEVEL"]
         self._change: Change | None = None
-        self._read_at = 0.0
         self._applied = self.configured
 
     def now(self) -> LogLevel:
-        """The level in force now."""
+        """The level in force now (a change that has ended is undone first)."""
         change = self._current_change()
         if change is None:
+            self._apply(self.configured, "log level restored")
             return LogLevel(level=self.configured, configured=self.configured, until=None)
+        self._apply(change.level, "log level taken up")  # another worker's, from the file
         until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(change.until))
         return LogLevel(level=change.level, configured=self.configured, until=until)
 
@@ -93,37 +91,44 @@ class LogLevels:
         if self._shared is not None:
             _write(self._shared, change)
         self._change = change
-        self._apply(level)
-        structlog.get_logger(__name__).warning(
-            "log level changed", to=level, minutes=minutes, subject=subject
-        )
+        said = {"minutes": minutes, "subject": subject}
+        if level == self._applied:  # no change of level, but a change of plan: said all the same
+            structlog.get_logger(__name__).warning("log level changed", to=level, **said)
+        self._apply(level, "log level changed", **said)
         return self.now()
 
     async def follow(self) -> bool:
-        """Take up a change another worker wrote, or the end of one; never more to do at once."""
-        if self._shared is not None:
-            try:
-                written = self._shared.stat().st_mtime
-            except FileNotFoundError:
-                written = self._read_at
-            if written != self._read_at:
-                self._read_at = written
-                self._change = _read(self._shared)
-        change = self._current_change()
-        self._apply(self.configured if change is None else change.level)
+        """Take up a change another worker wrote, or the end of one; never more to do at once.
+
+        The file is read whole each time (a few bytes): its time of change can be too coarse
+        to tell two changes apart.
+        """
+        if self._shared is not None and self._shared.exists():
+            self._change = _read(self._shared)
+        self.now()
         return False
 
     def _current_change(self) -> Change | None:
         if self._change is not None and time.time() >= self._change.until:
-            self._change = None
+            self._change = None  # ended
         return self._change
 
-    def _apply(self, level: str) -> None:
-        if level != self._applied:
-            if level == self.configured:
-                structlog.get_logger(__name__).warning("log level restored", to=level)
-            self._applied = level
-            set_level(self._app, level)
+    def _apply(self, level: str, event: str, **fields: object) -> None:
+        """Log at `level` from now on, and say so at WARNING in a line the change lets through.
+
+        The line goes out under the more talkative of the two levels: before a change to
+        ERROR, after the return from it.
+        """
+        if level == self._applied:
+            return
+        quieter = logging.getLevelName(level) > logging.getLevelName(self._applied)
+        log = structlog.get_logger(__name__)
+        if quieter:
+            log.warning(event, to=level, **fields)
+        self._applied = level
+        set_level(self._app, level)
+        if not quieter:
+            log.warning(event, to=level, **fields)
 
 
 def init_app(app: Quart) -> None:

@@ -66,7 +66,9 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
         processors=[*shared, *exceptions, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.WriteLoggerFactory(stream),
-        cache_logger_on_first_use=True,
+        # Not cached: a logger kept at module level follows a level changed at run time
+        # (log_levels.py). The request log, the hot path, does not go through structlog.
+        cache_logger_on_first_use=False,
     )
     handler = _StructlogHandler(stream)
     handler.setFormatter(

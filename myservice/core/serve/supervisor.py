@@ -36,6 +36,7 @@ import structlog
 from prometheus_client.multiprocess import mark_process_dead
 
 from ..identity import SERVICE, StartupError, cannot_start
+from ..observability.log_levels import STATE_FILE
 from ..observability.metrics import MULTIPROCESS_DIRECTORY_VARIABLE
 from .config import Listener, address, bind, listener_from_environment
 from .orders import FromSupervisor, announce
@@ -180,6 +181,8 @@ def _reap(
 def _metrics_directory(workers: int) -> tuple[Path | None, bool]:
     """Empty PROMETHEUS_MULTIPROC_DIR, or make a temporary one, before any worker writes to it.
 
+    A log level a former server was told to keep for a while goes too (log_levels.py).
+
     One worker needs no directory unless one is named: its own metrics are all there is, and
     keeping them in memory spares every request the writes to the shared files.
     """
@@ -188,7 +191,7 @@ def _metrics_directory(workers: int) -> tuple[Path | None, bool]:
         return None, False
     directory = Path(named) if named else Path(tempfile.mkdtemp(prefix=f"{SERVICE}-metrics-"))
     directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("*.db"):
-        stale.unlink()
+    for stale in [*directory.glob("*.db"), directory / STATE_FILE]:
+        stale.unlink(missing_ok=True)
     os.environ[MULTIPROCESS_DIRECTORY_VARIABLE] = str(directory)
     return directory, not named

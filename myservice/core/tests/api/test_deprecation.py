@@ -14,7 +14,7 @@ OLD_VIEWS = {
     "old": """
         from datetime import date
 
-        from quart import Blueprint
+        from quart import Blueprint, Response
 
         from {SERVICE}.core import deprecated, public
 
@@ -29,6 +29,14 @@ OLD_VIEWS = {
         async def things() -> dict[str, list[str]]:
             \"\"\"The things, the old way.\"\"\"
             return {"things": []}
+
+
+        @blueprint.get("/v1/pages")
+        @public
+        @deprecated(since=date(2026, 12, 1), link="https://example.com/v2")
+        async def pages() -> Response:
+            \"\"\"A page of things, the old way, with a link to the next.\"\"\"
+            return Response("[]", headers={"Link": '</v1/pages?page=2>; rel="next"'})
 
 
         @blueprint.get("/v1/count")
@@ -49,6 +57,7 @@ async def test_the_answers_carry_deprecation_sunset_and_link(tmp_path: Path) -> 
         things = await client.get("/v1/things")
         count = await client.get("/v1/count")
         other = await client.get("/livez")
+        pages = await client.get("/v1/pages")
         document = await (await client.get("/openapi.json")).get_json()
     assert things.status_code == 200
     assert things.headers["Deprecation"] == "@1796083200"
@@ -58,6 +67,10 @@ async def test_the_answers_carry_deprecation_sunset_and_link(tmp_path: Path) -> 
     assert "Sunset" not in count.headers
     assert "Link" not in count.headers
     assert not {"Deprecation", "Sunset"} & set(other.headers.keys())
+    assert pages.headers.getlist("Link") == [
+        '</v1/pages?page=2>; rel="next"',
+        '<https://example.com/v2>; rel="deprecation"; type="text/html"',
+    ]
     assert document["paths"]["/v1/things"]["get"]["deprecated"] is True
     assert "deprecated" not in document["paths"]["/livez"]["get"]
 

@@ -146,3 +146,26 @@ async def test_every_protected_route_of_the_service_refuses_a_caller_without_a_t
         "GET /refunds",
         "PUT /log-level",
     ]
+
+
+def test_a_view_on_a_path_core_serves_stops_the_start_naming_both(tmp_path: Path) -> None:
+    """A team's GET /info beside core's: one would never answer, so neither is served."""
+    views = {
+        "info": """
+            from quart import Blueprint
+
+            from {SERVICE}.core import public
+
+            blueprint = Blueprint("info", __name__)
+
+
+            @blueprint.get("/info")
+            @public
+            async def about() -> dict[str, str]:
+                \"\"\"What this team says about itself.\"\"\"
+                return {"team": "payments"}
+        """
+    }
+    with pytest.raises(SystemExit) as stopped:
+        create_app_with_views(tmp_path, views)
+    assert "GET /info is served by both _probes.info and info.about" in str(stopped.value.code)

@@ -117,3 +117,39 @@ def test_every_worker_takes_the_change_up_within_a_second(
         _, _, body = server.get("/log-level", operator(token))
         seen.add(json.loads(body)["level"])
     assert seen == {"WARNING"}
+
+
+# A logger kept at module level, as core's and a team's modules keep theirs.
+KEPT = structlog.get_logger("kept")
+
+
+async def test_a_logger_kept_at_module_level_follows_the_change_both_ways(
+    token: Callable[..., str],
+) -> None:
+    """Used before the change, it logs DEBUG during it, and not after the return."""
+    app = create_app({"TESTING": True, "LOG_FORMAT": "json"})
+    lines = io.StringIO()
+    logs.init_app(app, lines)
+    levels = LogLevels(app, None)
+    KEPT.info("before")
+    levels.set("DEBUG", 1, "ann")
+    KEPT.debug("during")
+    levels._change = None  # the change has ended, as at its time
+    levels.now()
+    KEPT.debug("after")
+    events = [line["event"] for line in logged(lines)]
+    assert "during" in events
+    assert "after" not in events
+
+
+async def test_a_change_to_error_and_back_is_logged_both_ways() -> None:
+    """The lines go out under the more talkative level: before going up, after coming down."""
+    app = create_app({"TESTING": True, "LOG_FORMAT": "json"})
+    lines = io.StringIO()
+    logs.init_app(app, lines)
+    levels = LogLevels(app, None)
+    levels.set("ERROR", 1, "ann")
+    levels._change = None
+    levels.now()
+    said = [(line["event"], line["to"]) for line in logged(lines) if "to" in line]
+    assert said == [("log level changed", "ERROR"), ("log level restored", "INFO")]

@@ -16,6 +16,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ...identity import ENV_PREFIX, SERVICE
+from ...observability.log_levels import STATE_FILE
+from ...observability.metrics import MULTIPROCESS_DIRECTORY_VARIABLE
+from ...serve.supervisor import _metrics_directory
 from ...testing.live_server import LiveServer
 from ...testing.service import events, json_lines, start_service
 from .conftest import write_probe_app
@@ -144,3 +147,15 @@ def test_a_factory_that_is_not_there_stops_the_start(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.startswith(f"{SERVICE}: cannot start: no app factory 'nowhere:create_app'")
+
+
+def test_a_named_metrics_directory_is_emptied_of_a_former_servers_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its metrics files and a log level it was told to keep go; other files stay."""
+    for name in ("counter_1.db", STATE_FILE, "notes.txt"):
+        (tmp_path / name).write_text("{}")
+    monkeypatch.setenv(MULTIPROCESS_DIRECTORY_VARIABLE, str(tmp_path))
+    directory, made = _metrics_directory(2)
+    assert (directory, made) == (tmp_path, False)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
