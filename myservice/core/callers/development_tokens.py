@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from ipaddress import ip_address
 from typing import cast
 from urllib.parse import unquote_plus, urlsplit
@@ -51,7 +52,7 @@ async def development_token() -> Response:
     form = await request.form
     if form.get("grant_type") != "client_credentials":
         return _error(400, "unsupported_grant_type", "Only client_credentials is granted here.")
-    client_id = _client_id(request.headers.get("Authorization"), form.get("client_id"))
+    client_id, _ = client_credentials(request.headers.get("Authorization"), form)
     if not client_id:
         return _error(401, "invalid_client", "Name the client, in Basic credentials or client_id.")
     verifier = cast(TokenVerifier, current_app.extensions[EXTENSION_KEY])
@@ -94,16 +95,21 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _client_id(authorization: str | None, given: str | None) -> str:
-    """The client id of Basic credentials (form-decoded, RFC 6749 section 2.3.1), or `given`."""
-    scheme, _, encoded = (authorization or "").partition(" ")
+def client_credentials(authorization: str | None, form: Mapping[str, str]) -> tuple[str, str]:
+    """A client's id and secret, empty where there are none whole.
+
+    From its Basic credentials, each form-decoded (RFC 6749 section 2.3.1), or the form's.
+    """
+    if authorization is None:
+        return form.get("client_id", ""), form.get("client_secret", "")
+    scheme, _, encoded = authorization.partition(" ")
     if scheme.lower() != "basic":
-        return given or ""
+        return "", ""
     try:
-        user = base64.b64decode(encoded, validate=True).decode().partition(":")[0]
+        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        return ""
-    return unquote_plus(user)
+        return "", ""
+    return unquote_plus(user), unquote_plus(password)
 
 
 def _error(status: int, code: str, detail: str) -> Response:

@@ -7,7 +7,6 @@ test tells it, an error status, a body of its own, or slowly. It counts what it 
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import secrets
@@ -16,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from io import BufferedIOBase
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import parse_qsl
+
+from ..callers.development_tokens import client_credentials
 
 TOKEN_PATH = "/token"  # noqa: S105  # nosec B105  # a path, not a password
 # The client the token endpoint knows from the start: (client id, secret).
@@ -50,7 +51,7 @@ class TokenEndpoint:
             return 200, self.body
         if form.get("grant_type") != "client_credentials":
             return 400, _json({"error": "unsupported_grant_type"})
-        client_id, secret = _credentials(headers.get("Authorization"), form)
+        client_id, secret = client_credentials(headers.get("Authorization"), form)
         known = self.clients.get(client_id)
         if known is None or not hmac.compare_digest(known, secret):
             return 401, _json({"error": "invalid_client"})
@@ -71,17 +72,3 @@ class TokenEndpoint:
 
 def _json(document: dict[str, object]) -> bytes:
     return json.dumps(document).encode()
-
-
-def _credentials(authorization: str | None, form: dict[str, str]) -> tuple[str, str]:
-    """The client id and secret: Basic credentials, each form-decoded, or the form's."""
-    if authorization is None:
-        return form.get("client_id", ""), form.get("client_secret", "")
-    scheme, _, encoded = authorization.partition(" ")
-    if scheme.lower() != "basic":
-        return "", ""
-    try:
-        user, _, password = base64.b64decode(encoded).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return "", ""
-    return unquote_plus(user), unquote_plus(password)
