@@ -12,7 +12,7 @@
     /redirect            302 to its own /echo
     /garbled             an answer that is not HTTP
 
-`hits` counts the requests each path received.
+`hits` counts the requests each path received; `last_headers` keeps the headers of the last.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class DownstreamStub:
 
     def __init__(self) -> None:
         self.hits: Counter[str] = Counter()
+        # The headers of the last request to each path (names lowercase).
+        self.last_headers: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
         self._server = QuietHTTPServer.started(_handler(self))
         self.url = self._server.url
@@ -61,6 +63,7 @@ def _handler(stub: DownstreamStub) -> type[BaseHTTPRequestHandler]:
         def _answer(self) -> None:
             path = self.path.partition("?")[0]
             seen = stub.hit(path)
+            stub.last_headers[path] = {name.lower(): value for name, value in self.headers.items()}
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             parts = path.strip("/").split("/")
             if parts[0] == "garbled":

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ..calling import calling_app
 from ..downstream_stub import DownstreamStub
+from ..plumbing import create_app_with_views
 
 
 @pytest.mark.parametrize(("auth", "forwarded"), [("forward", True), (None, False)])
@@ -31,3 +34,35 @@ async def test_forwarding_outside_a_request_sends_no_token(stub: DownstreamStub)
         client = downstream("stub")
         echoed = client.json(await client.get("/echo"))
     assert "authorization" not in echoed["headers"]
+
+
+async def test_a_background_task_of_a_request_forwards_its_token(
+    stub: DownstreamStub, tmp_path: Path
+) -> None:
+    """app.add_background_task runs in a copy of the request's context: the token goes on."""
+    views = {
+        "later": """
+            from quart import Blueprint, current_app
+
+            from {SERVICE}.core import downstream, public
+
+            blueprint = Blueprint("later", __name__)
+
+
+            @blueprint.post("/later")
+            @public
+            async def later() -> dict[str, bool]:
+                \"\"\"Call the stub after answering.\"\"\"
+                current_app.add_background_task(downstream("stub").get, "/echo/later")
+                return {"queued": True}
+        """
+    }
+    settings = {"TESTING": True, "DOWNSTREAMS": {"stub": {"url": stub.url, "auth": "forward"}}}
+    app = create_app_with_views(tmp_path, views, settings)
+    async with app.test_app():
+        response = await app.test_client().post(
+            "/later", headers={"Authorization": "Bearer the-callers-token"}
+        )
+        assert response.status_code == 200
+    # test_app's end waits for the background tasks.
+    assert stub.last_headers["/echo/later"]["authorization"] == "Bearer the-callers-token"
