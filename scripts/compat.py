@@ -8,12 +8,11 @@ field, a new topic.
 from __future__ import annotations
 
 import json
-import subprocess  # nosec B404  # git, for the snapshots of a ref
 import sys
 from pathlib import Path
 
 from scripts.contract_changes import Comparison, Schema
-from scripts.project import ScriptError, argument_parser
+from scripts.project import ScriptError, argument_parser, git
 
 SNAPSHOTS = ("openapi.json", "asyncapi.json")
 
@@ -59,29 +58,19 @@ def compare(root: Path, ref: str) -> list[str]:
 
 def newest_tag(root: Path) -> str | None:
     """The newest release tag (v1.2.0, ...) reachable from HEAD, or None where there is none."""
-    found = _git(root, "describe", "--tags", "--abbrev=0", "--match", "v[0-9]*")
+    found = git(root, "describe", "--tags", "--abbrev=0", "--match", "v[0-9]*")
     return found.stdout.strip() if found.returncode == 0 else None
 
 
 def at_ref(root: Path, ref: str, name: str) -> Schema | None:
     """The snapshot `name` as `ref` had it; None if it had none; ScriptError if no such ref."""
-    if _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+    if git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
         raise ScriptError(f"{ref} is no commit, branch or tag of this repository")
-    shown = _git(root, "show", f"{ref}:{name}")
+    shown = git(root, "show", f"{ref}:{name}")
     if shown.returncode != 0:
         return None
     document: Schema = json.loads(shown.stdout)
     return document
-
-
-def _git(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # nosec B603  # git, with the script's arguments
-        ["git", *arguments],  # nosec B607
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 if __name__ == "__main__":

@@ -70,15 +70,20 @@ def shadowed_module(name: str) -> str | None:
     return None
 
 
-def uncommitted_changes(root: Path) -> str | None:
-    """Why the work tree is not clean (git's own words), or None when it is."""
-    status = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=normal"],
+def git(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run git in `root`, its output kept as text; the caller reads its status."""
+    return subprocess.run(  # nosec B603  # git, with the script's arguments
+        ["git", *arguments],  # nosec B607
         cwd=root,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def uncommitted_changes(root: Path) -> str | None:
+    """Why the work tree is not clean (git's own words), or None when it is."""
+    status = git(root, "status", "--porcelain", "--untracked-files=normal")
     if status.returncode != 0:
         return f"it is not a git work tree ({status.stderr.strip()})"
     if status.stdout:

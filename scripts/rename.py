@@ -19,6 +19,7 @@ from scripts.project import (
     ScriptError,
     argument_parser,
     check_identifier,
+    git,
     package_name,
     shadowed_module,
     uncommitted_changes,
@@ -108,9 +109,7 @@ def tracked_files(root: Path) -> list[Path]:
 
 
 def _git(root: Path, *arguments: str) -> str:
-    done = subprocess.run(
-        ["git", *arguments], cwd=root, capture_output=True, text=True, check=False
-    )
+    done = git(root, *arguments)
     if done.returncode != 0:
         raise ScriptError(f"git {' '.join(arguments)} failed: {done.stderr.strip()}")
     return done.stdout

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from ipaddress import ip_address
 from typing import cast
 from urllib.parse import unquote_plus, urlsplit
 
@@ -27,6 +26,7 @@ from ..http.access import public
 from ..http.problems import problem_response, title_of
 from .auth import EXTENSION_KEY
 from .development_key import DevelopmentKeys, development_key, mint_token
+from .development_serving import beyond_this_machine
 from .tokens import TokenVerifier
 
 PATH = "/development/token"
@@ -79,20 +79,11 @@ def _from_this_machine() -> bool:
     to point here, DNS rebinding, sends its own name).
     """
     client = request.scope.get("client")
-    if not client or not _loopback(client[0]):
+    if not client or beyond_this_machine(client[0]):
         return False
     if any(name in request.headers for name in PROXY_HEADERS):
         return False
-    return _loopback(urlsplit(f"//{request.headers.get('Host', '')}").hostname or "")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return not beyond_this_machine(urlsplit(f"//{request.headers.get('Host', '')}").hostname or "")
 
 
 def client_credentials(authorization: str | None, form: Mapping[str, str]) -> tuple[str, str]:
