@@ -37,10 +37,12 @@ from .data.tables import Base
 from .discovery import discover_blueprints, import_tables
 from .downstreams import registry as downstreams
 from .downstreams.registry import downstream
-from .events import asyncapi, retire, without_broker
+from .events import asyncapi, retire, scheduler, without_broker
 from .events.handlers import discover_handlers, handles
 from .events.messages import Event, Job
 from .events.outbox import enqueue, publish
+from .events.scheduler import fire_schedules
+from .events.schedules import ScheduledJob
 from .events.without_broker import deliver
 from .http import client_address
 from .http import problems as http_problems
@@ -70,6 +72,7 @@ __all__ = [
     "NotReady",
     "PlainText",
     "Query",
+    "ScheduledJob",
     "Service",
     "ServiceApp",
     "Setting",
@@ -84,6 +87,7 @@ __all__ = [
     "downstream",
     "enqueue",
     "entity_tags",
+    "fire_schedules",
     "get_or_404",
     "handles",
     "idempotent",
@@ -125,6 +129,7 @@ def create_service_app(
         app.extensions[service_description.EXTENSION_KEY] = service
         init_app(app, settings)
         without_broker.init_app(app, handlers)
+        scheduler.init_app(app, handlers, app.extensions[without_broker.EXTENSION_KEY].metrics)
         asyncapi.init_app(app)
         retire.init_app(app)
         for blueprint in blueprints if app.config["ROLE"] == "web" else ():

@@ -3,7 +3,8 @@
 Built from the models as openapi.json is from the views. Each Event (or Job) class of the
 service's own modules (its views and data among them) is a message the service sends, but for
 those of its tests and of events/; each handler of events/ receives the messages of its model
-(a copy there of another service's event is received only).
+(a copy there of another service's event is received only). A scheduled job is sent, by the
+scheduler, and received; its message says when it fires.
 Served at /asyncapi.json when API_DOCS is on (api/docs.py); `make spec` writes it to asyncapi.json, which a
 test compares with the app's, so that every change of contract is seen in review.
 """
@@ -25,6 +26,7 @@ from ..identity import SERVICE
 from . import without_broker
 from .inbox import Consumers
 from .messages import Event
+from .schedules import schedule_of
 
 VERSION = "3.0.0"
 CORE = __name__.rsplit(".", 2)[0]  # <service>.core
@@ -89,7 +91,9 @@ def document(app: Quart) -> dict[str, Any]:
     _refuse_twins(models)
     for model in models:
         _add_model(model, exchange, channels, components)
-    for model in sent:
+    # A scheduled job is sent by the service's scheduler, wherever its class is.
+    scheduled = [model for model in models if schedule_of(model) is not None]
+    for model in sorted({*sent, *scheduled}, key=_order):
         operations[f"send_{_identifier(model.topic)}_{model.__name__}"] = _operation("send", model)
     for name, model in received:
         operations[_identifier(name)] = _operation("receive", model)
@@ -145,6 +149,10 @@ def _add_model(
         "contentType": "application/json",
         "payload": {"$ref": f"#/components/schemas/{model.__name__}"},
     }
+    if (schedule := schedule_of(model)) is not None:
+        components["messages"][model.__name__]["description"] = (
+            f"Fired by the service's scheduler, once per tick: {schedule.describe()}."
+        )
     channel = channels.setdefault(
         _identifier(model.topic),
         {

@@ -1,4 +1,4 @@
-"""The events' metrics: published, waiting in the outbox, handled by outcome, dead, and how long.
+"""The events' metrics: published, waiting, handled by outcome, dead, how long; scheduled firings.
 
 Labels are topics and handler names, which the code defines: no message can grow the label set.
 """
@@ -27,6 +27,7 @@ class EventMetrics:
     handled: Counter
     dead: Counter
     duration: Histogram
+    scheduled: Counter
 
     @classmethod
     def on(cls, registry: CollectorRegistry) -> EventMetrics:
@@ -66,6 +67,12 @@ class EventMetrics:
                 "events_handler_duration_seconds",
                 "Time a handler took on a message, its transaction included.",
                 ["handler"],
+                registry=registry,
+            ),
+            Counter(
+                "scheduled_jobs",
+                "Ticks of each schedule, by firing: on_time, late (fired after being missed), skipped.",
+                ["topic", "firing"],
                 registry=registry,
             ),
         )

@@ -54,24 +54,28 @@ async def publish(event: Event, key: str | None = None) -> str:
     Messages of one `key` (such as the id of the item they speak of) reach each consumer in the
     order they were published.
     """
-    return _store(event, key, delay=0)
+    return store(event, key, delay=0)
 
 
 async def enqueue(job: Job, delay: float = 0, key: str | None = None) -> str:
     """Store `job` for the service's own consumers, to run `delay` seconds after the commit."""
     if not isinstance(job, Job):
         raise TypeError(f"enqueue() takes a Job; publish() sends {type(job).__name__}")
-    return _store(job, key, delay)
+    return store(job, key, delay)
 
 
-def _store(event: Event, key: str | None, delay: float) -> str:
+def store(event: Event, key: str | None, delay: float, message_id: str | None = None) -> str:
+    """Add `event` to the outbox in the session's transaction; give its message id.
+
+    A new id unless `message_id` is given: the scheduler gives one made of the schedule's tick.
+    """
     topic = getattr(type(event), "topic", None)
     if topic is None:
         raise TypeError(
             f"{type(event).__name__} has no topic: class {type(event).__name__}(Event, topic=...)"
         )
     now = milliseconds()
-    message_id = uuid.uuid4().hex
+    message_id = message_id or uuid.uuid4().hex
     headers = {REQUEST_ID: request_id} if (request_id := current_request_id()) else {}
     tracing = tracing_of(current_app) if has_app_context() else None
     if tracing is not None:

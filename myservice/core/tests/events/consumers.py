@@ -24,7 +24,7 @@ from ...events.outbox import publish
 from ...http.access import public
 from ..items import Item, create_tables
 from ..plumbing import create_app
-from . import shipments
+from . import shipments, ticks
 from .shipments.delays import Delayed
 from .shipments.notes import failures
 from .shipments.steps import Stepped
@@ -32,6 +32,7 @@ from .test_messages import Shipped
 
 __all__ = ["failures"]
 HANDLERS = {handler.name: handler for handler in discover_handlers(shipments)}
+BEATS = discover_handlers(ticks)
 NOTE, FLAKY = HANDLERS["notes.note_shipment"], HANDLERS["notes.flaky_note"]
 BROKER = os.environ.get("TEST_BROKER_URL")
 needs_broker = pytest.mark.skipif(
@@ -40,8 +41,9 @@ needs_broker = pytest.mark.skipif(
 T = TypeVar("T")
 CONSUMERS = Consumers([NOTE, FLAKY], Retries(max_attempts=3, first_delay=1))
 # What the broker fixture declares: the queues of every handler, as a serving app would.
-TOPOLOGY = Consumers(list(HANDLERS.values()), Retries(max_attempts=5, first_delay=1))
+TOPOLOGY = Consumers([*HANDLERS.values(), *BEATS], Retries(max_attempts=5, first_delay=1))
 LIVE_APP = f"{__name__}:live_app"
+TICKING_APP = f"{__name__}:ticking_app"
 
 
 @pytest.fixture
@@ -150,8 +152,18 @@ async def steps(parcels: int, steps: int, longest: float) -> tuple[dict[str, int
 
 def live_app() -> Quart:
     """The plumbing with the tests' consumers, a view that publishes, and the tests' tables."""
-    app = create_app(events=shipments)
+    app = with_tables(create_app(events=shipments))
     app.register_blueprint(shipping)
+    return app
+
+
+def ticking_app() -> Quart:
+    """The plumbing whose consumers are the tests' scheduled jobs, with the tests' tables."""
+    return with_tables(create_app(events=ticks))
+
+
+def with_tables(app: Quart) -> Quart:
+    """`app`, creating the tests' tables before it serves."""
 
     @app.before_serving
     async def tables() -> None:

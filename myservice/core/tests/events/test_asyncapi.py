@@ -14,7 +14,9 @@ from ...events import asyncapi
 from ...identity import SERVICE
 from ...testing.guides import guide, python_blocks
 from ...testing.service import PROJECT
+from ..plumbing import create_app as create_plumbing
 from ..plumbing import create_app_with_views
+from . import ticks
 
 SNAPSHOT = PROJECT / "asyncapi.json"
 
@@ -95,3 +97,16 @@ def test_two_event_classes_of_one_name_are_refused_naming_both(tmp_path: Path) -
         asyncapi.document(app)
     assert ".take" in str(raised.value)
     assert ".parcels" in str(raised.value)
+
+
+def test_a_scheduled_job_is_sent_by_the_scheduler_and_says_when() -> None:
+    """The tests' beat: sent and received by the service, its message naming its schedule."""
+    document = asyncapi.document(create_plumbing({"TESTING": True}, events=ticks))
+    operations = {name: operation["action"] for name, operation in document["operations"].items()}
+    assert operations["send_tests_beat_Beat"] == "send"
+    assert operations["beats_note_beat"] == "receive"
+    assert document["components"]["messages"]["Night"]["description"] == (
+        "Fired by the service's scheduler, once per tick: cron '0 3 * * *' in Europe/Paris;"
+        " ticks missed are skipped."
+    )
+    assert document["components"]["schemas"]["Beat"]["required"] == ["tick"]

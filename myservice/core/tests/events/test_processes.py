@@ -20,7 +20,7 @@ from ...events.inbox_entries import InboxEntry
 from ...testing.live_server import LiveServer
 from ...testing.outage import Outage
 from ..items import count_rows, item_names
-from .consumers import BROKER, LIVE_APP, live_exchange, needs_broker
+from .consumers import BROKER, LIVE_APP, TICKING_APP, live_exchange, needs_broker
 from .test_faults import counted
 
 __all__ = ["live_exchange"]
@@ -111,3 +111,48 @@ def test_without_a_broker_each_message_is_handled_by_one_process(
     assert counted(database_url, "flaky ", 40) == 40
     runs = Counter(json.loads(line)["outcome"] for line in web.lines if '"event":"message"' in line)
     assert runs == {"done": 80}
+
+
+@needs_broker
+def test_three_workers_fire_each_tick_once_through_one_killed_and_restarted(
+    live_exchange: str, serve: Callable[..., LiveServer], database_url: str
+) -> None:
+    """A beat a second; three workers on two servers, one SIGKILLed and started again.
+
+    No beat is taken twice, and none is missed between the first and the last.
+    """
+    settings = {"BROKER_URL": BROKER, "EVENTS_EXCHANGE": live_exchange}
+    pair = serve(factory=TICKING_APP, ROLE="worker", workers=2, **settings)
+    third = serve(factory=TICKING_APP, ROLE="worker", **settings)
+    time.sleep(4)
+    third.kill()
+    time.sleep(2)
+    again = serve(factory=TICKING_APP, ROLE="worker", **settings)
+    time.sleep(4)
+    assert_beats_once_each(database_url, at_least=8, servers=(pair, third, again))
+
+
+def test_without_a_broker_two_processes_fire_each_tick_once(
+    serve: Callable[..., LiveServer], database_url: str
+) -> None:
+    """Two serving processes, no broker: they fire, and deliver, each beat once."""
+    web = serve(workers=2, factory=TICKING_APP)
+    time.sleep(5)
+    assert_beats_once_each(database_url, at_least=3, servers=(web,))
+
+
+def assert_beats_once_each(
+    database_url: str, at_least: int, servers: tuple[LiveServer, ...]
+) -> None:
+    """The beats noted are one a second, with no gap, and none failed.
+
+    No handler failed on a second firing, and no process failed to fire (the turn keeps them
+    from colliding).
+    """
+    beats = sorted(int(name[1:]) for name in asyncio.run(item_names(database_url, "b")))
+    lines = [line for server in servers for line in server.lines]
+    assert len(beats) >= at_least, "".join(lines[-10:])
+    assert beats == list(range(beats[0], beats[0] + len(beats))), f"beats noted: {beats}"
+    outcomes = Counter(json.loads(line)["outcome"] for line in lines if '"event":"message"' in line)
+    assert set(outcomes) == {"done"}, outcomes
+    assert not [line for line in lines if "schedules could not be fired" in line]

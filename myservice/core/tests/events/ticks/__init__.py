@@ -1,0 +1,1 @@
+"""The tests' scheduled jobs and their handlers: an app whose events are these fires them."""
