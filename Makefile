@@ -58,7 +58,7 @@ test: export PYTEST_XDIST_AUTO_NUM_WORKERS ?= $(shell $(PYTHON) -c 'import os; p
 # without it each test process compiles its 200 modules again, some 4 s a process.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help run token serve worker migrate migration image servers bench fuzz view consumer rename spec compat test test-all \
+.PHONY: help run token serve worker migrate migration image servers bench fuzz view consumer schedule rename spec compat test test-all \
 	test-servers lint format typecheck security validate check hooks config clean
 
 help: ## List the targets and what each does
@@ -112,6 +112,9 @@ view: $(DEV) ## Scaffold a stored resource: table, migration, views, tests: make
 
 consumer: $(DEV) ## Scaffold a consumer of events/ with its test: make consumer NAME=send_receipts TOPIC=refunds.created
 	$(BIN)/python -m scripts.new_consumer "$$NAME" --topic "$$TOPIC" $(if $(CONTRACT),--contract "$$CONTRACT")
+
+schedule: $(DEV) ## Scaffold a job fired on a schedule, with its test: make schedule NAME=nightly_report CRON="0 3 * * *" (or EVERY=3600)
+	$(BIN)/python -m scripts.new_schedule "$$NAME" $(if $(CRON),--cron "$$CRON") $(if $(EVERY),--every "$$EVERY") $(if $(ZONE),--zone "$$ZONE")
 
 rename: $(DEV) ## Rename the package and every mention of it: make rename NAME=payments
 	$(BIN)/python -m scripts.rename "$$NAME"

@@ -16,16 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scripts.project import (
-    ScriptError,
-    argument_parser,
-    check_identifier,
-    format_files,
-    package_name,
-    undone_on_failure,
-    write_templates,
-)
-from scripts.spec import EVENTS_SNAPSHOT, write_spec
+from scripts.project import ScriptError, argument_parser, check_identifier, package_name
+from scripts.scaffold import announce, write_new_files
+from scripts.spec import EVENTS_SNAPSHOT
 
 LONGEST_NAME = 24
 LONGEST_TOPIC = 60  # the lines the topic is written into stay within the line length
@@ -46,15 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     contract = arguments.contract or arguments.root / EVENTS_SNAPSHOT
-    try:
-        written = write_consumer(arguments.root, arguments.name, arguments.topic, contract)
-    except ScriptError as error:
-        print(f"make consumer: {error}; nothing written", file=sys.stderr)
-        return 1
-    for path in written:
-        print(f"wrote {path.relative_to(arguments.root)}")
-    print("Taken from the next start; `make test` runs its test; asyncapi.json lists it.")
-    return 0
+    return announce(
+        "consumer",
+        arguments.root,
+        lambda: write_consumer(arguments.root, arguments.name, arguments.topic, contract),
+        "Taken from the next start; `make test` runs its test; asyncapi.json lists it.",
+    )
 
 
 def write_consumer(root: Path, name: str, topic: str, contract: Path | None = None) -> list[Path]:
@@ -73,9 +63,6 @@ def write_consumer(root: Path, name: str, topic: str, contract: Path | None = No
         "consumer.py.tmpl": root / package / "events" / f"{name}.py",
         "test_consumer.py.tmpl": root / package / "tests" / f"test_{name}.py",
     }
-    for target in targets.values():
-        if target.exists():
-            raise ScriptError(f"{target.relative_to(root)} exists already")
     known = published_fields(contract, topic) if contract is not None else None
     members, sample = known or (["id: int"], ["id=1"])
     fields = {
@@ -91,12 +78,7 @@ def write_consumer(root: Path, name: str, topic: str, contract: Path | None = No
         "fields": "\n    ".join(members),
         "sample": ", ".join(sample),
     }
-    written: list[Path] = []
-    with undone_on_failure(written):
-        write_templates(targets, fields, written)
-        format_files(root, written)
-        written.extend(write_spec(root))
-    return written
+    return write_new_files(root, targets, fields)
 
 
 def published_fields(contract: Path, topic: str) -> tuple[list[str], list[str]] | None:

@@ -25,6 +25,7 @@ from scripts.project import (
     undone_on_failure,
     write_templates,
 )
+from scripts.scaffold import announce
 from scripts.spec import write_spec
 
 LONGEST_NAME = 24
@@ -45,18 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     url = arguments.url or url_of(arguments.name)
-    try:
-        written = write_view(arguments.root, arguments.name, url, arguments.store)
-    except ScriptError as error:
-        print(f"make view: {error}; nothing written", file=sys.stderr)
-        return 1
-    for path in written:
-        print(f"wrote {path.relative_to(arguments.root)}")
-    print(
+    return announce(
+        "view",
+        arguments.root,
+        lambda: write_view(arguments.root, arguments.name, url, arguments.store),
         f"Served at {url} once the app restarts; `make test` runs its tests;"
-        " `git diff openapi.json` shows the new operations."
+        " `git diff openapi.json` shows the new operations.",
     )
-    return 0
 
 
 def write_view(
