@@ -44,7 +44,7 @@ engine_running = if [ -z "$(ENGINE)" ]; then \
 		exit 1; fi
 # What a person types after a target (make view NAME=...) reaches its recipe as an environment
 # variable, quoted by the shell as "$$NAME": a quote or a semicolon in it stays data.
-export NAME URL STORE SCOPES SUBJECT MESSAGE TOPIC CONTRACT
+export NAME URL STORE SCOPES SUBJECT MESSAGE TOPIC CONTRACT CRON EVERY ZONE
 # The tests `make test` runs: those in the test's own process. The tests that start servers
 # (processes), run commands (commands) or drive a browser (browser) take seconds each, and run
 # in `make test-servers` and `make test-all`, which also generate more examples per property.

@@ -15,6 +15,15 @@ from typing import Any, NoReturn
 from quart import Quart
 
 
+def does_background_work(app: Quart) -> bool:
+    """Whether this process runs the service's background work: schedules, purges.
+
+    With a broker, the workers (ROLE worker) do; without one, the serving processes.
+    """
+    with_broker = app.config["BROKER_URL"] is not None
+    return bool(with_broker == (app.config["ROLE"] == "worker"))
+
+
 def run_while_serving(app: Quart, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run `work()` as a task of its own while `app` serves; cancel it when serving ends."""
 

@@ -87,12 +87,12 @@ def document(app: Quart) -> dict[str, Any]:
     components: dict[str, Any] = {"messages": {}, "schemas": {}}
     operations: dict[str, Any] = {}
     received = [(handler.name, handler.model) for handler in consumers.handlers]
+    # A scheduled job is sent by the service's scheduler, wherever its class is, once handled.
+    scheduled = [model for _, model in received if schedule_of(model) is not None]
     models = sorted({*sent, *(model for _, model in received)}, key=_order)
     _refuse_twins(models)
     for model in models:
-        _add_model(model, exchange, channels, components)
-    # A scheduled job is sent by the service's scheduler, wherever its class is.
-    scheduled = [model for model in models if schedule_of(model) is not None]
+        _add_model(model, exchange, channels, components, model in scheduled)
     for model in sorted({*sent, *scheduled}, key=_order):
         operations[f"send_{_identifier(model.topic)}_{model.__name__}"] = _operation("send", model)
     for name, model in received:
@@ -137,7 +137,11 @@ def _refuse_twins(models: list[type[Event]]) -> None:
 
 
 def _add_model(
-    model: type[Event], exchange: str, channels: dict[str, Any], components: dict[str, Any]
+    model: type[Event],
+    exchange: str,
+    channels: dict[str, Any],
+    components: dict[str, Any],
+    scheduled: bool,
 ) -> None:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     components["schemas"].update(schema.pop("$defs", {}))
@@ -149,7 +153,7 @@ def _add_model(
         "contentType": "application/json",
         "payload": {"$ref": f"#/components/schemas/{model.__name__}"},
     }
-    if (schedule := schedule_of(model)) is not None:
+    if scheduled and (schedule := schedule_of(model)) is not None:
         components["messages"][model.__name__]["description"] = (
             f"Fired by the service's scheduler, once per tick: {schedule.describe()}."
         )

@@ -1,18 +1,19 @@
 """Schedules: jobs the service gives itself at set times, declared on the job's class.
 
-    class NightlyReport(ScheduledJob, topic="reports.nightly", cron="0 3 * * *", zone="Europe/Paris"):
+    class Nightly(ScheduledJob, topic="reports.nightly", cron="0 3 * * *", zone="Europe/Paris"):
         '''The day's report, once the day is over.'''
 
     class Heartbeat(ScheduledJob, topic="heartbeat", every=timedelta(minutes=5), missed="skip"):
         '''A sign of life, every five minutes.'''
 
-A handler of events/ takes it as any job (`@handles(NightlyReport)`), once per tick: `job.tick`
-is the time it was due. A cron expression has five fields (minute hour day month weekday) or is
-one of croniter's @hourly, @daily...; it is read in `zone` (UTC unless given), so that 03:00 stays
-03:00 local across daylight saving. An interval counts from the epoch, in UTC, so that every
-process and replica agrees on its ticks. What becomes of ticks missed while nothing ran is
-`missed`: "once" fires the latest of them once, late; "skip" fires none, only the next on time.
-scheduler.py fires them.
+A handler of events/ takes it as any job (`@handles(Nightly)`), once per tick: `job.tick` is the
+time it was due. A cron expression has five fields (minute hour day month weekday) or is one of
+croniter's @hourly, @daily...; it is read in `zone` (UTC unless given), so that 03:00 stays
+03:00 local across daylight saving: a time the clocks skip fires at the first minute after
+them, and a time they pass twice fires once (at set hours; "every minute" fires every minute).
+An interval counts from the epoch, in UTC, so that every process and replica agrees on its
+ticks. What becomes of ticks missed while nothing ran is `missed`: "once" fires the latest of
+them once, late; "skip" fires none, only the next on time. scheduler.py fires them.
 """
 
 from __future__ import annotations
@@ -76,14 +77,20 @@ class Schedule:
         """The last tick at or before `now`, in UTC."""
         if self.every is not None:
             return now - (now - EPOCH) % self.every
-        previous: datetime = self._ticks(now + timedelta(microseconds=1)).get_prev(datetime)
+        ticks = self._ticks(now + timedelta(microseconds=1))
+        previous: datetime = ticks.get_prev(datetime)
+        while self._repeated(previous):
+            previous = ticks.get_prev(datetime)
         return previous.astimezone(UTC)
 
     def after(self, tick: datetime) -> datetime:
         """The first tick after `tick`, in UTC."""
         if self.every is not None:
             return self.latest(tick) + self.every
-        following: datetime = self._ticks(tick).get_next(datetime)
+        ticks = self._ticks(tick)
+        following: datetime = ticks.get_next(datetime)
+        while self._repeated(following):
+            following = ticks.get_next(datetime)
         return following.astimezone(UTC)
 
     def describe(self) -> str:
@@ -96,6 +103,14 @@ class Schedule:
             when = f"every {seconds // size} {unit}"
         missed = "fired once, late" if self.missed == "once" else "skipped"
         return f"{when}; ticks missed are {missed}"
+
+    def _repeated(self, tick: datetime) -> bool:
+        """Whether `tick` is its wall-clock time come again, the clocks set back, at set hours.
+
+        Cron names that time once, as the wall clock does: it fires once, not twice.
+        """
+        local = tick.astimezone(UTC).astimezone(ZoneInfo(self.zone))  # croniter sets fold at will
+        return local.fold == 1 and croniter(str(self.cron)).expanded[1] != ["*"]
 
     def _ticks(self, start: datetime) -> croniter:
         """The cron expression's ticks around `start`, in the schedule's zone."""

@@ -4,7 +4,8 @@ So that no message is sent or handled by two processes at once, and those of a k
 order. On PostgreSQL the turn is an advisory lock of the pass's transaction, let go when the
 transaction ends or its connection dies with its process. On a SQLite file, which only the
 processes of one machine share, it is a lock on a file beside the database, which the system
-lets go when the pass ends or its process dies.
+lets go when the pass ends or its process dies; a pass that ends well commits first, so that
+the next holder reads what it wrote.
 """
 
 from __future__ import annotations
@@ -37,3 +38,5 @@ async def turn(session: AsyncSession, name: str) -> AsyncIterator[bool]:
         return
     with file_lock(f"{url.database}.{name}.lock", wait=False) as mine:
         yield mine
+        if mine:
+            await session.commit()

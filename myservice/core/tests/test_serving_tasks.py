@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..serving_tasks import repeat, run_while_serving
+from ..serving_tasks import does_background_work, repeat, run_while_serving
 from .plumbing import create_app
 
 
@@ -78,3 +78,11 @@ async def test_repeat_tells_a_failed_pass_and_goes_on_a_librarys_cancel_included
     await asyncio.gather(task, return_exceptions=True)
     assert task.cancelled()
     assert told == ["ValueError", "CancelledError"]
+
+
+def test_background_work_runs_in_the_worker_with_a_broker_else_in_the_web() -> None:
+    """Schedules and purges: with a broker, the worker runs them, not the web; without, the web."""
+    web = create_app({"BROKER_URL": "amqp://127.0.0.1:5672/"})
+    worker = create_app({"BROKER_URL": "amqp://127.0.0.1:5672/", "ROLE": "worker"})
+    alone = create_app()
+    assert [does_background_work(app) for app in (web, worker, alone)] == [False, True, True]

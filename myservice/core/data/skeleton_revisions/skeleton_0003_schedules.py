@@ -20,8 +20,8 @@ def upgrade() -> None:
     op.create_table(
         "schedules",
         sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("schedule", sa.String(length=255), nullable=False),
         sa.Column("last_tick", sa.BigInteger(), nullable=False),
-        sa.Column("updated_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("topic", name="pk_schedules"),
     )
 

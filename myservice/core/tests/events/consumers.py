@@ -100,6 +100,15 @@ async def taken(broker: Broker, queue: str) -> aio_pika.abc.AbstractIncomingMess
 
 
 @pytest.fixture
+async def ticking(database_url: str) -> AsyncIterator[Quart]:
+    """An app in test mode whose consumers are the tests' scheduled jobs, in its context."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url}, events=ticks)
+    async with app.test_app(), app.app_context():
+        await create_tables(database().engine)
+        yield app
+
+
+@pytest.fixture
 async def consuming(app: Quart) -> AsyncIterator[Quart]:
     """The app fixture with the tests' consumers and tables, in its context."""
     serving = app.extensions[without_broker.EXTENSION_KEY]

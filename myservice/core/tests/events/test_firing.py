@@ -1,39 +1,24 @@
-"""The scheduler: each tick fired once, a missed one late or skipped, counted, logged, delivered."""
+"""One look at the schedules: each tick fired once, a missed one late or skipped, counted, logged."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from quart import Quart
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from structlog.testing import capture_logs
 
-from ...data.database import apart, database, reading, transaction
-from ...events.handlers import Handler
+from ...data.database import apart, reading, transaction
+from ...events.firing import GRACE, Firing, ScheduleState
 from ...events.outbox import OutboxMessage
-from ...events.scheduler import Firing, ScheduleState, fire_schedules, init_app
-from ...events.schedules import ScheduledJob
+from ...events.scheduler import fire_schedules
 from ...events.turns import turn
 from ...events.without_broker import deliver
-from ...identity import StartupError
-from ..items import create_tables
-from ..plumbing import create_app
-from . import ticks
-from .consumers import items
+from .consumers import items, ticking
 from .ticks.beats import noted
 
+__all__ = ["ticking"]
 START = datetime(2026, 12, 5, 12, 0, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def ticking(database_url: str) -> AsyncIterator[Quart]:
-    """An app in test mode whose consumers are the tests' scheduled jobs, in its context."""
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url}, events=ticks)
-    async with app.test_app(), app.app_context():
-        await create_tables(database().engine)
-        yield app
 
 
 async def outbox() -> list[tuple[str, str]]:
@@ -110,23 +95,9 @@ async def test_firings_are_counted_by_topic_and_kind(ticking: Quart) -> None:
     text = await (await ticking.test_client().get("/metrics")).get_data(as_text=True)
     assert 'scheduled_jobs_total{firing="on_time",topic="tests.beat"} 1.0' in text
     assert 'scheduled_jobs_total{firing="late",topic="tests.beat"} 1.0' in text
-
-
-class NeedsMore(ScheduledJob, topic="tests.needs_more", every=timedelta(minutes=1)):
-    """A scheduled job with a field the scheduler cannot fill."""
-
-    account: int
-
-
-def test_a_scheduled_job_with_fields_the_tick_cannot_fill_stops_the_start() -> None:
-    """The scheduler fires a job with its tick alone: another required field is refused at start."""
-
-    async def nothing(job: NeedsMore) -> None:
-        """Never called."""
-
-    app = create_app({"TESTING": True})
-    with pytest.raises(StartupError, match="NeedsMore is fired with its tick alone"):
-        init_app(app, [Handler("more.nothing", NeedsMore, nothing)], None)
+    await fire_schedules(ticking, datetime(2026, 12, 7, 12, tzinfo=UTC))  # the night missed
+    text = await (await ticking.test_client().get("/metrics")).get_data(as_text=True)
+    assert 'scheduled_jobs_total{firing="skipped",topic="tests.night"} 1.0' in text
 
 
 async def test_a_process_finding_another_firing_fires_nothing(ticking: Quart) -> None:
@@ -137,3 +108,45 @@ async def test_a_process_finding_another_firing_fires_nothing(ticking: Quart) ->
         assert firing
         assert await fire_schedules(ticking, later) == []
     assert kinds(await fire_schedules(ticking, later)) == [("tests.beat", "on_time")]
+
+
+async def test_a_tick_is_on_time_for_a_minute_then_late(ticking: Quart) -> None:
+    """Found GRACE after it was due: on time; a millisecond more: late."""
+    await fire_schedules(ticking, START)
+    tick = START + timedelta(seconds=1)
+    assert kinds(await fire_schedules(ticking, tick + GRACE))[0] == ("tests.beat", "late")
+    await fire_schedules(ticking, START)  # nothing: the row has moved on
+    night = datetime(2026, 12, 6, 2, tzinfo=UTC)
+    night_kinds = [
+        f.kind for f in await fire_schedules(ticking, night + GRACE) if f.topic == "tests.night"
+    ]
+    assert night_kinds == ["on_time"]
+
+
+async def test_a_changed_schedule_starts_again_without_firing_a_past_tick(ticking: Quart) -> None:
+    """The row of another schedule (03:00 then, 04:00 now, say): no firing at once, a log line."""
+    await fire_schedules(ticking, START)
+    async with transaction() as session:
+        await session.execute(
+            update(ScheduleState)
+            .where(ScheduleState.topic == "tests.night")
+            .values(schedule="cron '0 4 * * *' in Europe/Paris; ticks missed are skipped")
+        )
+    with capture_logs() as logs:
+        night = [f for f in await fire_schedules(ticking, START) if f.topic == "tests.night"]
+    assert night == []
+    assert [line["topic"] for line in logs if line["event"] == "schedule changed"] == [
+        "tests.night"
+    ]
+    later = datetime(2026, 12, 6, 2, 0, 5, tzinfo=UTC)
+    assert [f.kind for f in await fire_schedules(ticking, later) if f.topic == "tests.night"] == [
+        "on_time"
+    ]
+
+
+async def test_skip_still_fires_the_latest_tick_when_it_is_on_time(ticking: Quart) -> None:
+    """Nights missed, then a look at 03:00:10: the earlier nights skipped, this one fired."""
+    await fire_schedules(ticking, START)
+    three_nights_on = datetime(2026, 12, 8, 2, 0, 10, tzinfo=UTC)
+    night = [f for f in await fire_schedules(ticking, three_nights_on) if f.topic == "tests.night"]
+    assert [(f.kind, f.tick) for f in night] == [("on_time", datetime(2026, 12, 8, 2, tzinfo=UTC))]

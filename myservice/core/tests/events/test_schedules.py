@@ -19,6 +19,8 @@ def test_an_interval_ticks_from_the_epoch_so_that_every_process_agrees() -> None
     assert schedule.latest(NOON + timedelta(minutes=20)) == NOON + timedelta(minutes=15)
     assert schedule.latest(NOON) == NOON
     assert schedule.after(NOON) == NOON + timedelta(minutes=15)
+    weekly = Schedule(every=timedelta(days=7)).latest(NOON)
+    assert (weekly.strftime("%A %H:%M"), weekly.tzinfo) == ("Thursday 00:00", UTC)
 
 
 def test_a_cron_expression_keeps_its_local_time_across_daylight_saving() -> None:
@@ -30,6 +32,27 @@ def test_a_cron_expression_keeps_its_local_time_across_daylight_saving() -> None
     assert schedule.after(datetime(2026, 3, 28, 2, 0, tzinfo=UTC)) == datetime(
         2026, 3, 29, 1, 0, tzinfo=UTC
     )
+
+
+def test_a_time_the_clocks_pass_twice_fires_once_and_a_time_they_skip_fires_after() -> None:
+    """02:30 in Paris: once on 25 October (clocks back at 03:00), at 03:00 on 29 March."""
+    schedule = Schedule(cron="30 2 * * *", zone="Europe/Paris")
+    autumn = schedule.after(datetime(2026, 10, 24, 12, tzinfo=UTC))
+    assert autumn == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 summer time
+    assert schedule.after(autumn) == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
+    assert schedule.latest(datetime(2026, 10, 25, 1, 45, tzinfo=UTC)) == autumn
+    spring = schedule.after(datetime(2026, 3, 28, 12, tzinfo=UTC))
+    assert spring == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 03:00, the first minute after
+
+
+def test_every_half_hour_fires_through_the_hour_the_clocks_pass_twice() -> None:
+    """Not at set hours: each half hour of the real time fires, the repeated ones too."""
+    schedule = Schedule(cron="*/30 * * * *", zone="Europe/Paris")
+    tick, ticks = datetime(2026, 10, 24, 23, 45, tzinfo=UTC), []
+    for _ in range(5):
+        tick = schedule.after(tick)
+        ticks.append(tick.strftime("%H:%M"))
+    assert ticks == ["00:00", "00:30", "01:00", "01:30", "02:00"]  # UTC: 02:00 to 03:00 twice
 
 
 def test_a_tick_at_now_is_the_latest() -> None:
