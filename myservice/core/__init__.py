@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .api import deprecation, docs, openapi, validation
+from .api import audit_route, deprecation, docs, openapi, validation
 from .api.deprecation import deprecated
 from .api.entity_tags import entity_tags
 from .api.openapi import media_response, problems
@@ -29,8 +29,9 @@ from .api.validation import (
 from .app_class import ServiceApp
 from .callers import auth, cors, development_tokens, gate, websocket_bounds
 from .callers.auth import current_caller, required_caller
-from .data import database, idempotency, migration_commands, schema_readiness
+from .data import audit_trail, database, idempotency, migration_commands, schema_readiness
 from .data import errors as database_errors
+from .data.audit_trail import audit
 from .data.database import apart, get_or_404, reading, transaction
 from .data.idempotent import idempotent
 from .data.tables import Base
@@ -79,6 +80,7 @@ __all__ = [
     "StartupError",
     "add_readiness_check",
     "apart",
+    "audit",
     "cache_control",
     "create_service_app",
     "current_caller",
@@ -155,6 +157,7 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     probes.init_app(app)
     database.init_app(app)
     idempotency.init_app(app)
+    audit_trail.init_app(app)
     schema_readiness.init_app(app)
     migration_commands.init_app(app)
     tracing.init_app(app)
@@ -162,6 +165,7 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     auth.init_app(app)
     development_tokens.init_app(app)
     log_levels.init_app(app)
+    audit_route.init_app(app)
     gate.init_app(app)
     cors.init_app(app)
     websocket_bounds.init_app(app)

@@ -1,4 +1,4 @@
-"""The database's settings: which one, its pool, how long Idempotency-Key answers are kept.
+"""The database's settings: which one, its pool, how long keys and audit records are kept.
 
 The database is SQLite, in a file of the working directory, until DATABASE_URL names another.
 """
@@ -6,7 +6,7 @@ The database is SQLite, in a file of the working directory, until DATABASE_URL n
 from __future__ import annotations
 
 from ..identity import SERVICE
-from ..settings.setting import Setting
+from ..settings.setting import Setting, one_scope
 
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{SERVICE}.db"
 
@@ -22,6 +22,8 @@ def database_url(value: str) -> str:
 
 
 SETTINGS: dict[str, Setting] = {
+    "AUDIT_RETENTION_DAYS": Setting(365, int, minimum=1),
+    "AUDIT_SCOPE": Setting("audit:read", str, check=one_scope),
     "DATABASE_POOL_SIZE": Setting(5, int, minimum=1),
     "DATABASE_POOL_TIMEOUT": Setting(5, int, minimum=1),
     "DATABASE_TIMEOUT": Setting(10, int, minimum=1),

@@ -75,6 +75,21 @@ def access_of(view: Callable[..., object]) -> Access | None:
     return getattr(view, ACCESS_ATTRIBUTE, None)
 
 
+def tokens_checked(app: Quart) -> bool:
+    """Whether the skeleton's own routes that require a token (log level, audit trail) are served.
+
+    They are with an identity provider, or where the development key is allowed; without
+    either, a service whose own routes are all public must start with none of them.
+    """
+    config = app.config
+    return bool(
+        config["AUTH_JWKS_URL"]
+        or config["AUTH_DEVELOPMENT_KEY"]
+        or config["DEBUG"]
+        or config["TESTING"]
+    )
+
+
 def undeclared_routes(app: Quart) -> list[str]:
     """Each route whose view declares no rule, as `GET /path (view endpoint)`."""
     return [

@@ -26,7 +26,7 @@ from quart import Blueprint, Quart, current_app, request
 from quart_schema import hide
 
 from ..api.validation import validate_request, validate_response
-from ..http.access import requires
+from ..http.access import requires, tokens_checked
 from ..http.model import Model
 from ..http.request import JSONRequest
 from ..serving_tasks import repeat, run_while_serving
@@ -133,14 +133,12 @@ class LogLevels:
 
 def init_app(app: Quart) -> None:
     """Serve GET and PUT /log-level where tokens can be checked, and follow the changes."""
-    config = app.config
-    allowed = config["AUTH_DEVELOPMENT_KEY"] or config["DEBUG"] or config["TESTING"]
-    if config["AUTH_JWKS_URL"] is None and not allowed:
+    if not tokens_checked(app):
         return
     named = os.environ.get(MULTIPROCESS_DIRECTORY_VARIABLE)
     levels = LogLevels(app, Path(named) / STATE_FILE if named else None)
     app.extensions[EXTENSION_KEY] = levels
-    app.register_blueprint(_blueprint(config["OPERATOR_SCOPE"]))
+    app.register_blueprint(_blueprint(app.config["OPERATOR_SCOPE"]))
 
     async def following() -> None:
         await repeat(levels.follow, FOLLOW_EVERY, _failed, FOLLOW_EVERY)

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from ..settings.setting import Setting
-
-
-def one_scope(value: str) -> str:
-    """The OPERATOR_SCOPE setting: one word, as a token's scopes are separated by spaces."""
-    if not value or any(character.isspace() for character in value):
-        raise ValueError(f"must be one scope, a word without spaces, not {value!r}")
-    return value
-
+from ..settings.setting import Setting, one_scope
 
 SETTINGS: dict[str, Setting] = {
     "LOG_FORMAT": Setting("auto", str, choices=("auto", "json", "console")),

@@ -57,3 +57,10 @@ def private_enough(url: str) -> bool:
     if parts.scheme == "http":
         return parts.hostname in LOOPBACK
     return parts.scheme == "https" and bool(parts.hostname)
+
+
+def one_scope(value: str) -> str:
+    """A setting that names the scope a route requires: one word, as scopes are separated by spaces."""
+    if not value or any(character.isspace() for character in value):
+        raise ValueError(f"must be one scope, a word without spaces, not {value!r}")
+    return value

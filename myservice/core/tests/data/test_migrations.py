@@ -27,7 +27,7 @@ from ...identity import ENV_PREFIX, SERVICE, StartupError
 from ...testing.service import PROJECT, clean_environment
 from ..plumbing import MIGRATIONS
 
-SKELETON_HEAD = "skeleton_0003"
+SKELETON_HEAD = "skeleton_0004"
 
 
 def test_the_migrations_live_in_the_package() -> None:

@@ -141,6 +141,7 @@ async def test_every_protected_route_of_the_service_refuses_a_caller_without_a_t
     modules = {"refunds": DECLARED_VIEW, "feed": FEED}
     views = create_app_with_views(tmp_path, modules, {"TESTING": True})
     assert sorted(await refused_without_a_token(views)) == [
+        "GET /audit-trail",
         "GET /feed",
         "GET /log-level",
         "GET /refunds",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ...observability.settings import one_scope
+from ...settings.setting import one_scope
 
 
 def test_the_operator_scope_is_one_word() -> None:

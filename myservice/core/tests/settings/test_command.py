@@ -47,6 +47,8 @@ SKELETON_ROWS = {
     "AUTH_DEVELOPMENT_KEY": ("true", f"{ENV_PREFIX}AUTH_DEVELOPMENT_KEY"),
     "AUTH_ISSUER": ("null", "default"),
     "AUTH_JWKS_COOLDOWN": ("30", "default"),
+    "AUDIT_RETENTION_DAYS": ("365", "default"),
+    "AUDIT_SCOPE": ('"audit:read"', "default"),
     "AUTH_JWKS_REFRESH": ("300", "default"),
     "AUTH_JWKS_URL": ("null", "default"),
     "AUTH_LEEWAY": ("30", "default"),
