@@ -1,6 +1,6 @@
 """One look at the schedules: each new tick fired once, its row moved on with it, or neither.
 
-A look opens a transaction and takes the turn "schedules" (turns.py); for each scheduled job,
+A look opens a transaction and takes the turn "schedules" (data/turns.py); for each scheduled job,
 it reads the schedule's row (the last tick fired, and the schedule it was fired by), stores the
 job in the outbox and moves the row on: both commit together, or neither does, whatever crashes
 where. The job's message id is made of its topic and tick, so that the inbox would take it once
@@ -26,12 +26,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..data.database import transaction
 from ..data.outages import DatabaseUnavailable
 from ..data.tables import Base
+from ..data.turns import turn
 from ..identity import SERVICE
 from .event_metrics import EventMetrics
 from .messages import TOPIC_LENGTH
 from .outbox import store
 from .schedules import ScheduledJob
-from .turns import turn
 
 GRACE = timedelta(minutes=1)  # a tick fired later than this after it was due was missed
 Kind = Literal["on_time", "late", "skipped"]

@@ -3,7 +3,7 @@
 In one transaction it reads the due messages, oldest first, publishes them on one channel (in
 the order sent), waits for every confirm, then deletes them: a message leaves the outbox only
 once the broker has it. A crash between the confirm and the commit publishes it again, which the
-consumers' inbox takes once. The processes and replicas take turns (turns.py), so that one relays
+consumers' inbox takes once. The processes and replicas take turns (data/turns.py), so that one relays
 at a time: no message is sent twice by two of them, and those of a key stay in order.
 While the broker or the database is away, each try says so in the log, with how many messages
 wait in the outbox and for how long, which /metrics has too.
@@ -19,11 +19,11 @@ import structlog
 from sqlalchemy import delete
 
 from ..data.database import transaction
+from ..data.turns import turn
 from ..serving_tasks import repeat
 from .broker import Broker
 from .event_metrics import EventMetrics, OutboxWatch, left_outbox, observe_outbox
 from .outbox import OutboxMessage, due_messages
-from .turns import turn
 
 BATCH = 200
 INTERVAL = 0.1  # seconds between two looks at an outbox that had nothing due

@@ -3,7 +3,7 @@
 (With BROKER_URL set, through_broker.py relays and consumes instead.)
 
 With BROKER_URL unset (the default, so that `make run` needs nothing installed), the serving apps
-take turns (turns.py) at the outbox: one at a time hands every due message, in the order written,
+take turns (data/turns.py) at the outbox: one at a time hands every due message, in the order written,
 to the handlers of its topic in the process (inbox.py runs each once). A message leaves the outbox once every handler
 is done with it or has given up on it; one to be tried again waits there until its retry is due.
 A message of a topic no handler here takes has no one to go to, and is dropped; a service with
@@ -21,6 +21,7 @@ from quart import Quart
 from sqlalchemy import delete, update
 
 from ..data.database import apart, transaction
+from ..data.turns import turn
 from ..identity import StartupError
 from ..observability.metrics import EXTENSION_KEY as METRICS_KEY
 from ..observability.metrics import RequestMetrics
@@ -33,7 +34,6 @@ from .inbox import Consumers, Retries, handle
 from .inbox_entries import Outcome
 from .outbox import OutboxMessage, due_messages
 from .relay import AWAY
-from .turns import turn
 
 EXTENSION_KEY = __name__
 BATCH = 100  # messages read from the outbox at a time
@@ -73,7 +73,7 @@ async def deliver(app: Quart) -> list[Outcome]:
 
 
 async def _deliver(consumers: Consumers) -> list[Outcome]:
-    # The turn is held for the whole pass (turns.py): one process of all those on the database
+    # The turn is held for the whole pass (data/turns.py): one process of all those on the database
     # hands the outbox over at a time, so that none handles a message another one is handling.
     async with apart() as session, turn(session, "delivery") as mine:
         if not mine:

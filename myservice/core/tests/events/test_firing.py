@@ -9,10 +9,10 @@ from sqlalchemy import delete, select, update
 from structlog.testing import capture_logs
 
 from ...data.database import apart, reading, transaction
+from ...data.turns import turn
 from ...events.firing import GRACE, Firing, ScheduleState
 from ...events.outbox import OutboxMessage
 from ...events.scheduler import fire_schedules
-from ...events.turns import turn
 from ...events.without_broker import deliver
 from .consumers import items, ticking
 from .ticks.beats import noted

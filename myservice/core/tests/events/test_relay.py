@@ -10,12 +10,12 @@ import pytest
 from quart import Quart
 
 from ...data.database import apart, transaction
+from ...data.turns import turn
 from ...events import relay as relay_module
 from ...events.broker import Broker
 from ...events.messages import Message
 from ...events.outbox import publish
 from ...events.relay import relay
-from ...events.turns import turn
 from .consumers import NOTE, broker, consuming, needs_broker, taken
 from .test_messages import Shipped
 from .test_without_broker import pending

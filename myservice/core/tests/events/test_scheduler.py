@@ -11,12 +11,12 @@ from quart import Quart
 from sqlalchemy import select
 
 from ...data.database import apart, reading
+from ...data.turns import turn
 from ...events import scheduler
 from ...events.handlers import Handler
 from ...events.outbox import OutboxMessage
 from ...events.scheduler import fire_schedules, init_app, scheduled_jobs, until_next_look
 from ...events.schedules import ScheduledJob
-from ...events.turns import turn
 from ...identity import StartupError
 from ..plumbing import create_app
 from .consumers import ticking

@@ -1,11 +1,12 @@
-"""Turns: of all the processes on one database, one at a time runs a pass of the relay or delivery.
+"""Turns: of all the processes on one database, one at a time runs a pass of background work.
 
-So that no message is sent or handled by two processes at once, and those of a key keep their
-order. On PostgreSQL the turn is an advisory lock of the pass's transaction, let go when the
-transaction ends or its connection dies with its process. On a SQLite file, which only the
-processes of one machine share, it is a lock on a file beside the database, which the system
-lets go when the pass ends or its process dies; a pass that ends well commits first, so that
-the next holder reads what it wrote.
+The relay, the delivery, the scheduler and the audit trail's purge take turns so: no message
+is sent or handled by two processes at once, those of a key keep their order, no tick is fired
+twice, no two purges fight over the same rows. On PostgreSQL the turn is an advisory lock of
+the pass's transaction, let go when the transaction ends or its connection dies with its
+process. On a SQLite file, which only the processes of one machine share, it is a lock on a
+file beside the database, which the system lets go when the pass ends or its process dies; a
+pass that ends well commits first, so that the next holder reads what it wrote.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from collections.abc import AsyncIterator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..data.database import database
-from ..data.file_lock import file_lock
 from ..identity import SERVICE
+from .database import database
+from .file_lock import file_lock
 
 
 @contextlib.asynccontextmanager
