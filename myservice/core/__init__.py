@@ -29,7 +29,7 @@ from .api.validation import (
 from .app_class import ServiceApp
 from .callers import auth, cors, development_tokens, gate, websocket_bounds
 from .callers.auth import current_caller, required_caller
-from .data import audit_trail, database, idempotency, migration_commands, schema_readiness
+from .data import audit_purge, database, idempotency, migration_commands, schema_readiness
 from .data import errors as database_errors
 from .data.audit_trail import audit
 from .data.database import apart, get_or_404, reading, transaction
@@ -157,7 +157,7 @@ def init_app(app: ServiceApp, settings: Settings) -> None:
     probes.init_app(app)
     database.init_app(app)
     idempotency.init_app(app)
-    audit_trail.init_app(app)
+    audit_purge.init_app(app)
     schema_readiness.init_app(app)
     migration_commands.init_app(app)
     tracing.init_app(app)

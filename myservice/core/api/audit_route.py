@@ -1,9 +1,11 @@
 """GET /audit-trail: the audit records (data/audit_trail.py), newest first, a page at a time.
 
 Only to callers granted AUDIT_SCOPE, and only where tokens can be checked (an identity provider,
-or the development key). Filtered by resource, subject and time; `before` takes the `next` of
-the page before, so that pages stay right while records are added. Hidden from the service's
-OpenAPI document, as the skeleton's other operators' routes are: it is not the service's API.
+or the development key). Filtered by resource, subject and time, in the order of their time then
+id, which the table's indexes hold; `before` takes the `next` of the page before (the last
+record's time and id), so that pages stay right while records are added. A parameter it does not
+know is refused, as a typo would read the whole trail. Hidden from the service's OpenAPI
+document, as the skeleton's other operators' routes are: it is not the service's API.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 from quart import Blueprint, Quart
 from quart_schema import hide
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from ..data.audit_trail import AuditRecord
 from ..data.database import reading
@@ -23,19 +25,19 @@ from ..http.access import requires, tokens_checked
 from .validation import Model, PlainText, Query, validate_querystring, validate_response
 
 PATH = "/audit-trail"
-LARGEST_ID = 2**63 - 1
+CURSOR = r"^[0-9]{1,15}-[0-9]{1,18}$"  # the last record's time (ms) and id
 
 
 class AuditQuery(Query):
     """Which records to list: filters, and where the page starts."""
 
+    model_config = ConfigDict(extra="forbid")
+
     resource: PlainText | None = Field(None, max_length=100, description="Only this resource's.")
     subject: PlainText | None = Field(None, max_length=255, description="Only this caller's.")
     since: AwareDatetime | None = Field(None, description="Only records at or after this time.")
     until: AwareDatetime | None = Field(None, description="Only records before this time.")
-    before: int | None = Field(
-        None, ge=1, le=LARGEST_ID, description="The `next` of the page before."
-    )
+    before: str | None = Field(None, pattern=CURSOR, description="The `next` of the page before.")
     limit: int = Field(50, ge=1, le=200, description="The most records to return.")
 
 
@@ -56,7 +58,7 @@ class AuditPage(Model):
     """Records, newest first, and where the next page starts."""
 
     records: list[AuditEntry]
-    next: int | None = Field(description="To pass as `before` for the next page; null on the last.")
+    next: str | None = Field(description="To pass as `before` for the next page; null on the last.")
 
 
 def init_app(app: Quart) -> None:
@@ -82,8 +84,9 @@ def _blueprint(scope: str) -> Blueprint:
 
 
 async def page_of(query: AuditQuery) -> AuditPage:
-    """The page of records `query` asks for."""
-    statement = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(query.limit + 1)
+    """The page of records `query` asks for, newest first."""
+    newest_first = (AuditRecord.at.desc(), AuditRecord.id.desc())
+    statement = select(AuditRecord).order_by(*newest_first).limit(query.limit + 1)
     if query.resource is not None:
         statement = statement.where(AuditRecord.resource == query.resource)
     if query.subject is not None:
@@ -93,17 +96,20 @@ async def page_of(query: AuditQuery) -> AuditPage:
     if query.until is not None:
         statement = statement.where(AuditRecord.at < _ms(query.until))
     if query.before is not None:
-        statement = statement.where(AuditRecord.id < query.before)
+        at, record_id = (int(part) for part in query.before.split("-"))
+        statement = statement.where(tuple_(AuditRecord.at, AuditRecord.id) < (at, record_id))
     async with reading() as session:
         rows = (await session.scalars(statement)).all()
     page = rows[: query.limit]
+    more = len(rows) > query.limit
     return AuditPage(
         records=[_entry(row) for row in page],
-        next=page[-1].id if len(rows) > query.limit else None,
+        next=f"{page[-1].at}-{page[-1].id}" if more else None,
     )
 
 
 def _entry(row: AuditRecord) -> AuditEntry:
+    """The record as the route answers it."""
     return AuditEntry(
         id=row.id,
         at=datetime.fromtimestamp(row.at / 1000, UTC),
@@ -117,4 +123,5 @@ def _entry(row: AuditRecord) -> AuditEntry:
 
 
 def _ms(moment: datetime) -> int:
+    """A moment as the table keeps it: milliseconds since the epoch."""
     return round(moment.timestamp() * 1000)

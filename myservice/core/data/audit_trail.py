@@ -8,38 +8,29 @@
 
 `audit` adds a record to the audit_trail table in the block's transaction: it commits with the
 write or rolls back with it, so that there is no write without its record and no record without
-its write. The record names the caller's subject (none on a public route, or outside a
-request), the request id, the time, the action, the resource and its id, and what changed: the
-values after a creation, before a deletion, else each field that changed, as [before, after].
-Records older than AUDIT_RETENTION_DAYS are purged, every hour, by the process that does the
-background work (serving_tasks.py). api/audit_route.py serves them.
+its write. A write made in an apart() session passes it as `session=`. The record names the
+caller's token subject (none on a public route, in a consumer, or outside a request), the
+request id (a consumer's: that of the request that published its message), the time, the
+action, the resource and its id, and what changed (audit_changes.py). audit_purge.py keeps it
+to AUDIT_RETENTION_DAYS; api/audit_route.py serves it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
+import hashlib
 import time
-from collections.abc import Mapping
-from typing import Any
 
-import structlog
-from pydantic import BaseModel
-from quart import Quart, has_request_context, has_websocket_context, request, websocket
-from sqlalchemy import BigInteger, Index, Integer, String, Text, delete, select
+from quart import has_request_context, has_websocket_context, request, websocket
+from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..http.request_ids import current_request_id
-from ..serving_tasks import does_background_work, repeat, run_while_serving
 from . import database
+from .audit_changes import Values, changes_of
 from .tables import Base
 
-PURGE_EVERY = 3600  # seconds between two purges
-PURGE_FIRST = 60  # seconds after the start: an app that serves a moment (a test's) never purges
-PURGE_BATCH = 5000  # records deleted per transaction, so that no purge holds locks for long
-DAY_MS = 86_400_000
-Values = BaseModel | Mapping[str, Any] | None
-log = structlog.get_logger(__name__)
+ACTION_LENGTH, RESOURCE_LENGTH, RESOURCE_ID_LENGTH, SUBJECT_LENGTH = 32, 100, 255, 255
 
 
 class AuditRecord(Base):
@@ -47,100 +38,68 @@ class AuditRecord(Base):
 
     __tablename__ = "audit_trail"
     __table_args__ = (
-        Index("ix_audit_trail_resource", "resource", "id"),
-        Index("ix_audit_trail_subject", "subject", "id"),
-        Index("ix_audit_trail_at", "at"),
+        Index("ix_audit_trail_at", "at", "id"),
+        Index("ix_audit_trail_resource", "resource", "at", "id"),
+        Index("ix_audit_trail_subject", "subject", "at", "id"),
+        {"sqlite_autoincrement": True},  # an id once given is never given again, purged or not
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[int] = mapped_column(BigInteger)  # milliseconds since the epoch
-    subject: Mapped[str | None] = mapped_column(String(255))
-    request_id: Mapped[str | None] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(32))
-    resource: Mapped[str] = mapped_column(String(100))
-    resource_id: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str | None] = mapped_column(String(SUBJECT_LENGTH))
+    request_id: Mapped[str | None] = mapped_column(String(128))  # as long as one may be
+    action: Mapped[str] = mapped_column(String(ACTION_LENGTH))
+    resource: Mapped[str] = mapped_column(String(RESOURCE_LENGTH))
+    resource_id: Mapped[str] = mapped_column(String(RESOURCE_ID_LENGTH))
     changes: Mapped[str] = mapped_column(Text)  # JSON
 
 
-async def audit(
-    resource: str, resource_id: object, action: str, before: Values = None, after: Values = None
+async def audit(  # noqa: PLR0913 (what a record says, and the session of an apart() write)
+    resource: str,
+    resource_id: object,
+    action: str,
+    before: Values = None,
+    after: Values = None,
+    *,
+    session: AsyncSession | None = None,
 ) -> None:
-    """Record `action` on the resource in the transaction of the block it runs in.
+    """Record `action` on the resource in the transaction of the write (of the enclosing block).
 
     `before` and `after` are the resource's values (a model or a mapping): give `after` on a
-    creation, `before` on a deletion, both on a change.
+    creation, `before` on a deletion, both on a change. A name too long for its column is a
+    ValueError rather than cut, which could make two resources one.
     """
-    database.current_session().add(
+    named = {"resource": resource, "resource_id": str(resource_id), "action": action}
+    for field, value in named.items():
+        longest = {"resource": RESOURCE_LENGTH, "resource_id": RESOURCE_ID_LENGTH}.get(field, 32)
+        if not value or len(value) > longest:
+            raise ValueError(f"audit(): {field} must be 1 to {longest} characters, not {value!r}")
+    (session or database.current_session()).add(
         AuditRecord(
             at=time.time_ns() // 1_000_000,
             subject=_subject(),
             request_id=current_request_id(),
-            action=action[:32],
-            resource=resource[:100],
-            resource_id=str(resource_id)[:255],
-            changes=json.dumps(_changes(_values(before), _values(after)), default=str),
+            changes=changes_of(before, after),
+            **named,
         )
     )
 
 
-def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The values after a creation, before a deletion, else each changed one as [before, after]."""
-    if not (old and new):
-        return new or old
-    keys = sorted({*old, *new})
-    return {key: [old.get(key), new.get(key)] for key in keys if old.get(key) != new.get(key)}
-
-
-def _values(values: Values) -> dict[str, Any]:
-    if values is None:
-        return {}
-    if isinstance(values, BaseModel):
-        return values.model_dump(mode="json")
-    return dict(values)
-
-
 def _subject() -> str | None:
-    """The subject of the token the request or WebSocket was sent with, if its route required one."""
+    """The subject of the token the request or WebSocket was sent with, if its route required one.
+
+    (callers/auth.py's current_caller, which this floor cannot import.) A subject longer than
+    its column keeps its start and a digest of the whole, so that two stay two.
+    """
     if has_request_context():
         caller = getattr(request, "caller", None)
     elif has_websocket_context():
         caller = getattr(websocket, "caller", None)
     else:
         return None
-    return caller.subject if caller is not None else None
-
-
-async def purge(days: int, now: int | None = None) -> int:
-    """Delete the records older than `days`, a batch at a time; how many there were."""
-    oldest = (time.time_ns() // 1_000_000 if now is None else now) - days * DAY_MS
-    purged = 0
-    while True:
-        async with database.transaction() as session:
-            batch = select(AuditRecord.id).where(AuditRecord.at < oldest).limit(PURGE_BATCH)
-            deleted = await session.execute(delete(AuditRecord).where(AuditRecord.id.in_(batch)))
-        count = int(getattr(deleted, "rowcount", 0))
-        purged += count
-        if count < PURGE_BATCH:
-            return purged
-
-
-def init_app(app: Quart) -> None:
-    """Purge the records past AUDIT_RETENTION_DAYS every hour, where background work runs."""
-    if app.config["TESTING"] or not does_background_work(app):
-        return
-
-    async def one_purge() -> bool:
-        async with app.app_context():
-            purged = await purge(app.config["AUDIT_RETENTION_DAYS"])
-        if purged:
-            log.info("audit records purged", purged=purged)
-        return False
-
-    async def failed(error: BaseException) -> None:
-        log.warning("audit records not purged", reason=repr(error))
-
-    async def purge_now_and_then() -> None:
-        await asyncio.sleep(PURGE_FIRST)
-        await repeat(one_purge, PURGE_EVERY, failed, PURGE_EVERY)
-
-    run_while_serving(app, purge_now_and_then)
+    if caller is None:
+        return None
+    subject: str = caller.subject
+    if len(subject) <= SUBJECT_LENGTH:
+        return subject
+    return f"{subject[:180]}...sha256:{hashlib.sha256(subject.encode()).hexdigest()}"

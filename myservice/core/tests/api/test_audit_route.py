@@ -99,7 +99,9 @@ async def test_records_are_filtered_by_resource_subject_and_time(
         {"limit": "0"},
         {"limit": "201"},
         {"before": "0"},
-        {"before": str(2**64)},
+        {"before": "12-" + "9" * 19},
+        {"before": "12-3; DROP TABLE audit_trail"},
+        {"resourse": "refunds"},  # a typo would otherwise read the whole trail
         {"since": "2026-12-05T12:00:00"},  # no zone: which noon?
         {"since": "yesterday"},
         {"resource": "x" * 101},
@@ -143,3 +145,33 @@ async def test_its_scope_is_a_setting(
             for scope in ("audit:read", "compliance:read")
         ]
     assert statuses == [403, 200]
+
+
+async def test_records_of_one_millisecond_page_by_id(
+    app: Quart, bearer: Callable[..., dict[str, str]]
+) -> None:
+    """Three records at the same moment, pages of one: each once, newest id first."""
+    async with app.app_context():
+        await store(*(("refunds", "alice", 0) for _ in range(3)))
+    client, headers = app.test_client(), bearer("audit:read")
+    seen: list[str] = []
+    query = {"limit": "1"}
+    for _ in range(4):
+        answer = await client.get("/audit-trail", query_string=query, headers=headers)
+        page = await answer.get_json()
+        seen.extend(record["resource_id"] for record in page["records"])
+        if page["next"] is None:
+            break
+        query["before"] = page["next"]
+    assert seen == ["2", "1", "0"]
+
+
+def test_an_identity_provider_alone_serves_it() -> None:
+    """AUTH_JWKS_URL, without the development key: the route is there."""
+    provider = {
+        "AUTH_JWKS_URL": "https://idp.example/keys",
+        "AUTH_ISSUER": "https://idp.example/",
+        "AUTH_AUDIENCE": "myservice",
+    }
+    app = create_app({"AUTH_DEVELOPMENT_KEY": False, **provider})
+    assert [rule.rule for rule in app.url_map.iter_rules() if rule.rule == "/audit-trail"]

@@ -11,8 +11,7 @@ import pytest
 from quart import Quart
 from sqlalchemy import select
 
-from ...data import audit_trail
-from ...data.audit_trail import AuditRecord, purge
+from ...data.audit_trail import AuditRecord, audit
 from ...data.database import database, reading, transaction
 from ..items import Item, count_rows, create_tables
 from ..plumbing import create_app_with_views
@@ -21,7 +20,7 @@ NOTES = {
     "notes": """
         from quart import Blueprint
 
-        from {SERVICE}.core import audit, get_or_404, requires, transaction
+        from {SERVICE}.core import apart, audit, get_or_404, public, requires, transaction
         from {SERVICE}.core.tests.items import Item
 
         blueprint = Blueprint("notes", __name__)
@@ -57,6 +56,17 @@ NOTES = {
                 await session.delete(row)
                 await audit("notes", note_id, "deleted", before={"name": row.name})
             return "", 204
+
+
+        @blueprint.post("/notes/<name>/apart")
+        @public
+        async def create_apart(name: str) -> tuple[dict[str, int], int]:
+            async with transaction(), apart() as session:
+                row = Item(name=name)
+                session.add(row)
+                await session.flush()
+                await audit("notes", row.id, "created", after={"name": name}, session=session)
+            return {"id": row.id}, 201
 
 
         @blueprint.post("/notes/<name>/then-fail")
@@ -142,23 +152,39 @@ async def item_ids() -> list[int]:
         return list(await session.scalars(select(Item.id)))
 
 
-async def test_records_past_their_days_are_purged_a_batch_at_a_time(
-    notes: Quart, monkeypatch: pytest.MonkeyPatch
+async def test_a_write_apart_records_in_its_own_session_and_a_public_caller_is_nobody(
+    notes: Quart,
 ) -> None:
-    """Five records two days old and one of today: a purge of one day's retention keeps one."""
-    day = audit_trail.DAY_MS
-    now = 100 * day
-    async with transaction() as session:
-        for age in (2 * day,) * 5 + (0,):
-            session.add(
-                AuditRecord(
-                    at=now - age,
-                    action="created",
-                    resource="notes",
-                    resource_id="1",
-                    changes="{}",
-                )
-            )
-    monkeypatch.setattr(audit_trail, "PURGE_BATCH", 2)
-    assert await purge(days=1, now=now) == 5
-    assert [record.at for record in await records()] == [now]
+    """An apart() write passes its session: the record commits with it; no token, no subject."""
+    answer = await notes.test_client().post("/notes/apart/apart")
+    assert answer.status_code == 201
+    [record] = await records()
+    assert (record.resource_id, record.subject) == (str((await answer.get_json())["id"]), None)
+
+
+async def test_a_long_request_id_and_a_long_subject_are_kept(
+    notes: Quart, bearer: Callable[..., dict[str, str]]
+) -> None:
+    """A 128-character X-Request-ID whole; a 300-character subject by its start and a digest."""
+    request_id, subject = "r" * 128, "s" * 300
+    headers = {**bearer("notes:write", subject=subject), "X-Request-ID": request_id}
+    assert (await notes.test_client().post("/notes/long", headers=headers)).status_code == 201
+    [record] = await records()
+    assert record.request_id == request_id
+    assert record.subject is not None
+    assert record.subject.startswith("s" * 180 + "...sha256:")
+    assert len(record.subject) <= 255
+
+
+async def test_outside_a_transaction_or_with_a_name_too_long_nothing_is_recorded(
+    notes: Quart,
+) -> None:
+    """A record needs the write's transaction; a name longer than its column is refused whole."""
+    with pytest.raises(RuntimeError, match="inside `async with transaction"):
+        await audit("notes", 1, "created")
+    async with transaction():
+        with pytest.raises(ValueError, match="resource must be 1 to 100 characters"):
+            await audit("n" * 101, 1, "created")
+        with pytest.raises(ValueError, match="action must be 1 to 32 characters"):
+            await audit("notes", 1, "")
+    assert await records() == []
