@@ -30,7 +30,7 @@ from myservice.core.testing.service import json_lines
 from scripts.tests.conftest import copy_project, git
 from scripts.tests.image_way import install_like_the_image
 
-PACKAGE, VIEW, CONSUMER = "payments", "refunds", "send_receipts"
+PACKAGE, VIEW, CONSUMER, SCHEDULE = "payments", "refunds", "send_receipts", "purge_drafts"
 TOPIC = f"{VIEW}.created"
 PREFIX = f"{PACKAGE.upper()}_"
 BROKER = os.environ.get("TEST_BROKER_URL")
@@ -163,6 +163,7 @@ def test_a_teams_first_day_holds_together(tmp_path: Path) -> None:
     git(root, "commit", "-q", "-m", "Rename")
     made(root, "view", f"NAME={VIEW}")
     made(root, "consumer", f"NAME={CONSUMER}", f"TOPIC={TOPIC}")
+    made(root, "schedule", f"NAME={SCHEDULE}", "EVERY=3600")
     examples = drop_in_the_examples(root, PACKAGE)
     assert sorted(examples) == sorted(
         f"{PACKAGE}/{path}"
@@ -172,6 +173,7 @@ def test_a_teams_first_day_holds_together(tmp_path: Path) -> None:
             "views/parcels.py",
             "events/notify_customer.py",
             "tests/test_parcels.py",
+            "events/nightly_report.py",
             "views/products.py",
             "tests/test_products.py",
             "views/upstream.py",

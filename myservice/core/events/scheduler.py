@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -82,23 +83,38 @@ async def fire_schedules(
         return (await fire_due(scheduler, now or datetime.now(UTC))).firings
 
 
+@dataclass
+class Looks:
+    """A process's looks at the schedules, remembering what it saw fired at the last one."""
+
+    app: Quart
+    scheduler: Scheduler
+    seen: dict[str, datetime] = field(default_factory=dict)  # each job's latest tick, all fired
+
+    async def look(self, now: datetime) -> float:
+        """Fire what is due at `now`, unless this process saw it all fired; seconds to the next.
+
+        The database is asked only when a tick came since: once per tick and process.
+        """
+        latest = {job.topic: job.schedule.latest(now) for job in self.scheduler.jobs}
+        wait = until_next_look(self.scheduler.jobs, now)
+        if latest == self.seen:
+            return wait
+        async with self.app.app_context():
+            look = await fire_due(self.scheduler, now)
+        if look.had_turn and look.none_failed:
+            self.seen.update(latest)
+        elif not look.had_turn:
+            wait = min(wait, TURN_AGAIN)  # the holder may die before it commits
+        return wait
+
+
 async def _fire_now_and_then(app: Quart) -> NoReturn:
-    """Look as each tick comes; ask the database only when a tick came since the last full look."""
-    scheduler: Scheduler = app.extensions[EXTENSION_KEY]
-    seen: dict[str, datetime] = {}  # each job's latest tick when a look last fired them all
+    """Look as each tick comes, for as long as the app serves."""
+    looks = Looks(app, app.extensions[EXTENSION_KEY])
 
     async def one_pass() -> bool:
-        now = datetime.now(UTC)
-        latest = {job.topic: job.schedule.latest(now) for job in scheduler.jobs}
-        wait = until_next_look(scheduler.jobs, now)
-        if latest != seen:
-            async with app.app_context():
-                look = await fire_due(scheduler, now)
-            if look.had_turn and look.none_failed:
-                seen.update(latest)
-            elif not look.had_turn:
-                wait = min(wait, TURN_AGAIN)  # the holder may die before it commits
-        await asyncio.sleep(wait)
+        await asyncio.sleep(await looks.look(datetime.now(UTC)))
         return True  # the pass waited already
 
     async def failed(error: BaseException) -> None:

@@ -171,7 +171,7 @@ def test_an_identity_provider_alone_serves_it() -> None:
     provider = {
         "AUTH_JWKS_URL": "https://idp.example/keys",
         "AUTH_ISSUER": "https://idp.example/",
-        "AUTH_AUDIENCE": "myservice",
+        "AUTH_AUDIENCE": "this-service",
     }
     app = create_app({"AUTH_DEVELOPMENT_KEY": False, **provider})
     assert [rule.rule for rule in app.url_map.iter_rules() if rule.rule == "/audit-trail"]

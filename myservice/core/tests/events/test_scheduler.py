@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -82,24 +80,22 @@ def test_the_loop_looks_just_after_the_next_tick_and_a_second_apart_at_most() ->
 async def test_a_tick_another_process_held_the_turn_through_is_fired_once_it_lets_go(
     ticking: Quart,
 ) -> None:
-    """The holder of the turn dies having fired nothing: the loop looks again, and fires its tick.
+    """The holder of the turn dies having fired nothing: the process looks again and fires it.
 
-    Within a tenth of a second or so: the beat due while the turn was held, not only the next.
+    A tenth of a second on; then it asks the database no more until the next tick.
     """
-    await fire_schedules(ticking)  # the rows: from now on
-    loop = asyncio.create_task(scheduler._fire_now_and_then(ticking))
-    try:
-        async with apart() as other, turn(other, "schedules") as held:
-            assert held
-            await asyncio.sleep(1.3)  # a tick passes while another process holds the turn
-            assert await beats() == []
-            held_through = Beat.schedule.latest(datetime.now(UTC))
-        await asyncio.sleep(0.4)
-    finally:
-        loop.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await loop
-    assert held_through in await beats()
+    looks = scheduler.Looks(ticking, ticking.extensions[scheduler.EXTENSION_KEY])
+    await looks.look(START)  # the rows: from START on
+    async with apart() as other, turn(other, "schedules") as held:
+        assert held
+        assert await looks.look(START + timedelta(seconds=1.2)) == scheduler.TURN_AGAIN
+        assert await beats() == []
+    wait = await looks.look(START + timedelta(seconds=1.3))
+    assert wait == pytest.approx(0.705)  # just past the next beat
+    assert await beats() == [START + timedelta(seconds=1)]
+    async with apart() as other, turn(other, "schedules"):
+        # No new tick: no look at the database, which would have found the turn taken.
+        assert await looks.look(START + timedelta(seconds=1.4)) == pytest.approx(0.605)
 
 
 async def beats() -> list[datetime]:
