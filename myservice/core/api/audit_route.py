@@ -21,6 +21,7 @@ from sqlalchemy import select, tuple_
 
 from ..data.audit_trail import AuditRecord
 from ..data.database import reading
+from ..data.tables import milliseconds
 from ..http.access import requires, tokens_checked
 from .validation import Model, PlainText, Query, validate_querystring, validate_response
 
@@ -92,9 +93,9 @@ async def page_of(query: AuditQuery) -> AuditPage:
     if query.subject is not None:
         statement = statement.where(AuditRecord.subject == query.subject)
     if query.since is not None:
-        statement = statement.where(AuditRecord.at >= _ms(query.since))
+        statement = statement.where(AuditRecord.at >= milliseconds(query.since))
     if query.until is not None:
-        statement = statement.where(AuditRecord.at < _ms(query.until))
+        statement = statement.where(AuditRecord.at < milliseconds(query.until))
     if query.before is not None:
         at, record_id = (int(part) for part in query.before.split("-"))
         statement = statement.where(tuple_(AuditRecord.at, AuditRecord.id) < (at, record_id))
@@ -120,8 +121,3 @@ def _entry(row: AuditRecord) -> AuditEntry:
         resource_id=row.resource_id,
         changes=json.loads(row.changes),
     )
-
-
-def _ms(moment: datetime) -> int:
-    """A moment as the table keeps it: milliseconds since the epoch."""
-    return round(moment.timestamp() * 1000)

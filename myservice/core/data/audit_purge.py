@@ -9,7 +9,6 @@ on SQLite, whose writers wait for each other, requests never wait long behind a 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import structlog
 from quart import Quart
@@ -18,6 +17,7 @@ from sqlalchemy import delete, select
 from ..serving_tasks import does_background_work, repeat, run_while_serving
 from . import database
 from .audit_trail import AuditRecord
+from .tables import milliseconds
 from .turns import turn
 
 PURGE_EVERY = 3600  # seconds between two purges
@@ -30,7 +30,7 @@ log = structlog.get_logger(__name__)
 
 async def purge(days: int, now: int | None = None) -> int | None:
     """Delete the records more than `days` old; how many, or None if another process purges."""
-    oldest = (time.time_ns() // 1_000_000 if now is None else now) - days * DAY_MS
+    oldest = (milliseconds() if now is None else now) - days * DAY_MS
     purged = 0
     while True:
         async with database.transaction() as session, turn(session, "audit-purge") as mine:

@@ -18,7 +18,6 @@ to AUDIT_RETENTION_DAYS; api/audit_route.py serves it.
 from __future__ import annotations
 
 import hashlib
-import time
 
 from quart import has_request_context, has_websocket_context, request, websocket
 from sqlalchemy import BigInteger, Index, Integer, String, Text
@@ -28,9 +27,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..http.request_ids import current_request_id
 from . import database
 from .audit_changes import Values, changes_of
-from .tables import Base
+from .tables import Base, milliseconds
 
-ACTION_LENGTH, RESOURCE_LENGTH, RESOURCE_ID_LENGTH, SUBJECT_LENGTH = 32, 100, 255, 255
+# The longest each name may be: its column's length.
+LENGTHS = {"action": 32, "resource": 100, "resource_id": 255}
+SUBJECT_LENGTH = 255
 
 
 class AuditRecord(Base):
@@ -48,9 +49,9 @@ class AuditRecord(Base):
     at: Mapped[int] = mapped_column(BigInteger)  # milliseconds since the epoch
     subject: Mapped[str | None] = mapped_column(String(SUBJECT_LENGTH))
     request_id: Mapped[str | None] = mapped_column(String(128))  # as long as one may be
-    action: Mapped[str] = mapped_column(String(ACTION_LENGTH))
-    resource: Mapped[str] = mapped_column(String(RESOURCE_LENGTH))
-    resource_id: Mapped[str] = mapped_column(String(RESOURCE_ID_LENGTH))
+    action: Mapped[str] = mapped_column(String(LENGTHS["action"]))
+    resource: Mapped[str] = mapped_column(String(LENGTHS["resource"]))
+    resource_id: Mapped[str] = mapped_column(String(LENGTHS["resource_id"]))
     changes: Mapped[str] = mapped_column(Text)  # JSON
 
 
@@ -71,12 +72,12 @@ async def audit(  # noqa: PLR0913 (what a record says, and the session of an apa
     """
     named = {"resource": resource, "resource_id": str(resource_id), "action": action}
     for field, value in named.items():
-        longest = {"resource": RESOURCE_LENGTH, "resource_id": RESOURCE_ID_LENGTH}.get(field, 32)
+        longest = LENGTHS[field]
         if not value or len(value) > longest:
             raise ValueError(f"audit(): {field} must be 1 to {longest} characters, not {value!r}")
     (session or database.current_session()).add(
         AuditRecord(
-            at=time.time_ns() // 1_000_000,
+            at=milliseconds(),
             subject=_subject(),
             request_id=current_request_id(),
             changes=changes_of(before, after),

@@ -12,7 +12,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import func, select
 
 from ..data.database import reading
-from .outbox import OutboxMessage, milliseconds
+from ..data.tables import milliseconds
+from .outbox import OutboxMessage
 
 LOOK_EVERY = 5.0  # seconds: the outbox's gauges are never older, whoever moved its messages
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..data.database import transaction
 from ..data.outages import DatabaseUnavailable
-from ..data.tables import Base
+from ..data.tables import Base, milliseconds
 from ..data.turns import turn
 from ..identity import SERVICE
 from .event_metrics import EventMetrics
@@ -112,16 +112,16 @@ async def _fire(session: AsyncSession, job: type[ScheduledJob], now: datetime) -
     latest, words = schedule.latest(now), schedule.describe()
     state = await session.get(ScheduleState, job.topic, with_for_update=True)
     if state is None:
-        session.add(ScheduleState(topic=job.topic, schedule=words, last_tick=_ms(latest)))
+        session.add(ScheduleState(topic=job.topic, schedule=words, last_tick=milliseconds(latest)))
         return None
     if state.schedule != words:
         log.info("schedule changed", topic=job.topic, was=state.schedule, now=words)
-        state.schedule, state.last_tick = words, _ms(latest)
+        state.schedule, state.last_tick = words, milliseconds(latest)
         return None
     last = datetime.fromtimestamp(state.last_tick / 1000, UTC)
     if latest <= last:
         return None
-    state.last_tick = _ms(latest)
+    state.last_tick = milliseconds(latest)
     fresh = now - latest <= GRACE
     if schedule.missed == "skip" and not fresh:
         return Firing(job.topic, latest, "skipped")
@@ -146,7 +146,3 @@ def _tell(scheduler: Scheduler, firing: Firing, now: datetime) -> None:
         late_ms=round((now - firing.tick).total_seconds() * 1000),
         message_id=firing.message_id,
     )
-
-
-def _ms(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)

@@ -23,13 +23,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..data.database import transaction
 from ..data.outages import DatabaseAway
+from ..data.tables import milliseconds
 from ..http.request_ids import continuing
 from ..observability.tracing import Tracing
 from .event_metrics import EventMetrics
 from .handlers import Handler
 from .inbox_entries import InboxEntry, Outcome, entry_of, write_entry
 from .messages import Message
-from .outbox import REQUEST_ID, milliseconds
+from .outbox import REQUEST_ID
 
 
 @dataclass(frozen=True)

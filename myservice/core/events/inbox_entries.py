@@ -15,10 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..data.tables import Base
+from ..data.tables import Base, milliseconds
 from .handlers import Handler
 from .messages import TOPIC_LENGTH, Message
-from .outbox import milliseconds
 
 
 class InboxEntry(Base):

@@ -9,7 +9,6 @@ one by without_broker.py to the consumers in the process. A row leaves the outbo
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 from quart import current_app, has_app_context
@@ -17,7 +16,7 @@ from sqlalchemy import BigInteger, Boolean, Index, Integer, Select, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..data.database import current_session
-from ..data.tables import Base
+from ..data.tables import Base, milliseconds
 from ..http.request_ids import current_request_id
 from ..observability.tracing import tracing_of
 from .messages import TOPIC_LENGTH, Event, Job, Message
@@ -99,8 +98,3 @@ def due_messages(limit: int) -> Select[OutboxMessage]:
     """The query of the messages due now, oldest first, `limit` at most: the next to send."""
     due = OutboxMessage.available_at <= milliseconds()
     return select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(limit)
-
-
-def milliseconds() -> int:
-    """Now, in milliseconds since the epoch: how the events' tables keep time."""
-    return time.time_ns() // 1_000_000

@@ -1,11 +1,11 @@
 """The scheduler: which jobs have schedules, which processes fire them, and when they look.
 
 The processes that do the background work (serving_tasks.py) fire: with a broker, the workers;
-without one, the serving apps. Each looks (firing.py) as each tick comes, every second at least;
-a look that finds another process firing looks again a tenth of a second later, so that a
-holder that dies loses no tick. Each process reads its own clock: keep the machines' clocks in time (NTP), as a
-tick fires by the earliest of them. In tests nothing fires by itself: `await
-fire_schedules(app, now)` fires what is due at `now`.
+without one, the serving apps. Each looks (firing.py) as each tick comes, every second at
+least; a look that finds another process firing looks again a tenth of a second later, so that
+a holder that dies loses no tick. Each process reads its own clock: keep the machines' clocks
+in time (NTP), as a tick fires by the earliest of them. In tests nothing fires by itself:
+`await fire_schedules(app, now)` fires what is due at `now`.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ import pytest
 from quart import Quart
 
 from ...data.database import reading, transaction
+from ...data.tables import milliseconds
 from ...events.inbox import Consumers, Retries, handle
 from ...events.inbox_entries import InboxEntry
 from ...events.messages import Message
-from ...events.outbox import milliseconds
 from ...observability import logs
 from .consumers import FLAKY, NOTE, consuming, failures, items
 

@@ -9,7 +9,8 @@ from quart import Quart
 from sqlalchemy import select
 
 from ...data.database import reading, transaction
-from ...events.outbox import OutboxMessage, enqueue, milliseconds, publish
+from ...data.tables import milliseconds
+from ...events.outbox import OutboxMessage, enqueue, publish
 from ...http.access import public
 from .test_messages import Remind, Shipped
 

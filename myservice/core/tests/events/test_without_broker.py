@@ -10,8 +10,9 @@ from quart import Quart
 from sqlalchemy import func, select, update
 
 from ...data.database import reading, transaction
+from ...data.tables import milliseconds
 from ...events.inbox_entries import InboxEntry
-from ...events.outbox import OutboxMessage, milliseconds, publish
+from ...events.outbox import OutboxMessage, publish
 from ...events.without_broker import deliver
 from ...testing.live_server import LiveServer
 from ..items import count_items
