@@ -1,4 +1,4 @@
-"""The schedules' table: the last tick of each schedule fired (events/scheduler.py).
+"""The schedules' table: the last tick of each schedule fired (events/firing.py).
 
 Revision ID: skeleton_0003
 Revises: skeleton_0002
