@@ -7,6 +7,13 @@ the answer through a callback, and RESPONSE_TIMEOUT bounds the sending with asyn
 in the answering task: in-process, that took back about 3% of a request. A client that hangs
 up still cancels its answer; and a server that cancels the request (a worker stopping) now
 cancels the answer too, which Quart's asyncio.wait would leave running.
+
+An answer is sent one turn of the event loop after it is made, as Quart's sending task did:
+the answers made in one turn then leave together, and a client on the same host (a sidecar
+proxy, or `make bench`'s wrk) is woken once for several of them, by the kernel, on the
+server's CPU. Sent as soon as each was made, wrk was woken about once a request rather than
+once every two, and `make bench` measured 0.80 of bare Quart's throughput rather than 0.92.
+A body held whole goes in one message rather than Quart's three (0.92 -> 0.96).
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable
 from quart import Request, Response
 from quart.asgi import ASGIHTTPConnection
 from quart.debug import traceback_response
+from quart.typing import ResponseTypes
+from quart.utils import encode_headers
+from quart.wrappers.response import DataBody
 
 
 class ServiceHTTPConnection(ASGIHTTPConnection):
@@ -52,8 +62,26 @@ class ServiceHTTPConnection(ASGIHTTPConnection):
         timeout = self.app.config["RESPONSE_TIMEOUT"]
         if isinstance(response, Response) and response.timeout is not Ellipsis:
             timeout = response.timeout
+        await asyncio.sleep(0)  # to leave with the answers made in this turn (see above)
         try:
             async with asyncio.timeout(timeout):
                 await self._send_response(send, response)
         except TimeoutError:
             pass
+
+    async def _send_response(self, send: ASGISendCallable, response: ResponseTypes) -> None:
+        """Send the answer as Quart does, but a body held whole in one message, not three.
+
+        Quart sends every body as a stream: each chunk, then an empty last message, each through
+        every layer's `send`.
+        """
+        body = response.response if isinstance(response, Response) else None
+        if not isinstance(body, DataBody):
+            await super()._send_response(send, response)
+            return
+        headers = encode_headers(response.headers)
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        data = body.data[body.begin : body.end]
+        await send({"type": "http.response.body", "body": data, "more_body": False})

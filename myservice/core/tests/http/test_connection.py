@@ -45,6 +45,21 @@ def slow_app(**settings: object) -> tuple[Quart, asyncio.Event, list[str], io.St
 
         return chunks(), 200
 
+    @routes.get("/made/<name>")
+    @public
+    async def made(name: str) -> dict[str, str]:
+        seen.append(f"made {name}")
+        return {"name": name}
+
+    @routes.get("/chunks")
+    @public
+    async def in_chunks() -> tuple[AsyncIterator[bytes], int]:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"one"
+            yield b"two"
+
+        return chunks(), 200
+
     app.register_blueprint(routes)
     lines = io.StringIO()
     logs.init_app(app, lines)
@@ -84,6 +99,46 @@ async def test_sending_an_answer_stops_at_response_timeout() -> None:
         sent = await asyncio.wait_for(RawExchange(app, "/trickle", HOST).run(), 5)
     assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
     assert sent[1]["body"] == b"first"
+
+
+async def test_an_answer_held_whole_is_sent_in_one_message_and_a_stream_chunk_by_chunk() -> None:
+    """A JSON answer is its head and one last body message; a streamed one, its chunks then an end."""
+    app, *_ = slow_app()
+    async with app.test_app():
+        whole = await asyncio.wait_for(RawExchange(app, "/made/x", HOST).run(), 5)
+        streamed = await asyncio.wait_for(RawExchange(app, "/chunks", HOST).run(), 5)
+    assert [message["type"] for message in whole] == ["http.response.start", "http.response.body"]
+    assert (json.loads(whole[1]["body"]), whole[1]["more_body"]) == ({"name": "x"}, False)
+    bodies = [(message["body"], message["more_body"]) for message in streamed[1:]]
+    assert bodies == [(b"one", True), (b"two", True), (b"", False)]
+
+
+async def test_answers_made_in_one_turn_of_the_loop_are_sent_together_after_it() -> None:
+    """Two requests answered at once: both views run before either answer leaves.
+
+    Answers that leave together wake a client on the same host once (see connection.py).
+    """
+    app, _, seen, _ = slow_app()
+    exchanges = [RawExchange(app, f"/made/{name}", HOST) for name in "ab"]
+    for exchange, name in zip(exchanges, "ab", strict=True):
+        exchange.sent = Noted(seen, f"sent {name}")
+    async with app.test_app():
+        await asyncio.wait_for(asyncio.gather(*(exchange.run() for exchange in exchanges)), 5)
+    assert seen == ["made a", "made b", "sent a", "sent b"]
+
+
+class Noted(list[dict[str, object]]):
+    """The messages an exchange was sent, the first of them noted in `seen` as `note`."""
+
+    def __init__(self, seen: list[str], note: str) -> None:
+        super().__init__()
+        self.seen, self.note = seen, note
+
+    def append(self, message: dict[str, object]) -> None:
+        """Keep the message; note the answer's head."""
+        if message["type"] == "http.response.start":
+            self.seen.append(self.note)
+        super().append(message)
 
 
 async def test_a_connection_that_fails_to_read_raises_its_error() -> None:
