@@ -12,8 +12,8 @@ An answer is sent one turn of the event loop after it is made, as Quart's sendin
 the answers made in one turn then leave together, and a client on the same host (a sidecar
 proxy, or `make bench`'s wrk) is woken once for several of them, by the kernel, on the
 server's CPU. Sent as soon as each was made, wrk was woken about once a request rather than
-once every two, and `make bench` measured 0.80 of bare Quart's throughput rather than 0.92.
-A body held whole goes in one message rather than Quart's three (0.92 -> 0.96).
+once every two, and `make bench`'s two servers alone measured 0.80 of bare Quart's throughput
+rather than 0.92. A body held whole goes in one message rather than Quart's three: 0.96.
 """
 
 from __future__ import annotations
