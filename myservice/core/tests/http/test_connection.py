@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from quart import Blueprint, Quart
@@ -116,7 +117,8 @@ async def test_an_answer_held_whole_is_sent_in_one_message_and_a_stream_chunk_by
 async def test_answers_made_in_one_turn_of_the_loop_are_sent_together_after_it() -> None:
     """Two requests answered at once: both views run before either answer leaves.
 
-    Answers that leave together wake a client on the same host once (see connection.py).
+    Answers that leave together wake a client on the same host less often (see connection.py).
+    Nothing between these views and their sending waits, so each answer is made in one turn.
     """
     app, _, seen, _ = slow_app()
     exchanges = [RawExchange(app, f"/made/{name}", HOST) for name in "ab"]
@@ -125,6 +127,33 @@ async def test_answers_made_in_one_turn_of_the_loop_are_sent_together_after_it()
     async with app.test_app():
         await asyncio.wait_for(asyncio.gather(*(exchange.run() for exchange in exchanges)), 5)
     assert seen == ["made a", "made b", "sent a", "sent b"]
+
+
+async def test_a_server_cancel_between_making_an_answer_and_sending_it_lets_it_go() -> None:
+    """A worker stopping just after the view: the answer and its 200 line go, then the call ends."""
+    app, _, _, lines = slow_app()
+    routes = Blueprint("_stopping", __name__)
+    calls: list[asyncio.Task[list[dict[str, Any]]]] = []
+
+    @routes.get("/stopped-after")
+    @public
+    async def stopped_after() -> dict[str, str]:
+        # Runs once this view has returned, in the turn before its answer is sent.
+        asyncio.get_running_loop().call_soon(calls[0].cancel)
+        return {"made": "yes"}
+
+    app.register_blueprint(routes)
+    exchange = RawExchange(app, "/stopped-after", HOST)
+    async with app.test_app():
+        calls.append(asyncio.ensure_future(exchange.run()))
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(calls[0], 5)
+    assert [message["type"] for message in exchange.sent] == [
+        "http.response.start",
+        "http.response.body",
+    ]
+    assert json.loads(exchange.sent[1]["body"]) == {"made": "yes"}
+    assert json.loads(lines.getvalue().splitlines()[-1])["status"] == 200
 
 
 class Noted(list[dict[str, object]]):
