@@ -66,11 +66,9 @@ class ServiceHTTPConnection(ASGIHTTPConnection):
             timeout = response.timeout
         try:
             await asyncio.sleep(0)  # to leave with the answers made in this turn (see above)
-        except asyncio.CancelledError:
-            # Made, and logged as answered, before the cancel came: it is sent all the same.
+        finally:
+            # Even if cancelled in that turn: the answer was made, and logged as answered.
             await self._send_within(send, response, timeout)
-            raise
-        await self._send_within(send, response, timeout)
 
     async def _send_within(
         self, send: ASGISendCallable, response: ResponseTypes, seconds: float | None
